@@ -1,0 +1,229 @@
+package store.launcher;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Consumer;
+
+/**
+ * A real single Cassandra node in a child JVM, for dev mode and the test suite.
+ *
+ * <p>Cassandra runs out of the services' JVM and off their class path: cassandra-all brings netty 4.1 and
+ * Vert.x 5 uses netty 4.2. Its jars ship beside the fat jar (see the cassandra-node module). The child watches
+ * this process and exits when it dies, so no node outlives its launcher even after a SIGKILL.
+ */
+public final class EmbeddedCassandra implements AutoCloseable {
+
+  /** Cassandra's jvm17-server.options: the module openings it needs on Java 17. */
+  private static final List<String> JVM17_OPTIONS = List.of(
+      "-Djdk.attach.allowAttachSelf=true",
+      "--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED",
+      "--add-exports", "java.management.rmi/com.sun.jmx.remote.internal.rmi=ALL-UNNAMED",
+      "--add-exports", "java.rmi/sun.rmi.registry=ALL-UNNAMED",
+      "--add-exports", "java.rmi/sun.rmi.server=ALL-UNNAMED",
+      "--add-exports", "java.sql/java.sql=ALL-UNNAMED",
+      "--add-exports", "java.base/java.lang.ref=ALL-UNNAMED",
+      "--add-exports", "jdk.unsupported/sun.misc=ALL-UNNAMED",
+      "--add-exports", "jdk.compiler/com.sun.tools.javac.file=ALL-UNNAMED",
+      "--add-exports", "jdk.attach/sun.tools.attach=ALL-UNNAMED",
+      "--add-opens", "java.base/java.lang.module=ALL-UNNAMED",
+      "--add-opens", "java.base/jdk.internal.loader=ALL-UNNAMED",
+      "--add-opens", "java.base/jdk.internal.ref=ALL-UNNAMED",
+      "--add-opens", "java.base/jdk.internal.reflect=ALL-UNNAMED",
+      "--add-opens", "java.base/jdk.internal.math=ALL-UNNAMED",
+      "--add-opens", "java.base/jdk.internal.module=ALL-UNNAMED",
+      "--add-opens", "java.base/jdk.internal.util.jar=ALL-UNNAMED",
+      "--add-opens", "jdk.management/com.sun.management.internal=ALL-UNNAMED",
+      "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED",
+      "--add-opens", "java.base/java.io=ALL-UNNAMED",
+      "--add-opens", "java.base/java.lang.reflect=ALL-UNNAMED",
+      "--add-opens", "jdk.compiler/com.sun.tools.javac=ALL-UNNAMED",
+      "--add-opens", "java.base/java.lang=ALL-UNNAMED",
+      "--add-opens", "java.base/java.util=ALL-UNNAMED",
+      "-Dio.netty.tryReflectionSetAccessible=true");
+
+  private final Path libDir;
+  private final Path dataDir;
+  private final int cqlPort;
+  private final String heap;
+  private final Consumer<String> progress;
+  private Process process;
+
+  public EmbeddedCassandra(Path libDir, Path dataDir, int cqlPort, String heap, Consumer<String> progress) {
+    this.libDir = libDir;
+    this.dataDir = dataDir.toAbsolutePath();
+    this.cqlPort = cqlPort;
+    this.heap = heap;
+    this.progress = progress;
+  }
+
+  /**
+   * Where the node's jars are: {@code CASSANDRA_LIB} / {@code -Dcassandra.lib}, else {@code cassandra-lib/} beside
+   * the fat jar, else the build output of the cassandra-node module (running from the source tree).
+   */
+  public static Path locateLibDir(Class<?> anchor) {
+    String configured = Optional.ofNullable(System.getProperty("cassandra.lib")).orElse(System.getenv("CASSANDRA_LIB"));
+    if (configured != null) {
+      return Path.of(configured);
+    }
+    List<Path> candidates = new ArrayList<>();
+    try {
+      Path codeSource = Path.of(anchor.getProtectionDomain().getCodeSource().getLocation().toURI());
+      Path dir = Files.isDirectory(codeSource) ? codeSource : codeSource.getParent();
+      candidates.add(dir.resolve("cassandra-lib"));
+      for (Path p = dir; p != null; p = p.getParent()) {
+        candidates.add(p.resolve("cassandra-node/target/lib"));
+      }
+    } catch (Exception ignored) {
+      // fall through to the working directory
+    }
+    candidates.add(Path.of("cassandra-node/target/lib"));
+    return candidates.stream().filter(p -> Files.isRegularFile(p.resolve("cassandra-node.jar"))).findFirst()
+        .orElseThrow(() -> new IllegalStateException(
+            "No embedded Cassandra jars found (looked in " + candidates + "). Build with ./mvnw package, "
+                + "set CASSANDRA_LIB, or point CASSANDRA_HOST at a running Cassandra."));
+  }
+
+  public static boolean answers(String host, int port) {
+    try (Socket socket = new Socket()) {
+      socket.connect(new InetSocketAddress(host, port), 500);
+      return true;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  /** Starts the node unless one already answers on the port; blocks until CQL accepts connections. */
+  public EmbeddedCassandra start(Duration timeout) throws IOException, InterruptedException {
+    if (answers("127.0.0.1", cqlPort)) {
+      progress.accept("Cassandra already answers on 127.0.0.1:" + cqlPort + "; reusing it");
+      return this;
+    }
+    Files.createDirectories(dataDir);
+    Path yaml = dataDir.resolve("cassandra.yaml");
+    Files.writeString(yaml, yaml(), StandardCharsets.UTF_8);
+    Path logback = dataDir.resolve("logback.xml");
+    try (InputStream in = Files.newInputStream(libDir.resolve("cassandra-node.jar"))) {
+      // the logging config lives in the node jar; copy it out so the child finds it as a plain file
+      try (var zip = new java.util.zip.ZipInputStream(in)) {
+        for (var entry = zip.getNextEntry(); entry != null; entry = zip.getNextEntry()) {
+          if (entry.getName().equals("node-logback.xml")) {
+            Files.write(logback, zip.readAllBytes());
+          }
+        }
+      }
+    }
+    List<String> command = new ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.add("-Xms" + heap);
+    command.add("-Xmx" + heap);
+    command.add("-XX:+UseG1GC");
+    command.addAll(JVM17_OPTIONS);
+    command.add("-Dcassandra.config=" + yaml.toUri());
+    command.add("-Dcassandra.storagedir=" + dataDir);
+    command.add("-Dcassandra.logdir=" + dataDir.resolve("logs"));
+    command.add("-Dlogback.configurationFile=" + logback);
+    command.add("-Dcassandra-foreground=yes");
+    command.add("-Dcassandra.skip_wait_for_gossip_to_settle=0");
+    command.add("-Dcassandra.ring_delay_ms=100");
+    command.add("-Dcassandra.jmx.local.port=" + (cqlPort - 1843)); // 7199 for the default 9042
+    command.add("-cp");
+    command.add(libDir.toAbsolutePath() + "/*");
+    command.add("store.cassandra.NodeMain");
+
+    progress.accept("Starting embedded Cassandra (data in " + dataDir + ", CQL port " + cqlPort + ")");
+    process = new ProcessBuilder(command)
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(dataDir.resolve("node.out").toFile()))
+        .redirectErrorStream(true) // the JVM's security-manager warnings and errors go to node.out too
+        .start();
+    long started = System.nanoTime();
+    long deadline = started + timeout.toNanos();
+    int dots = 0;
+    while (!answers("127.0.0.1", cqlPort)) {
+      if (!process.isAlive()) {
+        throw new IllegalStateException("Embedded Cassandra exited with code " + process.exitValue()
+            + "; see " + dataDir.resolve("logs/system.log"));
+      }
+      if (System.nanoTime() > deadline) {
+        close();
+        throw new IllegalStateException("Embedded Cassandra did not open CQL within " + timeout);
+      }
+      Thread.sleep(250);
+      if (++dots % 8 == 0) {
+        progress.accept("  waiting for CQL on 127.0.0.1:" + cqlPort + " ... " + (dots / 4) + " s");
+      }
+    }
+    progress.accept("Cassandra is up after " + Duration.ofNanos(System.nanoTime() - started).toMillis() + " ms");
+    return this;
+  }
+
+  public boolean startedHere() {
+    return process != null;
+  }
+
+  @Override
+  public void close() {
+    if (process == null || !process.isAlive()) {
+      return;
+    }
+    process.destroy(); // SIGTERM: Cassandra flushes and stops
+    try {
+      if (!process.waitFor(20, java.util.concurrent.TimeUnit.SECONDS)) {
+        process.destroyForcibly().waitFor(5, java.util.concurrent.TimeUnit.SECONDS);
+      }
+    } catch (InterruptedException e) {
+      process.destroyForcibly();
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private String yaml() {
+    String dir = dataDir.toString();
+    int storagePort = cqlPort - 2042; // 7000 for the default 9042, so two nodes on other ports don't collide
+    return """
+        cluster_name: product-store-embedded
+        num_tokens: 1
+        partitioner: org.apache.cassandra.dht.Murmur3Partitioner
+        endpoint_snitch: SimpleSnitch
+        seed_provider:
+          - class_name: org.apache.cassandra.locator.SimpleSeedProvider
+            parameters:
+              - seeds: "127.0.0.1:%2$d"
+        listen_address: 127.0.0.1
+        rpc_address: 127.0.0.1
+        storage_port: %2$d
+        native_transport_port: %3$d
+        start_native_transport: true
+        commitlog_sync: periodic
+        commitlog_sync_period: 10000ms
+        data_file_directories: ["%1$s/data"]
+        commitlog_directory: "%1$s/commitlog"
+        saved_caches_directory: "%1$s/saved_caches"
+        hints_directory: "%1$s/hints"
+        cdc_raw_directory: "%1$s/cdc_raw"
+        authenticator: AllowAllAuthenticator
+        authorizer: AllowAllAuthorizer
+        paxos_variant: v2
+        storage_compatibility_mode: NONE
+        concurrent_reads: 8
+        concurrent_writes: 8
+        concurrent_counter_writes: 8
+        memtable_allocation_type: heap_buffers
+        key_cache_size: 16MiB
+        sai_options:
+          segment_write_buffer_size: 64MiB
+        write_request_timeout: 5000ms
+        cas_contention_timeout: 3000ms
+        read_request_timeout: 5000ms
+        range_request_timeout: 10000ms
+        """.formatted(dir, storagePort, cqlPort);
+  }
+}

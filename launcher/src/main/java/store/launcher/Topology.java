@@ -1,0 +1,82 @@
+package store.launcher;
+
+import io.vertx.circuitbreaker.CircuitBreakerOptions;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.WebClient;
+import io.vertx.ext.web.client.WebClientOptions;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import store.catalog.CatalogModule;
+import store.catalog.api.CatalogClient;
+import store.platform.Auth;
+import store.platform.ServiceModule;
+import store.platform.StoreConfig;
+import store.platform.transport.CallMetrics;
+import store.platform.transport.EventBusChannel;
+import store.platform.transport.HttpChannel;
+import store.platform.transport.ServiceChannel;
+
+/**
+ * Which services run in this process, and how each reaches the others: over the event bus when they share the
+ * JVM, over HTTP (WebClient + circuit breaker) when they don't. The only place that chooses a transport.
+ */
+final class Topology {
+  /** Service name → its split-mode port and the modules' factory, in start order (catalog creates data first). */
+  static final Map<String, Integer> PORTS = new LinkedHashMap<>();
+  static final Map<String, Supplier<ServiceModule>> FACTORIES = new LinkedHashMap<>();
+  /** Operations HTTP may retry, per callee: only those that are safe to repeat. */
+  static final Map<String, Set<String>> IDEMPOTENT = new LinkedHashMap<>();
+
+  static {
+    register("catalog", 8000, CatalogModule::new, CatalogClient.IDEMPOTENT);
+  }
+
+  private static void register(String name, int port, Supplier<ServiceModule> factory, Set<String> idempotent) {
+    PORTS.put(name, port);
+    FACTORIES.put(name, factory);
+    IDEMPOTENT.put(name, idempotent);
+  }
+
+  private Topology() {
+  }
+
+  static boolean isService(String mode) {
+    return FACTORIES.containsKey(mode);
+  }
+
+  static List<ServiceModule> modules(String mode) {
+    return "all".equals(mode) ? FACTORIES.values().stream().map(Supplier::get).toList()
+        : List.of(FACTORIES.get(mode).get());
+  }
+
+  static int port(String mode, JsonObject config) {
+    int configured = StoreConfig.integer(config, "http.port", 0);
+    return configured > 0 ? configured : "all".equals(mode) ? 8080 : PORTS.get(mode);
+  }
+
+  static Function<String, ServiceChannel> channels(String mode, Vertx vertx, JsonObject config, Auth auth,
+      CallMetrics metrics) {
+    long timeout = StoreConfig.longValue(config, "client.timeout-ms", 3000);
+    Map<String, ServiceChannel> channels = new ConcurrentHashMap<>();
+    if ("all".equals(mode)) {
+      return target -> channels.computeIfAbsent(target, t -> new EventBusChannel(vertx, t, timeout, metrics));
+    }
+    WebClient client = WebClient.create(vertx, new WebClientOptions()
+        .setKeepAlive(true).setConnectTimeout((int) Math.min(timeout, 2000)),
+        new io.vertx.core.http.PoolOptions().setHttp1MaxSize(64));
+    CircuitBreakerOptions breaker = new CircuitBreakerOptions()
+        .setMaxFailures(StoreConfig.integer(config, "client.breaker.max-failures", 5))
+        .setResetTimeout(StoreConfig.longValue(config, "client.breaker.reset-ms", 5000))
+        .setTimeout(-1); // the request timeout is WebClient's own
+    int retries = StoreConfig.integer(config, "client.retries", 2);
+    return target -> channels.computeIfAbsent(target, t -> new HttpChannel(vertx, client, t,
+        StoreConfig.string(config, "services." + t + "-url", "http://127.0.0.1:" + PORTS.get(t)), auth, timeout,
+        retries, IDEMPOTENT.getOrDefault(t, Set.of()), breaker, metrics));
+  }
+}

@@ -1,0 +1,154 @@
+package store.catalog;
+
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.openapi.router.RouterBuilder;
+import io.vertx.openapi.validation.RequestParameter;
+import io.vertx.openapi.validation.ValidatedRequest;
+import java.math.BigDecimal;
+import java.util.List;
+import java.util.UUID;
+import store.catalog.CatalogService.Line;
+import store.catalog.CatalogService.ListQuery;
+import store.platform.Auth;
+import store.platform.ContractRouter;
+import store.platform.Platform;
+import store.platform.ProblemException;
+import store.platform.ServiceModule;
+import store.platform.StoreConfig;
+import store.platform.transport.InternalOperations;
+
+/**
+ * The catalog ("backend") service: routes from {@code conf/openapi/catalog.yaml}, the internal stock operations,
+ * and the dev sample catalog.
+ */
+public final class CatalogModule implements ServiceModule {
+  private Platform platform;
+  private CatalogService service;
+
+  @Override
+  public String name() {
+    return "catalog";
+  }
+
+  @Override
+  public String prefix() {
+    return "/api";
+  }
+
+  @Override
+  public Future<Void> start(Platform platform) {
+    this.platform = platform;
+    CatalogRepository repository = new CatalogRepository(platform.cql());
+    service = new CatalogService(platform.vertx(), repository, platform.registry(),
+        StoreConfig.longValue(platform.config(), "catalog.cache-ttl-ms", 5_000));
+    return service.start().compose(v -> StoreConfig.bool(platform.config(), "catalog.sample-data", false)
+        ? SampleCatalog.loadIfEmpty(service) : Future.succeededFuture());
+  }
+
+  public CatalogService service() {
+    return service;
+  }
+
+  // ---- public routes ----
+
+  @Override
+  public Future<Router> router() {
+    Auth auth = platform.auth();
+    return new ContractRouter("catalog")
+        .bind("listCategories", auth::authenticate, rc -> service.categories().onComplete(json(rc, 200)))
+        .bind("listProducts", auth::authenticate, rc -> service.list(Auth.caller(rc), query(rc, null))
+            .onComplete(json(rc, 200)))
+        .bind("listByCategory", auth::authenticate, rc -> service.list(Auth.caller(rc),
+            query(rc, rc.pathParam("category"))).onComplete(json(rc, 200)))
+        .bind("getProduct", auth::authenticate, rc -> service.view(productId(rc)).onComplete(json(rc, 200)))
+        .bind("createProduct", auth::authenticate, Auth::requireAdmin,
+            rc -> service.create(rc.body().asJsonObject()).onComplete(json(rc, 201)))
+        .bind("updateProduct", auth::authenticate, Auth::requireAdmin,
+            rc -> service.update(productId(rc), rc.body().asJsonObject()).onComplete(json(rc, 200)))
+        .bind("deleteProduct", auth::authenticate, Auth::requireAdmin,
+            rc -> service.delete(productId(rc)).onSuccess(v -> rc.response().setStatusCode(204).end())
+                .onFailure(rc::fail))
+        .build(platform.vertx());
+  }
+
+  private static ListQuery query(RoutingContext rc, String pathCategory) {
+    ValidatedRequest request = rc.get(RouterBuilder.KEY_META_DATA_VALIDATED_REQUEST);
+    var q = request.getQuery();
+    String category = pathCategory != null ? pathCategory : string(q.get("category"));
+    Object limit = value(q.get("limit"));
+    Object skip = value(q.get("skip"));
+    return new ListQuery(category,
+        skip == null ? 0 : ((Number) skip).intValue(),
+        limit == null ? 100 : ((Number) limit).intValue(),
+        string(q.get("sort_by")),
+        "desc".equals(string(q.get("sort_order"))),
+        decimal(q.get("min_price")),
+        decimal(q.get("max_price")));
+  }
+
+  private static Object value(RequestParameter p) {
+    return p == null || p.isNull() ? null : p.get();
+  }
+
+  private static String string(RequestParameter p) {
+    Object v = value(p);
+    return v == null ? null : v.toString();
+  }
+
+  private static BigDecimal decimal(RequestParameter p) {
+    Object v = value(p);
+    return v == null ? null : new BigDecimal(v.toString());
+  }
+
+  private static UUID productId(RoutingContext rc) {
+    return uuid(rc.pathParam("product_id"), "product_id");
+  }
+
+  static UUID uuid(String value, String field) {
+    try {
+      return UUID.fromString(value);
+    } catch (RuntimeException e) {
+      throw ProblemException.invalidField(field, "must be a UUID");
+    }
+  }
+
+  private static <T> io.vertx.core.Handler<io.vertx.core.AsyncResult<T>> json(RoutingContext rc, int status) {
+    return ar -> {
+      if (ar.failed()) {
+        rc.fail(ar.cause());
+        return;
+      }
+      Object body = ar.result();
+      rc.response().setStatusCode(status).putHeader("Content-Type", "application/json")
+          .end(body instanceof JsonArray a ? a.encode() : ((JsonObject) body).encode());
+    };
+  }
+
+  // ---- internal operations (used by cart and order) ----
+
+  @Override
+  public InternalOperations internal() {
+    return new InternalOperations()
+        .on("get-product", (payload, caller) -> service.get(uuid(payload.getString("product_id"), "product_id")))
+        .on("reserve", (payload, caller) -> service.reserve(payload.getString("reservation_id"), lines(payload)))
+        .on("release", (payload, caller) -> service.release(payload.getString("reservation_id")));
+  }
+
+  private static List<Line> lines(JsonObject payload) {
+    JsonArray lines = payload.getJsonArray("lines", new JsonArray());
+    if (lines.isEmpty()) {
+      throw ProblemException.badRequest("A reservation needs at least one line");
+    }
+    return lines.stream().map(o -> (JsonObject) o).map(l -> {
+      int quantity = l.getInteger("quantity", 0);
+      if (quantity < 1) {
+        throw ProblemException.invalidField("quantity", "must be at least 1");
+      }
+      return new Line(uuid(l.getString("product_id"), "product_id"), quantity);
+    }).toList();
+  }
+}

@@ -1,0 +1,150 @@
+package store.catalog;
+
+import com.datastax.oss.driver.api.core.cql.Row;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+import java.math.BigDecimal;
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+import store.platform.Cql;
+
+/**
+ * The catalog's CQL. Tables are designed from the queries: {@code products} by id (details, stock under
+ * lightweight transactions) and {@code products_by_category}, one partition per category holding just what a
+ * listing shows, so a category page is a single-partition read however large the catalog grows.
+ */
+final class CatalogRepository {
+  static final List<String> SCHEMA = List.of(
+      """
+      CREATE TABLE IF NOT EXISTS products (
+        product_id uuid PRIMARY KEY, name text, category text, price decimal, stock_count int,
+        description text, manufacturer text, created_at timestamp)
+      """,
+      """
+      CREATE TABLE IF NOT EXISTS products_by_category (
+        category text, product_id uuid, name text, price decimal,
+        PRIMARY KEY ((category), product_id))
+      """,
+      """
+      CREATE TABLE IF NOT EXISTS stock_reservations (
+        reservation_id text PRIMARY KEY, lines text, state text, created_at timestamp)
+      """);
+
+  private final Cql cql;
+
+  CatalogRepository(Cql cql) {
+    this.cql = cql;
+  }
+
+  Future<Void> createSchema() {
+    return cql.ddl(SCHEMA);
+  }
+
+  Future<JsonObject> find(UUID id) {
+    return cql.one("product.get", "SELECT * FROM products WHERE product_id = ?", id)
+        .map(row -> row == null ? null : product(row));
+  }
+
+  Future<List<ProductSummary>> listCategory(String category) {
+    return cql.rows("product.by-category",
+            "SELECT product_id, name, category, price FROM products_by_category WHERE category = ?", category)
+        .map(rows -> rows.stream().map(CatalogRepository::summary).toList());
+  }
+
+  Future<List<ProductSummary>> listAll() {
+    return cql.rows("product.all", "SELECT product_id, name, category, price FROM products_by_category")
+        .map(rows -> rows.stream().map(CatalogRepository::summary).toList());
+  }
+
+  Future<Long> count() {
+    return cql.one("product.count", "SELECT count(*) FROM products").map(row -> row.getLong(0));
+  }
+
+  /** Writes both tables in one logged batch, so a listing never shows a product the details table lacks. */
+  Future<Void> save(JsonObject p, String previousCategory) {
+    UUID id = UUID.fromString(p.getString("product_id"));
+    BigDecimal price = new BigDecimal(p.getValue("price").toString());
+    StringBuilder batch = new StringBuilder("BEGIN BATCH ")
+        .append("INSERT INTO products (product_id, name, category, price, stock_count, description, manufacturer, "
+            + "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?); ")
+        .append("INSERT INTO products_by_category (category, product_id, name, price) VALUES (?, ?, ?, ?); ");
+    boolean moved = previousCategory != null && !previousCategory.equals(p.getString("category"));
+    if (moved) {
+      batch.append("DELETE FROM products_by_category WHERE category = ? AND product_id = ?; ");
+    }
+    batch.append("APPLY BATCH");
+    Object[] common = {id, p.getString("name"), p.getString("category"), price, p.getInteger("stock_count"),
+        p.getString("description"), p.getString("manufacturer"), Instant.now(),
+        p.getString("category"), id, p.getString("name"), price};
+    Object[] values = moved ? append(common, previousCategory, id) : common;
+    return cql.run(moved ? "product.move" : "product.save", batch.toString(), values);
+  }
+
+  Future<Void> delete(UUID id, String category) {
+    return cql.run("product.delete", "BEGIN BATCH DELETE FROM products WHERE product_id = ?; "
+        + "DELETE FROM products_by_category WHERE category = ? AND product_id = ?; APPLY BATCH", id, category, id);
+  }
+
+  Future<Integer> stock(UUID id) {
+    return cql.one("stock.get", "SELECT stock_count FROM products WHERE product_id = ?", id)
+        .map(row -> row == null ? null : row.getInt(0));
+  }
+
+  /** Compare-and-set on the stock; returns the value now stored (ours if applied, the current one if not). */
+  Future<StockSwap> swapStock(UUID id, int expected, int next) {
+    return cql.conditional("stock.cas", "UPDATE products SET stock_count = ? WHERE product_id = ? IF stock_count = ?",
+        next, id, expected).map(row -> {
+          boolean applied = row.getBoolean(0);
+          Integer current = applied ? Integer.valueOf(next)
+              : row.getColumnDefinitions().contains("stock_count") ? row.get("stock_count", Integer.class) : null;
+          return new StockSwap(applied, current);
+        });
+  }
+
+  record StockSwap(boolean applied, Integer current) {
+  }
+
+  /** Claims a reservation id; returns null if claimed now, else the existing row's state. */
+  Future<String> claimReservation(String id, String lines) {
+    return cql.conditional("reservation.claim", "INSERT INTO stock_reservations (reservation_id, lines, state, "
+        + "created_at) VALUES (?, ?, 'PENDING', ?) IF NOT EXISTS", id, lines, Instant.now())
+        .map(row -> row.getBoolean(0) ? null : row.getString("state"));
+  }
+
+  Future<Row> reservation(String id) {
+    return cql.one("reservation.get", "SELECT * FROM stock_reservations WHERE reservation_id = ?", id);
+  }
+
+  Future<Boolean> moveReservation(String id, String from, String to, String lines) {
+    return cql.conditional("reservation.state", "UPDATE stock_reservations SET state = ?, lines = ? "
+        + "WHERE reservation_id = ? IF state = ?", to, lines, id, from).map(row -> row.getBoolean(0));
+  }
+
+  Future<Void> forgetReservation(String id) {
+    return cql.run("reservation.delete", "DELETE FROM stock_reservations WHERE reservation_id = ?", id);
+  }
+
+  private static Object[] append(Object[] head, Object... tail) {
+    Object[] all = new Object[head.length + tail.length];
+    System.arraycopy(head, 0, all, 0, head.length);
+    System.arraycopy(tail, 0, all, head.length, tail.length);
+    return all;
+  }
+
+  static JsonObject product(Row row) {
+    return new JsonObject()
+        .put("product_id", row.getUuid("product_id").toString())
+        .put("name", row.getString("name"))
+        .put("category", row.getString("category"))
+        .put("price", row.getBigDecimal("price"))
+        .put("stock_count", row.getInt("stock_count"))
+        .put("description", row.getString("description"))
+        .put("manufacturer", row.getString("manufacturer"));
+  }
+
+  private static ProductSummary summary(Row row) {
+    return new ProductSummary(row.getUuid("product_id"), row.getString("name"), row.getString("category"),
+        row.getBigDecimal("price"));
+  }
+}

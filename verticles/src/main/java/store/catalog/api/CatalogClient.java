@@ -1,0 +1,40 @@
+package store.catalog.api;
+
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.UUID;
+import store.platform.Caller;
+import store.platform.transport.ServiceChannel;
+
+/**
+ * What other services may ask of the catalog. The channel under it is the event bus or HTTP, as the launcher
+ * decided. HTTP retries {@link #IDEMPOTENT} operations only: reserve and release are keyed by reservation id.
+ */
+public final class CatalogClient {
+  public static final java.util.Set<String> IDEMPOTENT = java.util.Set.of("get-product", "reserve", "release");
+
+  private final ServiceChannel channel;
+
+  public CatalogClient(ServiceChannel channel) {
+    this.channel = channel;
+  }
+
+  /** {@code {product_id, name, category, price, stock_count, description, manufacturer}}; 404 problem if unknown. */
+  public Future<JsonObject> product(UUID productId, Caller caller) {
+    return channel.call("get-product", new JsonObject().put("product_id", productId.toString()), caller);
+  }
+
+  /**
+   * Takes every line ({@code [{product_id, quantity}]}) or none. Answers {@code {reservation_id, lines: [{product_id,
+   * name, price, quantity}]}} with the catalog's current names and prices; 409 problem when stock is short.
+   */
+  public Future<JsonObject> reserve(String reservationId, JsonArray lines, Caller caller) {
+    return channel.call("reserve", new JsonObject().put("reservation_id", reservationId).put("lines", lines), caller);
+  }
+
+  /** Puts a reservation's stock back; safe to repeat. */
+  public Future<JsonObject> release(String reservationId, Caller caller) {
+    return channel.call("release", new JsonObject().put("reservation_id", reservationId), caller);
+  }
+}

@@ -1,0 +1,56 @@
+package store.platform;
+
+import com.datastax.oss.driver.api.core.config.DefaultDriverOption;
+import com.datastax.oss.driver.api.core.config.DriverConfigLoader;
+import io.vertx.cassandra.CassandraClient;
+import io.vertx.cassandra.CassandraClientOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import java.time.Duration;
+
+/**
+ * Opens the one Cassandra session of a process: makes sure the keyspace exists, then shares a client bound to it.
+ * Replication and consistency come from configuration (RF 1 and LOCAL_ONE for dev, RF 3 and LOCAL_QUORUM for a
+ * cluster).
+ */
+public final class CassandraSessions {
+  private CassandraSessions() {
+  }
+
+  public static Future<CassandraClient> open(Vertx vertx, JsonObject config) {
+    String keyspace = StoreConfig.string(config, "cassandra.keyspace", "store");
+    int rf = StoreConfig.integer(config, "cassandra.replication-factor", 1);
+    CassandraClient bootstrap = CassandraClient.create(vertx, options(config, null));
+    String createKeyspace = "CREATE KEYSPACE IF NOT EXISTS " + keyspace
+        + " WITH replication = {'class': 'SimpleStrategy', 'replication_factor': " + rf + "}";
+    return bootstrap.execute(createKeyspace)
+        .eventually(bootstrap::close)
+        .map(rs -> CassandraClient.createShared(vertx, "store", options(config, keyspace)));
+  }
+
+  private static CassandraClientOptions options(JsonObject config, String keyspace) {
+    String host = StoreConfig.string(config, "cassandra.host", "127.0.0.1");
+    int port = StoreConfig.integer(config, "cassandra.port", 9042);
+    CassandraClientOptions options = new CassandraClientOptions();
+    for (String h : host.split(",")) {
+      options.addContactPoint(h.trim(), port);
+    }
+    options.dataStaxClusterBuilder()
+        .withLocalDatacenter(StoreConfig.string(config, "cassandra.datacenter", "datacenter1"))
+        .withConfigLoader(DriverConfigLoader.programmaticBuilder()
+            .withString(DefaultDriverOption.REQUEST_CONSISTENCY,
+                StoreConfig.string(config, "cassandra.consistency", "LOCAL_ONE"))
+            .withString(DefaultDriverOption.REQUEST_SERIAL_CONSISTENCY, "LOCAL_SERIAL")
+            .withDuration(DefaultDriverOption.REQUEST_TIMEOUT, Duration.ofSeconds(10))
+            .withDuration(DefaultDriverOption.CONNECTION_INIT_QUERY_TIMEOUT, Duration.ofSeconds(10))
+            .withDuration(DefaultDriverOption.METADATA_SCHEMA_REQUEST_TIMEOUT, Duration.ofSeconds(20))
+            .withDuration(DefaultDriverOption.CONTROL_CONNECTION_AGREEMENT_TIMEOUT, Duration.ofSeconds(20))
+            .withInt(DefaultDriverOption.REQUEST_PAGE_SIZE, 5000)
+            .build());
+    if (keyspace != null) {
+      options.setKeyspace(keyspace);
+    }
+    return options;
+  }
+}

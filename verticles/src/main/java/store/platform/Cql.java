@@ -1,0 +1,77 @@
+package store.platform;
+
+import com.datastax.oss.driver.api.core.cql.BoundStatement;
+import com.datastax.oss.driver.api.core.cql.PreparedStatement;
+import com.datastax.oss.driver.api.core.cql.Row;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.vertx.cassandra.CassandraClient;
+import io.vertx.core.Future;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Runs CQL for the repositories: every statement is prepared once and reused, and every execution is timed into
+ * {@code cassandra_query_duration_seconds{query=...}}.
+ */
+public final class Cql {
+  private final CassandraClient client;
+  private final MeterRegistry registry;
+  private final Map<String, Future<PreparedStatement>> prepared = new ConcurrentHashMap<>();
+  private final Map<String, Timer> timers = new ConcurrentHashMap<>();
+
+  public Cql(CassandraClient client, MeterRegistry registry) {
+    this.client = client;
+    this.registry = registry;
+  }
+
+  public CassandraClient client() {
+    return client;
+  }
+
+  /** Executes a prepared statement and fetches all rows. {@code name} labels the latency metric. */
+  public Future<List<Row>> rows(String name, String cql, Object... values) {
+    return bind(cql, values).compose(statement -> timed(name, client.executeWithFullFetch(statement)));
+  }
+
+  public Future<Row> one(String name, String cql, Object... values) {
+    return rows(name, cql, values).map(rows -> rows.isEmpty() ? null : rows.get(0));
+  }
+
+  public Future<Void> run(String name, String cql, Object... values) {
+    return rows(name, cql, values).mapEmpty();
+  }
+
+  /** A lightweight transaction: the first row's {@code [applied]} column, plus the row for the current values. */
+  public Future<Row> conditional(String name, String cql, Object... values) {
+    return rows(name, cql, values).map(rows -> rows.get(0));
+  }
+
+  /** Schema statements: plain, not prepared (DDL), idempotent by {@code IF NOT EXISTS}. */
+  public Future<Void> ddl(List<String> statements) {
+    Future<Void> chain = Future.succeededFuture();
+    for (String statement : statements) {
+      chain = chain.compose(v -> client.execute(statement).mapEmpty());
+    }
+    return chain;
+  }
+
+  private Future<BoundStatement> bind(String cql, Object... values) {
+    Future<PreparedStatement> statement = prepared.computeIfAbsent(cql, client::prepare);
+    if (statement.failed()) {
+      prepared.remove(cql, statement); // let a later call try again, e.g. after Cassandra came back
+    }
+    return statement.map(ps -> ps.bind(values));
+  }
+
+  private <T> Future<T> timed(String name, Future<T> execution) {
+    Timer timer = timers.computeIfAbsent(name, n -> Timer.builder("cassandra_query_duration")
+        .description("Latency of Cassandra queries, by query")
+        .tag("query", n)
+        .publishPercentileHistogram()
+        .register(registry));
+    long start = System.nanoTime();
+    return execution.andThen(ar -> timer.record(System.nanoTime() - start, java.util.concurrent.TimeUnit.NANOSECONDS));
+  }
+}

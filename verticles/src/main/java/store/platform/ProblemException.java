@@ -1,0 +1,90 @@
+package store.platform;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+/**
+ * A failure that knows its RFC 9457 problem: thrown or failed by domain code, turned into an
+ * {@code application/problem+json} answer at the edge, and carried unchanged across service boundaries.
+ */
+public class ProblemException extends RuntimeException {
+  public static final String TYPE_BASE = "https://product-store.dev/problems/";
+
+  private final int status;
+  private final String slug;
+  private final String title;
+  private final JsonArray errors;
+
+  public ProblemException(int status, String slug, String title, String detail, JsonArray errors) {
+    super(detail, null, false, false);
+    this.status = status;
+    this.slug = slug;
+    this.title = title;
+    this.errors = errors;
+  }
+
+  public ProblemException(int status, String slug, String title, String detail) {
+    this(status, slug, title, detail, null);
+  }
+
+  public static ProblemException badRequest(String detail) {
+    return new ProblemException(400, "bad-request", "Bad Request", detail);
+  }
+
+  public static ProblemException invalidField(String field, String message) {
+    return new ProblemException(400, "validation-error", "Validation failed", field + ": " + message,
+        new JsonArray().add(new JsonObject().put("field", field).put("message", message)));
+  }
+
+  public static ProblemException unauthorized(String detail) {
+    return new ProblemException(401, "unauthorized", "Unauthorized", detail);
+  }
+
+  public static ProblemException forbidden(String detail) {
+    return new ProblemException(403, "forbidden", "Forbidden", detail);
+  }
+
+  public static ProblemException notFound(String detail) {
+    return new ProblemException(404, "not-found", "Not Found", detail);
+  }
+
+  public static ProblemException conflict(String detail) {
+    return new ProblemException(409, "conflict", "Conflict", detail);
+  }
+
+  public static ProblemException unavailable(String detail) {
+    return new ProblemException(503, "service-unavailable", "Service Unavailable", detail);
+  }
+
+  public int status() {
+    return status;
+  }
+
+  public String title() {
+    return title;
+  }
+
+  public String detail() {
+    return getMessage();
+  }
+
+  public JsonObject toJson() {
+    JsonObject json = new JsonObject()
+        .put("type", TYPE_BASE + slug)
+        .put("title", title)
+        .put("status", status)
+        .put("detail", getMessage());
+    if (errors != null && !errors.isEmpty()) {
+      json.put("errors", errors);
+    }
+    return json;
+  }
+
+  /** Rebuilds a problem received from another service, keeping its status, type and detail. */
+  public static ProblemException fromJson(JsonObject json, int fallbackStatus) {
+    String type = json.getString("type", TYPE_BASE + "upstream-error");
+    String slug = type.startsWith(TYPE_BASE) ? type.substring(TYPE_BASE.length()) : "upstream-error";
+    return new ProblemException(json.getInteger("status", fallbackStatus), slug, json.getString("title", "Error"),
+        json.getString("detail", ""), json.getJsonArray("errors"));
+  }
+}

@@ -1,0 +1,133 @@
+package store.platform;
+
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.HttpException;
+import io.vertx.json.schema.OutputUnit;
+import io.vertx.openapi.validation.SchemaValidationException;
+import io.vertx.openapi.validation.ValidatorException;
+import java.util.LinkedHashSet;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Turns every failure into an RFC 9457 problem answer; the only place that writes error bodies. */
+public final class Problems {
+  public static final String CONTENT_TYPE = "application/problem+json";
+  private static final Logger LOG = LoggerFactory.getLogger(Problems.class);
+  private static final Pattern PARAMETER = Pattern.compile("parameter (\\S+?)[:.,]?(\\s|$)");
+
+  private Problems() {
+  }
+
+  public static void write(RoutingContext rc, ProblemException problem) {
+    HttpServerResponse response = rc.response();
+    if (response.headWritten()) {
+      return;
+    }
+    JsonObject body = problem.toJson().put("instance", rc.request().path());
+    response.setStatusCode(problem.status()).putHeader("Content-Type", CONTENT_TYPE).end(body.encode());
+  }
+
+  /** Failure handler for every router. */
+  public static void handleFailure(RoutingContext rc) {
+    write(rc, toProblem(rc.failure(), rc.statusCode()));
+  }
+
+  /** Handler for routes nobody matched. */
+  public static void notFound(RoutingContext rc) {
+    write(rc, ProblemException.notFound("No route for " + rc.request().method() + " " + rc.request().path()));
+  }
+
+  public static ProblemException toProblem(Throwable failure, int statusCode) {
+    if (failure instanceof HttpException http && http.getCause() != null) {
+      failure = http.getCause(); // the openapi router wraps its validation errors
+    }
+    if (failure instanceof ProblemException problem) {
+      return problem;
+    }
+    if (failure instanceof ValidatorException invalid) {
+      return validation(invalid);
+    }
+    if (failure instanceof DecodeException || failure instanceof IllegalArgumentException
+        && failure.getMessage() != null && failure.getMessage().contains("JSON")) {
+      return new ProblemException(400, "malformed-body", "Malformed request body",
+          "The body is not valid JSON: " + failure.getMessage());
+    }
+    if (failure instanceof HttpException http) {
+      return byStatus(http.getStatusCode(), http.getPayload());
+    }
+    if (failure == null && statusCode >= 400) {
+      return byStatus(statusCode, null);
+    }
+    LOG.error("Unhandled failure", failure);
+    return new ProblemException(500, "internal-error", "Internal Server Error",
+        "An unexpected error occurred; it has been logged.");
+  }
+
+  private static ProblemException byStatus(int status, String payload) {
+    return switch (status) {
+      case 400 -> ProblemException.badRequest(payload != null ? payload : "Bad request");
+      case 401 -> ProblemException.unauthorized(payload != null ? payload : "Authentication required");
+      case 403 -> ProblemException.forbidden(payload != null ? payload : "Not allowed");
+      case 404 -> ProblemException.notFound(payload != null ? payload : "Not found");
+      case 405 -> new ProblemException(405, "method-not-allowed", "Method Not Allowed", "Method not allowed here");
+      case 413 -> new ProblemException(413, "payload-too-large", "Payload Too Large",
+          "The request body exceeds the size limit");
+      case 415 -> new ProblemException(415, "unsupported-media-type", "Unsupported Media Type",
+          payload != null ? payload : "Send application/json");
+      default -> new ProblemException(status, "http-" + status, "HTTP " + status,
+          payload != null ? payload : "Request failed");
+    };
+  }
+
+  private static ProblemException validation(ValidatorException e) {
+    Set<String> fields = new LinkedHashSet<>();
+    JsonArray errors = new JsonArray();
+    Matcher parameter = PARAMETER.matcher(e.getMessage() == null ? "" : e.getMessage());
+    if (parameter.find()) {
+      fields.add(parameter.group(1));
+      errors.add(new JsonObject().put("field", parameter.group(1)).put("message", e.getMessage()));
+    } else if (e instanceof SchemaValidationException schema && schema.getOutputUnit() != null) {
+      collect(schema.getOutputUnit(), fields, errors);
+    }
+    if (fields.isEmpty()) {
+      fields.add("body");
+      errors.add(new JsonObject().put("field", "body").put("message", e.getMessage()));
+    }
+    int status = e.getMessage() != null && e.getMessage().contains("content type") ? 415 : 400;
+    String slug = status == 415 ? "unsupported-media-type" : "validation-error";
+    return new ProblemException(status, slug, status == 415 ? "Unsupported Media Type" : "Validation failed",
+        "Invalid " + String.join(", ", fields) + ": " + e.getMessage(), errors);
+  }
+
+  private static void collect(OutputUnit unit, Set<String> fields, JsonArray errors) {
+    if (unit.getErrors() != null && !unit.getErrors().isEmpty()) {
+      unit.getErrors().forEach(child -> collect(child, fields, errors));
+      return;
+    }
+    String location = unit.getInstanceLocation();
+    if (unit.getError() == null) {
+      return;
+    }
+    String field = fieldName(location, unit.getError());
+    if (fields.add(field)) {
+      errors.add(new JsonObject().put("field", field).put("message", unit.getError()));
+    }
+  }
+
+  /** "#/price" → "price"; a missing required property is reported at the parent, so take its name from the text. */
+  private static String fieldName(String location, String error) {
+    Matcher missing = Pattern.compile("required propert(?:y|ies) \\[?\"?([A-Za-z_]+)").matcher(error);
+    if (error.contains("required") && missing.find()) {
+      return missing.group(1);
+    }
+    String path = location == null ? "" : location.replaceFirst("^#?/?", "").replace('/', '.');
+    return path.isEmpty() ? "body" : path;
+  }
+}

@@ -1,0 +1,32 @@
+package store.platform;
+
+import io.vertx.core.Future;
+import io.vertx.ext.web.Router;
+import store.platform.transport.InternalOperations;
+
+/** One service as the launcher sees it: started once per process, then served by any number of HTTP verticles. */
+public interface ServiceModule {
+
+  /** "catalog", "cart", "order" or "user". */
+  String name();
+
+  /** Gateway prefix, e.g. "/api": used in all-in-one mode, stripped behind nginx. */
+  String prefix();
+
+  /** Once per process: schema, seed data, background work. */
+  Future<Void> start(Platform platform);
+
+  /** The public routes (from the service's OpenAPI contract); built per HTTP verticle instance. */
+  Future<Router> router();
+
+  /** The operations other services may call. */
+  InternalOperations internal();
+
+  /** Readiness checks beyond Cassandra. */
+  default void readiness(Health health) {
+  }
+
+  default Future<Void> stop() {
+    return Future.succeededFuture();
+  }
+}

@@ -1,0 +1,174 @@
+package store.platform;
+
+import io.vertx.config.ConfigRetriever;
+import io.vertx.config.ConfigRetrieverOptions;
+import io.vertx.config.ConfigStoreOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Configuration, 12-factor style, through vertx-config: the defaults packaged in the jar
+ * ({@code conf/application.yaml}), then {@code ./conf/application.yaml} if present, then environment variables
+ * (the seed's names, plus a few of ours), then {@code -D} system properties named like the env variables.
+ */
+public final class StoreConfig {
+
+  /** Environment variable → dotted config key. */
+  public static final Map<String, String> ENVIRONMENT = new LinkedHashMap<>();
+
+  static {
+    ENVIRONMENT.put("HTTP_PORT", "http.port");
+    ENVIRONMENT.put("HTTP_INSTANCES", "http.instances");
+    ENVIRONMENT.put("SECRET_KEY", "security.secret-key");
+    ENVIRONMENT.put("TOKEN_MINUTES", "security.token-minutes");
+    ENVIRONMENT.put("ADMIN_PREFIX_RULE", "security.admin-prefix-rule");
+    ENVIRONMENT.put("BCRYPT_COST", "security.bcrypt-cost");
+    ENVIRONMENT.put("CORS_ORIGINS", "security.cors-origins");
+    ENVIRONMENT.put("CASSANDRA_HOST", "cassandra.host");
+    ENVIRONMENT.put("CASSANDRA_PORT", "cassandra.port");
+    ENVIRONMENT.put("CASSANDRA_DC", "cassandra.datacenter");
+    ENVIRONMENT.put("CASSANDRA_KEYSPACE", "cassandra.keyspace");
+    ENVIRONMENT.put("CASSANDRA_REPLICATION_FACTOR", "cassandra.replication-factor");
+    ENVIRONMENT.put("CASSANDRA_CONSISTENCY", "cassandra.consistency");
+    ENVIRONMENT.put("CASSANDRA_DATA_DIR", "cassandra.embedded.data-dir");
+    ENVIRONMENT.put("CASSANDRA_HEAP", "cassandra.embedded.heap");
+    ENVIRONMENT.put("BACKEND_URL", "services.catalog-url");
+    ENVIRONMENT.put("CART_SERVICE_URL", "services.cart-url");
+    ENVIRONMENT.put("ORDER_SERVICE_URL", "services.order-url");
+    ENVIRONMENT.put("USER_SERVICE_URL", "services.user-url");
+    ENVIRONMENT.put("CLIENT_TIMEOUT_MS", "client.timeout-ms");
+    ENVIRONMENT.put("SAMPLE_DATA", "catalog.sample-data");
+    ENVIRONMENT.put("DEMO_USERS", "user.demo-users-enabled");
+    ENVIRONMENT.put("ORDER_PROCESSING_DELAY_MS", "order.lifecycle.processing-ms");
+    ENVIRONMENT.put("ORDER_SHIPPING_DELAY_MS", "order.lifecycle.shipping-ms");
+    ENVIRONMENT.put("ORDER_DELIVERY_MIN_MS", "order.lifecycle.delivery-min-ms");
+    ENVIRONMENT.put("ORDER_DELIVERY_MAX_MS", "order.lifecycle.delivery-max-ms");
+    ENVIRONMENT.put("ORDER_RETENTION_MS", "order.lifecycle.retention-ms");
+    ENVIRONMENT.put("ORDER_POLL_MS", "order.lifecycle.poll-ms");
+    ENVIRONMENT.put("OTEL_EXPORTER_OTLP_ENDPOINT", "tracing.otlp-endpoint");
+    ENVIRONMENT.put("OTEL_SERVICE_NAME", "tracing.service-name");
+  }
+
+  private StoreConfig() {
+  }
+
+  public static Future<JsonObject> load(Vertx vertx) {
+    ConfigRetrieverOptions options = new ConfigRetrieverOptions().setScanPeriod(0)
+        .addStore(new ConfigStoreOptions().setType("json").setConfig(packagedDefaults()));
+    if (Files.isRegularFile(Path.of("conf/application.yaml"))) {
+      options.addStore(new ConfigStoreOptions().setType("file").setFormat("yaml")
+          .setConfig(new JsonObject().put("path", Path.of("conf/application.yaml").toAbsolutePath().toString())));
+    }
+    options.addStore(new ConfigStoreOptions().setType("json").setConfig(overrides(System.getenv())));
+    options.addStore(new ConfigStoreOptions().setType("json").setConfig(overrides(systemProperties())));
+    ConfigRetriever retriever = ConfigRetriever.create(vertx, options);
+    return retriever.getConfig().andThen(ar -> retriever.close());
+  }
+
+  private static Map<String, String> systemProperties() {
+    Map<String, String> props = new LinkedHashMap<>();
+    System.getProperties().forEach((k, v) -> props.put(k.toString(), v.toString()));
+    return props;
+  }
+
+  /** The yaml defaults in the jar, parsed with the same YAML reader vertx-config uses. */
+  public static JsonObject packagedDefaults() {
+    try (InputStream in = StoreConfig.class.getClassLoader().getResourceAsStream("conf/application.yaml")) {
+      if (in == null) {
+        throw new IllegalStateException("conf/application.yaml is missing from the class path");
+      }
+      String text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+      Object parsed = new org.yaml.snakeyaml.Yaml().load(text);
+      return JsonObject.of().mergeIn(new JsonObject(toJsonMap(parsed)), true);
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> toJsonMap(Object yaml) {
+    return (Map<String, Object>) new JsonObject((Map<String, Object>) yaml).copy().getMap();
+  }
+
+  static JsonObject overrides(Map<String, String> variables) {
+    JsonObject result = new JsonObject();
+    ENVIRONMENT.forEach((name, key) -> {
+      String value = variables.get(name);
+      if (value != null && !value.isEmpty()) {
+        put(result, key, typed(value));
+      }
+    });
+    return result;
+  }
+
+  private static Object typed(String value) {
+    if (value.equalsIgnoreCase("true") || value.equalsIgnoreCase("false")) {
+      return Boolean.parseBoolean(value);
+    }
+    if (value.matches("-?\\d{1,9}")) {
+      return Integer.parseInt(value);
+    }
+    return value;
+  }
+
+  /** Sets a dotted key, creating the objects on the way. */
+  public static void put(JsonObject target, String dottedKey, Object value) {
+    String[] parts = dottedKey.split("\\.");
+    JsonObject node = target;
+    for (int i = 0; i < parts.length - 1; i++) {
+      JsonObject next = node.getJsonObject(parts[i]);
+      if (next == null) {
+        next = new JsonObject();
+        node.put(parts[i], next);
+      }
+      node = next;
+    }
+    node.put(parts[parts.length - 1], value);
+  }
+
+  /** Reads a dotted key, or null. */
+  public static Object get(JsonObject config, String dottedKey) {
+    Object node = config;
+    for (String part : dottedKey.split("\\.")) {
+      if (!(node instanceof JsonObject object)) {
+        return null;
+      }
+      node = object.getValue(part);
+    }
+    return node;
+  }
+
+  public static String string(JsonObject config, String key, String fallback) {
+    Object v = get(config, key);
+    return v == null || v.toString().isEmpty() ? fallback : v.toString();
+  }
+
+  public static int integer(JsonObject config, String key, int fallback) {
+    Object v = get(config, key);
+    return v instanceof Number n ? n.intValue() : v == null ? fallback : Integer.parseInt(v.toString());
+  }
+
+  public static long longValue(JsonObject config, String key, long fallback) {
+    Object v = get(config, key);
+    return v instanceof Number n ? n.longValue() : v == null ? fallback : Long.parseLong(v.toString());
+  }
+
+  public static boolean bool(JsonObject config, String key, boolean fallback) {
+    Object v = get(config, key);
+    return v instanceof Boolean b ? b : v == null ? fallback : Boolean.parseBoolean(v.toString());
+  }
+
+  public static JsonArray array(JsonObject config, String key) {
+    Object v = get(config, key);
+    return v instanceof JsonArray a ? a : new JsonArray();
+  }
+}

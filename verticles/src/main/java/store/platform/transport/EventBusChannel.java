@@ -1,0 +1,55 @@
+package store.platform.transport;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
+import io.vertx.core.json.JsonObject;
+import store.platform.Caller;
+import store.platform.ProblemException;
+
+/** All-in-one transport: request/reply on the callee's event-bus address. */
+public final class EventBusChannel implements ServiceChannel {
+  private final Vertx vertx;
+  private final String service;
+  private final long timeoutMs;
+  private final CallMetrics metrics;
+
+  public EventBusChannel(Vertx vertx, String service, long timeoutMs, CallMetrics metrics) {
+    this.vertx = vertx;
+    this.service = service;
+    this.timeoutMs = timeoutMs;
+    this.metrics = metrics;
+  }
+
+  @Override
+  public Future<JsonObject> call(String operation, JsonObject payload, Caller caller) {
+    DeliveryOptions options = new DeliveryOptions().setSendTimeout(timeoutMs)
+        .addHeader(InternalOperations.OPERATION_HEADER, operation)
+        .addHeader(InternalOperations.CALLER_HEADER, caller.username())
+        .addHeader(InternalOperations.ADMIN_HEADER, Boolean.toString(caller.admin()));
+    Future<JsonObject> reply = vertx.eventBus()
+        .<JsonObject>request(InternalOperations.address(service), payload, options)
+        .map(Message::body)
+        .recover(this::toProblem);
+    return metrics.time(service, operation, "eventbus", reply);
+  }
+
+  private Future<JsonObject> toProblem(Throwable failure) {
+    if (failure instanceof ReplyException reply && reply.failureType() == ReplyFailure.RECIPIENT_FAILURE) {
+      try {
+        return Future.failedFuture(ProblemException.fromJson(new JsonObject(reply.getMessage()), reply.failureCode()));
+      } catch (RuntimeException notJson) {
+        return Future.failedFuture(ProblemException.unavailable(service + " service failed: " + reply.getMessage()));
+      }
+    }
+    return Future.failedFuture(ProblemException.unavailable(service + " service is unavailable: " + failure.getMessage()));
+  }
+
+  @Override
+  public String target() {
+    return service;
+  }
+}

@@ -1,0 +1,106 @@
+package store.platform.transport;
+
+import io.vertx.circuitbreaker.CircuitBreaker;
+import io.vertx.circuitbreaker.CircuitBreakerOptions;
+import io.vertx.circuitbreaker.OpenCircuitException;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.ext.web.client.WebClient;
+import java.util.Set;
+import store.platform.Auth;
+import store.platform.Caller;
+import store.platform.ProblemException;
+
+/**
+ * Split-mode transport: {@code POST {baseUrl}/internal/{operation}} through WebClient, with a timeout and a circuit
+ * breaker. Retries happen only for operations the callee declares idempotent, and only on transport failures or
+ * 5xx answers: a 4xx is an answer, not a fault, and neither retries nor opens the circuit.
+ */
+public final class HttpChannel implements ServiceChannel {
+  private final Vertx vertx;
+  private final WebClient client;
+  private final String service;
+  private final String baseUrl;
+  private final Auth auth;
+  private final long timeoutMs;
+  private final int retries;
+  private final Set<String> idempotent;
+  private final CircuitBreaker breaker;
+  private final CallMetrics metrics;
+
+  public HttpChannel(Vertx vertx, WebClient client, String service, String baseUrl, Auth auth, long timeoutMs,
+      int retries, Set<String> idempotentOperations, CircuitBreakerOptions breakerOptions, CallMetrics metrics) {
+    this.vertx = vertx;
+    this.client = client;
+    this.service = service;
+    this.baseUrl = baseUrl.endsWith("/") ? baseUrl.substring(0, baseUrl.length() - 1) : baseUrl;
+    this.auth = auth;
+    this.timeoutMs = timeoutMs;
+    this.retries = retries;
+    this.idempotent = idempotentOperations;
+    this.breaker = CircuitBreaker.create(service + "-breaker", vertx, breakerOptions);
+    this.metrics = metrics;
+    metrics.watch(service, breaker);
+  }
+
+  @Override
+  public Future<JsonObject> call(String operation, JsonObject payload, Caller caller) {
+    int attempts = idempotent.contains(operation) ? retries + 1 : 1;
+    Future<JsonObject> result = attempt(operation, payload, caller, attempts).compose(this::answer);
+    return metrics.time(service, operation, "http", result);
+  }
+
+  private Future<HttpResponse<Buffer>> attempt(String operation, JsonObject payload, Caller caller, int left) {
+    Future<HttpResponse<Buffer>> once = breaker.execute(() -> client
+        .postAbs(baseUrl + "/internal/" + operation)
+        .timeout(timeoutMs)
+        .putHeader(Auth.INTERNAL_HEADER, auth.issueInternalCredential(caller))
+        .sendJsonObject(payload)
+        .compose(response -> response.statusCode() >= 500
+            ? Future.failedFuture(new ServerError(response))
+            : Future.succeededFuture(response)));
+    return once.recover(failure -> {
+      if (left > 1 && !(failure instanceof OpenCircuitException)) {
+        Promise<HttpResponse<Buffer>> later = Promise.promise();
+        vertx.setTimer(50L * (4 - Math.min(3, left)), id -> attempt(operation, payload, caller, left - 1).onComplete(later));
+        return later.future();
+      }
+      if (failure instanceof ServerError error) {
+        return Future.succeededFuture(error.response); // the callee's own 5xx problem, passed on
+      }
+      String why = failure instanceof OpenCircuitException ? "circuit open" : String.valueOf(failure.getMessage());
+      return Future.failedFuture(ProblemException.unavailable(service + " service is unavailable (" + why + ")"));
+    });
+  }
+
+  private Future<JsonObject> answer(HttpResponse<Buffer> response) {
+    JsonObject body;
+    try {
+      body = response.body() == null || response.body().length() == 0 ? new JsonObject() : response.bodyAsJsonObject();
+    } catch (RuntimeException e) {
+      body = new JsonObject().put("detail", response.bodyAsString());
+    }
+    if (response.statusCode() < 300) {
+      return Future.succeededFuture(body);
+    }
+    return Future.failedFuture(ProblemException.fromJson(body, response.statusCode()));
+  }
+
+  @Override
+  public String target() {
+    return service;
+  }
+
+  private static final class ServerError extends RuntimeException {
+    final HttpResponse<Buffer> response;
+
+    ServerError(HttpResponse<Buffer> response) {
+      super("HTTP " + response.statusCode(), null, false, false);
+      this.response = response;
+    }
+  }
+}

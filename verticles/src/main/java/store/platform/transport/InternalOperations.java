@@ -1,0 +1,87 @@
+package store.platform.transport;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import store.platform.Auth;
+import store.platform.Caller;
+import store.platform.ProblemException;
+import store.platform.Problems;
+
+/**
+ * The receiving side of a service boundary: one table of operations, registered on both channels, so no
+ * operation is written twice. On the event bus the caller travels in delivery headers (the bus is in-process and
+ * has no bridge to clients); over HTTP it travels as a signed internal credential that public routes never accept.
+ */
+public final class InternalOperations {
+  static final String OPERATION_HEADER = "operation";
+  static final String CALLER_HEADER = "caller";
+  static final String ADMIN_HEADER = "caller-admin";
+
+  /** One operation: JSON in, JSON out, on behalf of a caller. */
+  @FunctionalInterface
+  public interface Operation {
+    Future<JsonObject> handle(JsonObject payload, Caller caller);
+  }
+
+  private final Map<String, Operation> operations = new LinkedHashMap<>();
+
+  public InternalOperations on(String name, Operation operation) {
+    operations.put(name, operation);
+    return this;
+  }
+
+  public static String address(String service) {
+    return "store." + service + ".internal";
+  }
+
+  public Future<Void> registerOnEventBus(Vertx vertx, String service) {
+    return vertx.eventBus().<JsonObject>consumer(address(service), this::onMessage).completion();
+  }
+
+  private void onMessage(Message<JsonObject> message) {
+    Caller caller = new Caller(message.headers().get(CALLER_HEADER),
+        Boolean.parseBoolean(message.headers().get(ADMIN_HEADER)));
+    invoke(message.headers().get(OPERATION_HEADER), message.body(), caller).onComplete(ar -> {
+      if (ar.succeeded()) {
+        message.reply(ar.result(), new DeliveryOptions());
+      } else {
+        ProblemException problem = Problems.toProblem(ar.cause(), 500);
+        message.fail(problem.status(), problem.toJson().encode());
+      }
+    });
+  }
+
+  /** {@code POST /internal/{operation}} with an internal credential. Never routed by the gateway. */
+  public void mount(Router router, Auth auth) {
+    router.post("/internal/:operation").handler(rc -> {
+      String credential = rc.request().getHeader(Auth.INTERNAL_HEADER);
+      auth.verifyInternalCredential(credential)
+          .compose(caller -> invoke(rc.pathParam("operation"), body(rc), caller))
+          .onSuccess(result -> rc.response().putHeader("Content-Type", "application/json").end(result.encode()))
+          .onFailure(rc::fail);
+    });
+  }
+
+  private static JsonObject body(RoutingContext rc) {
+    return rc.body().isEmpty() ? new JsonObject() : rc.body().asJsonObject();
+  }
+
+  private Future<JsonObject> invoke(String name, JsonObject payload, Caller caller) {
+    Operation operation = operations.get(name);
+    if (operation == null) {
+      return Future.failedFuture(ProblemException.notFound("No internal operation " + name));
+    }
+    try {
+      return operation.handle(payload == null ? new JsonObject() : payload, caller);
+    } catch (RuntimeException e) {
+      return Future.failedFuture(e);
+    }
+  }
+}

@@ -1,0 +1,21 @@
+package store.platform.transport;
+
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+import store.platform.Caller;
+
+/**
+ * The one boundary between services. A typed client in a service's {@code api} package wraps a channel; the
+ * launcher decides which implementation it gets: {@link EventBusChannel} when both services share a JVM,
+ * {@link HttpChannel} when they don't. Business code never knows which.
+ *
+ * <p>Failures are {@link store.platform.ProblemException}s: the callee's own problem (status, type, detail)
+ * arrives unchanged; an unreachable callee is a 503.
+ */
+public interface ServiceChannel {
+
+  Future<JsonObject> call(String operation, JsonObject payload, Caller caller);
+
+  /** The name of the service on the other side, for messages and metrics. */
+  String target();
+}
