@@ -1,0 +1,83 @@
+package store.testing;
+
+import io.vertx.core.Vertx;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import store.launcher.EmbeddedCassandra;
+import store.launcher.Main;
+import store.platform.Auth;
+
+/**
+ * One real Cassandra node and one all-in-one store per test JVM, started on first use through the launcher's own
+ * {@link EmbeddedCassandra} and {@link Main#start}, and stopped when the JVM ends.
+ *
+ * <p>Tests share them, so each test works in its own category / with its own usernames.
+ */
+public final class TestStore {
+  public static final int CASSANDRA_PORT = Integer.getInteger("test.cassandra.port", 9142);
+  public static final int HTTP_PORT = Integer.getInteger("test.http.port", 18080);
+  public static final String SECRET = "test-secret-key-0123456789abcdef";
+
+  /** Settings of the in-process store (read by StoreConfig as system properties named like the env variables). */
+  public static final Map<String, String> SETTINGS = Map.ofEntries(
+      Map.entry("SECRET_KEY", SECRET),
+      Map.entry("HTTP_PORT", Integer.toString(HTTP_PORT)),
+      Map.entry("CASSANDRA_HOST", "127.0.0.1"),
+      Map.entry("CASSANDRA_PORT", Integer.toString(CASSANDRA_PORT)),
+      Map.entry("SAMPLE_DATA", "false"),
+      Map.entry("DEMO_USERS", "true"),
+      Map.entry("BCRYPT_COST", "10"),
+      Map.entry("CLIENT_TIMEOUT_MS", "3000"),
+      Map.entry("ORDER_PROCESSING_DELAY_MS", "300"),
+      Map.entry("ORDER_SHIPPING_DELAY_MS", "300"),
+      Map.entry("ORDER_DELIVERY_MIN_MS", "300"),
+      Map.entry("ORDER_DELIVERY_MAX_MS", "500"),
+      Map.entry("ORDER_RETENTION_MS", "2000"),
+      Map.entry("ORDER_POLL_MS", "100"));
+
+  private static EmbeddedCassandra node;
+  private static Main.Running store;
+  private static Auth auth;
+
+  private TestStore() {
+  }
+
+  /** Starts (once) the test Cassandra node. */
+  public static synchronized void cassandra() throws Exception {
+    if (node != null) {
+      return;
+    }
+    node = new EmbeddedCassandra(EmbeddedCassandra.locateLibDir(Main.class), Path.of("target", "test-cassandra"),
+        CASSANDRA_PORT, "512M", line -> System.out.println("[test-cassandra] " + line))
+        .start(Duration.ofMinutes(3));
+    Runtime.getRuntime().addShutdownHook(new Thread(node::close));
+  }
+
+  /** Starts (once) the all-in-one store in this JVM; returns its base URL. */
+  public static synchronized String start() throws Exception {
+    cassandra();
+    if (store == null) {
+      SETTINGS.forEach(System::setProperty);
+      store = Main.start("all");
+      auth = new Auth(Vertx.vertx(), SECRET, 30);
+    }
+    return "http://127.0.0.1:" + HTTP_PORT;
+  }
+
+  /** A valid user token, as the user service would issue it. */
+  public static String token(String username, boolean admin) {
+    if (auth == null) {
+      auth = new Auth(Vertx.vertx(), SECRET, 30);
+    }
+    return auth.issueUserToken(username, admin);
+  }
+
+  public static String bearer(String username, boolean admin) {
+    return "Bearer " + token(username, admin);
+  }
+
+  public static Path fatJar() {
+    return Path.of("target", "product-store.jar").toAbsolutePath();
+  }
+}
