@@ -12,8 +12,12 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 import java.util.function.Supplier;
+import store.cart.CartModule;
+import store.cart.api.CartClient;
 import store.catalog.CatalogModule;
 import store.catalog.api.CatalogClient;
+import store.order.OrderModule;
+import store.order.api.OrderClient;
 import store.platform.Auth;
 import store.platform.ServiceModule;
 import store.platform.StoreConfig;
@@ -21,6 +25,8 @@ import store.platform.transport.CallMetrics;
 import store.platform.transport.EventBusChannel;
 import store.platform.transport.HttpChannel;
 import store.platform.transport.ServiceChannel;
+import store.user.UserModule;
+import store.user.api.UserClient;
 
 /**
  * Which services run in this process, and how each reaches the others: over the event bus when they share the
@@ -35,6 +41,9 @@ final class Topology {
 
   static {
     register("catalog", 8000, CatalogModule::new, CatalogClient.IDEMPOTENT);
+    register("cart", 8001, CartModule::new, CartClient.IDEMPOTENT);
+    register("order", 8002, OrderModule::new, OrderClient.IDEMPOTENT);
+    register("user", 8003, UserModule::new, UserClient.IDEMPOTENT);
   }
 
   private static void register(String name, int port, Supplier<ServiceModule> factory, Set<String> idempotent) {

@@ -17,6 +17,8 @@ import store.platform.Auth;
 import store.platform.ContractRouter;
 import store.platform.Platform;
 import store.platform.ProblemException;
+import static store.platform.Responses.json;
+import static store.platform.Responses.uuid;
 import store.platform.ServiceModule;
 import store.platform.StoreConfig;
 import store.platform.transport.InternalOperations;
@@ -56,7 +58,7 @@ public final class CatalogModule implements ServiceModule {
   // ---- public routes ----
 
   @Override
-  public Future<Router> router() {
+  public Future<Router> router(String prefix) {
     Auth auth = platform.auth();
     return new ContractRouter("catalog")
         .bind("listCategories", auth::authenticate, rc -> service.categories().onComplete(json(rc, 200)))
@@ -72,7 +74,7 @@ public final class CatalogModule implements ServiceModule {
         .bind("deleteProduct", auth::authenticate, Auth::requireAdmin,
             rc -> service.delete(productId(rc)).onSuccess(v -> rc.response().setStatusCode(204).end())
                 .onFailure(rc::fail))
-        .build(platform.vertx());
+        .build(platform.vertx(), prefix);
   }
 
   private static ListQuery query(RoutingContext rc, String pathCategory) {
@@ -106,26 +108,6 @@ public final class CatalogModule implements ServiceModule {
 
   private static UUID productId(RoutingContext rc) {
     return uuid(rc.pathParam("product_id"), "product_id");
-  }
-
-  static UUID uuid(String value, String field) {
-    try {
-      return UUID.fromString(value);
-    } catch (RuntimeException e) {
-      throw ProblemException.invalidField(field, "must be a UUID");
-    }
-  }
-
-  private static <T> io.vertx.core.Handler<io.vertx.core.AsyncResult<T>> json(RoutingContext rc, int status) {
-    return ar -> {
-      if (ar.failed()) {
-        rc.fail(ar.cause());
-        return;
-      }
-      Object body = ar.result();
-      rc.response().setStatusCode(status).putHeader("Content-Type", "application/json")
-          .end(body instanceof JsonArray a ? a.encode() : ((JsonObject) body).encode());
-    };
   }
 
   // ---- internal operations (used by cart and order) ----

@@ -3,6 +3,8 @@ package store.platform;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.openapi.router.OpenAPIRoute;
@@ -31,8 +33,18 @@ public final class ContractRouter {
     return this;
   }
 
-  public Future<Router> build(Vertx vertx) {
-    return OpenAPIContract.from(vertx, contractPath).map(contract -> {
+  /**
+   * Builds the router, to be mounted at {@code prefix} ("" behind nginx; "/api", … in all-in-one mode). The
+   * contract gets the prefix as its server base path: the validator finds path parameters by their position in
+   * the full request path, so it must know what precedes the contract's own paths.
+   */
+  public Future<Router> build(Vertx vertx, String prefix) {
+    String text = vertx.fileSystem().readFileBlocking(contractPath).toString();
+    JsonObject raw = new JsonObject(new org.yaml.snakeyaml.Yaml().<java.util.Map<String, Object>>load(text));
+    if (!prefix.isEmpty()) {
+      raw.put("servers", new JsonArray().add(new JsonObject().put("url", "http://product-store" + prefix)));
+    }
+    return OpenAPIContract.from(vertx, raw).map(contract -> {
       // the root router's BodyHandler has read the body already (and enforced the size limit)
       RouterBuilder builder = RouterBuilder.create(vertx, contract, RequestExtractor.withBodyHandler());
       for (OpenAPIRoute route : builder.getRoutes()) {
@@ -48,7 +60,6 @@ public final class ContractRouter {
         route.setDoSecurity(false); // the contract documents bearer auth; Auth#authenticate enforces it per route
       }
       Router router = builder.createRouter();
-      String text = vertx.fileSystem().readFileBlocking(contractPath).toString();
       router.get("/openapi.yaml").handler(rc -> rc.response().putHeader("Content-Type", "application/yaml").end(text));
       return router;
     });

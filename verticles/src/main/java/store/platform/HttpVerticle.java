@@ -46,14 +46,13 @@ public final class HttpVerticle extends VerticleBase {
     for (ServiceModule module : modules) {
       Health health = new Health(vertx, module.name(), platform.cql().client());
       module.readiness(health);
-      ready.add(module.router().map(serviceRouter -> {
+      String prefix = allInOne ? module.prefix() : "";
+      ready.add(module.router(prefix).map(serviceRouter -> {
         health.mount(serviceRouter);
-        if (allInOne) {
-          root.route(module.prefix() + "/*").subRouter(serviceRouter);
-        } else {
+        if (!allInOne) {
           module.internal().mount(serviceRouter, platform.auth());
-          root.route("/*").subRouter(serviceRouter);
         }
+        root.route(prefix + "/*").subRouter(serviceRouter);
         return null;
       }));
       if (allInOne) {

@@ -16,8 +16,11 @@ public interface ServiceModule {
   /** Once per process: schema, seed data, background work. */
   Future<Void> start(Platform platform);
 
-  /** The public routes (from the service's OpenAPI contract); built per HTTP verticle instance. */
-  Future<Router> router();
+  /**
+   * The public routes (from the service's OpenAPI contract), to be mounted at {@code prefix} ("" behind nginx,
+   * the gateway prefix in all-in-one mode); built per HTTP verticle instance.
+   */
+  Future<Router> router(String prefix);
 
   /** The operations other services may call. */
   InternalOperations internal();

@@ -1,0 +1,85 @@
+package store.cart;
+
+import static store.platform.Responses.json;
+import static store.platform.Responses.uuid;
+
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import store.catalog.api.CatalogClient;
+import store.order.api.OrderClient;
+import store.platform.Auth;
+import store.platform.ContractRouter;
+import store.platform.Health;
+import store.platform.Platform;
+import store.platform.ServiceModule;
+import store.platform.StoreConfig;
+import store.platform.transport.InternalOperations;
+
+/** The cart service: routes from {@code conf/openapi/cart.yaml} and the operations the user service calls. */
+public final class CartModule implements ServiceModule {
+  private Platform platform;
+  private CartService service;
+  private CatalogClient catalog;
+
+  @Override
+  public String name() {
+    return "cart";
+  }
+
+  @Override
+  public String prefix() {
+    return "/cart-api";
+  }
+
+  @Override
+  public Future<Void> start(Platform platform) {
+    this.platform = platform;
+    catalog = new CatalogClient(platform.channel("catalog"));
+    service = new CartService(new CartRepository(platform.cql()), catalog,
+        new OrderClient(platform.channel("order")), platform.registry(),
+        StoreConfig.integer(platform.config(), "cart.recent-views-limit", 10));
+    return service.start();
+  }
+
+  @Override
+  public Future<Router> router(String prefix) {
+    Auth auth = platform.auth();
+    return new ContractRouter("cart")
+        .bind("getCart", auth::authenticate, rc -> service.cart(Auth.caller(rc).username()).onComplete(json(rc, 200)))
+        .bind("clearCart", auth::authenticate,
+            rc -> service.clear(Auth.caller(rc).username()).onComplete(json(rc, 200)))
+        .bind("addItem", auth::authenticate, rc -> {
+          JsonObject body = rc.body().asJsonObject();
+          service.add(Auth.caller(rc), uuid(body.getString("product_id"), "product_id"), body.getInteger("quantity"))
+              .onComplete(json(rc, 200));
+        })
+        .bind("updateItem", auth::authenticate, rc -> service.update(Auth.caller(rc),
+            uuid(rc.pathParam("item_id"), "item_id"), rc.body().asJsonObject().getInteger("quantity"))
+            .onComplete(json(rc, 200)))
+        .bind("removeItem", auth::authenticate, rc -> service.remove(Auth.caller(rc),
+            uuid(rc.pathParam("item_id"), "item_id")).onComplete(json(rc, 200)))
+        .bind("checkout", auth::authenticate, rc -> service.checkout(Auth.caller(rc),
+            rc.request().getHeader("Idempotency-Key")).onComplete(json(rc, 200)))
+        .bind("viewProduct", auth::authenticate, rc -> service.view(Auth.caller(rc),
+            uuid(rc.pathParam("product_id"), "product_id")).onComplete(json(rc, 200)))
+        .bind("recentViews", auth::authenticate,
+            rc -> service.recentViews(Auth.caller(rc).username()).onComplete(json(rc, 200)))
+        .bind("listCarts", auth::authenticate, Auth::requireAdmin, rc -> service.allCarts().onComplete(json(rc, 200)))
+        .build(platform.vertx(), prefix);
+  }
+
+  @Override
+  public InternalOperations internal() {
+    return new InternalOperations()
+        .on("get-cart", (payload, caller) -> service.cart(caller.username()))
+        .on("checkout", (payload, caller) -> service.checkout(caller, payload.getString("idempotency_key")));
+  }
+
+  @Override
+  public void readiness(Health health) {
+    health.requires("catalog", () -> catalog.product(java.util.UUID.randomUUID(), store.platform.Caller.system("cart"))
+        .recover(e -> e instanceof store.platform.ProblemException p && p.status() == 404
+            ? Future.succeededFuture() : Future.failedFuture(e)));
+  }
+}

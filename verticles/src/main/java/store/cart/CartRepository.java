@@ -1,0 +1,132 @@
+package store.cart;
+
+import com.datastax.oss.driver.api.core.cql.Row;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+import java.math.BigDecimal;
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+import store.platform.Cql;
+
+/**
+ * The cart's CQL. A cart is one partition per user; recent views likewise; the last known copy of each product
+ * (for when the catalog is down) and checkout idempotency records are the cart's own tables.
+ */
+final class CartRepository {
+  static final List<String> SCHEMA = List.of(
+      """
+      CREATE TABLE IF NOT EXISTS cart_items (
+        username text, item_id uuid, product_id uuid, name text, price decimal, quantity int, added_at timestamp,
+        PRIMARY KEY ((username), item_id))
+      """,
+      """
+      CREATE TABLE IF NOT EXISTS recent_views (
+        username text, product_id uuid, viewed_at timestamp, PRIMARY KEY ((username), product_id))
+      """,
+      """
+      CREATE TABLE IF NOT EXISTS product_snapshots (product_id uuid PRIMARY KEY, body text, saved_at timestamp)
+      """,
+      """
+      CREATE TABLE IF NOT EXISTS checkouts (
+        username text, idempotency_key text, order_id uuid, state text, created_at timestamp,
+        PRIMARY KEY ((username), idempotency_key))
+      """);
+
+  private final Cql cql;
+
+  CartRepository(Cql cql) {
+    this.cql = cql;
+  }
+
+  Future<Void> createSchema() {
+    return cql.ddl(SCHEMA);
+  }
+
+  Future<List<CartItem>> items(String username) {
+    return cql.rows("cart.items", "SELECT * FROM cart_items WHERE username = ?", username)
+        .map(rows -> rows.stream().map(CartRepository::item).toList());
+  }
+
+  Future<List<CartItem>> allItems() {
+    return cql.rows("cart.all", "SELECT * FROM cart_items").map(rows -> rows.stream().map(CartRepository::item).toList());
+  }
+
+  Future<Void> save(CartItem item) {
+    return cql.run("cart.save", "INSERT INTO cart_items (username, item_id, product_id, name, price, quantity, added_at) "
+            + "VALUES (?, ?, ?, ?, ?, ?, ?)", item.username(), item.itemId(), item.productId(), item.name(),
+        item.price(), item.quantity(), item.addedAt());
+  }
+
+  Future<Void> delete(String username, List<UUID> itemIds) {
+    if (itemIds.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    return cql.run("cart.delete", "DELETE FROM cart_items WHERE username = ? AND item_id IN ?", username, itemIds);
+  }
+
+  Future<Void> recordView(String username, UUID productId, Instant at) {
+    return cql.run("views.save", "INSERT INTO recent_views (username, product_id, viewed_at) VALUES (?, ?, ?)",
+        username, productId, at);
+  }
+
+  Future<List<Row>> views(String username) {
+    return cql.rows("views.list", "SELECT product_id, viewed_at FROM recent_views WHERE username = ?", username);
+  }
+
+  Future<Void> forgetViews(String username, List<UUID> productIds) {
+    if (productIds.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    return cql.run("views.trim", "DELETE FROM recent_views WHERE username = ? AND product_id IN ?", username, productIds);
+  }
+
+  Future<Void> saveSnapshot(JsonObject product) {
+    return cql.run("snapshot.save", "INSERT INTO product_snapshots (product_id, body, saved_at) VALUES (?, ?, ?)",
+        UUID.fromString(product.getString("product_id")), product.encode(), Instant.now());
+  }
+
+  Future<JsonObject> snapshot(UUID productId) {
+    return cql.one("snapshot.get", "SELECT body FROM product_snapshots WHERE product_id = ?", productId)
+        .map(row -> row == null ? null : new JsonObject(row.getString("body")));
+  }
+
+  /** Claims an idempotency key for a checkout; null when claimed now, else the existing row. */
+  Future<Row> claimCheckout(String username, String key, UUID orderId) {
+    return cql.conditional("checkout.claim", "INSERT INTO checkouts (username, idempotency_key, order_id, state, "
+            + "created_at) VALUES (?, ?, ?, 'PENDING', ?) IF NOT EXISTS", username, key, orderId, Instant.now())
+        .map(row -> row.getBoolean(0) ? null : row);
+  }
+
+  Future<Void> completeCheckout(String username, String key) {
+    return cql.run("checkout.done", "UPDATE checkouts SET state = 'DONE' WHERE username = ? AND idempotency_key = ?",
+        username, key);
+  }
+
+  Future<Void> forgetCheckout(String username, String key) {
+    return cql.run("checkout.forget", "DELETE FROM checkouts WHERE username = ? AND idempotency_key = ?",
+        username, key);
+  }
+
+  private static CartItem item(Row row) {
+    return new CartItem(row.getString("username"), row.getUuid("item_id"), row.getUuid("product_id"),
+        row.getString("name"), row.getBigDecimal("price"), row.getInt("quantity"), row.getInstant("added_at"));
+  }
+
+  /** One cart line, with the product's name and price as last seen. */
+  record CartItem(String username, UUID itemId, UUID productId, String name, BigDecimal price, int quantity,
+      Instant addedAt) {
+    CartItem withQuantity(int q) {
+      return new CartItem(username, itemId, productId, name, price, q, addedAt);
+    }
+
+    BigDecimal totalPrice() {
+      return price.multiply(BigDecimal.valueOf(quantity));
+    }
+
+    JsonObject toJson() {
+      return new JsonObject().put("id", itemId.toString()).put("product_id", productId.toString()).put("name", name)
+          .put("price", price).put("quantity", quantity).put("total_price", totalPrice());
+    }
+  }
+}

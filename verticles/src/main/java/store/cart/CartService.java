@@ -1,0 +1,235 @@
+package store.cart;
+
+import com.datastax.oss.driver.api.core.cql.Row;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.math.BigDecimal;
+import java.time.Instant;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import store.cart.CartRepository.CartItem;
+import store.catalog.api.CatalogClient;
+import store.order.api.OrderClient;
+import store.platform.Caller;
+import store.platform.ProblemException;
+
+/**
+ * The cart's domain logic: lines validated against the catalog's stock, recently viewed products with a last-known
+ * copy for when the catalog is down, and the all-or-nothing checkout.
+ */
+public final class CartService {
+  private final CartRepository repository;
+  private final CatalogClient catalog;
+  private final OrderClient orders;
+  private final int viewsLimit;
+  private final Counter itemsAdded;
+  private final Counter stockFailures;
+  private final DistributionSummary cartValue;
+
+  CartService(CartRepository repository, CatalogClient catalog, OrderClient orders, MeterRegistry registry,
+      int viewsLimit) {
+    this.repository = repository;
+    this.catalog = catalog;
+    this.orders = orders;
+    this.viewsLimit = viewsLimit;
+    this.itemsAdded = Counter.builder("cart_items_added").description("Products added to carts").register(registry);
+    this.stockFailures = Counter.builder("stock_validation_failures")
+        .description("Cart changes refused for lack of stock").register(registry);
+    this.cartValue = DistributionSummary.builder("cart_value").description("Value of carts checked out")
+        .publishPercentileHistogram().register(registry);
+  }
+
+  Future<Void> start() {
+    return repository.createSchema();
+  }
+
+  // ---- the cart ----
+
+  public Future<JsonObject> cart(String username) {
+    return repository.items(username).map(CartService::cartJson);
+  }
+
+  private static JsonObject cartJson(List<CartItem> items) {
+    JsonArray lines = new JsonArray();
+    BigDecimal total = BigDecimal.ZERO;
+    for (CartItem item : sorted(items)) {
+      lines.add(item.toJson());
+      total = total.add(item.totalPrice());
+    }
+    return new JsonObject().put("items", lines).put("total", total);
+  }
+
+  private static List<CartItem> sorted(List<CartItem> items) {
+    return items.stream().sorted(Comparator.comparing(CartItem::addedAt).thenComparing(CartItem::itemId)).toList();
+  }
+
+  /** Adds a product; a product already in the cart gets its quantity raised. Stock is asked of the catalog. */
+  public Future<JsonObject> add(Caller caller, UUID productId, int quantity) {
+    return catalog.product(productId, caller).compose(product -> {
+      repository.saveSnapshot(product); // best effort: the last known copy for views when the catalog is down
+      return repository.items(caller.username()).compose(items -> {
+        CartItem existing = items.stream().filter(i -> i.productId().equals(productId)).findFirst().orElse(null);
+        int wanted = quantity + (existing == null ? 0 : existing.quantity());
+        requireStock(product, wanted);
+        CartItem line = new CartItem(caller.username(), existing == null ? UUID.randomUUID() : existing.itemId(),
+            productId, product.getString("name"), new BigDecimal(product.getValue("price").toString()), wanted,
+            existing == null ? Instant.now() : existing.addedAt());
+        return repository.save(line).map(v -> {
+          itemsAdded.increment(quantity);
+          return line.toJson();
+        });
+      });
+    });
+  }
+
+  /** Sets a line's quantity; {@code id} is a cart item id or a product id. */
+  public Future<JsonObject> update(Caller caller, UUID id, int quantity) {
+    return repository.items(caller.username()).compose(items -> {
+      List<CartItem> lines = matching(items, id);
+      CartItem first = lines.get(0);
+      return catalog.product(first.productId(), caller).compose(product -> {
+        requireStock(product, quantity);
+        CartItem updated = first.withQuantity(quantity);
+        List<UUID> duplicates = lines.stream().skip(1).map(CartItem::itemId).toList();
+        return repository.save(updated).compose(v -> repository.delete(caller.username(), duplicates))
+            .map(v -> updated.toJson());
+      });
+    });
+  }
+
+  /** Removes a line, or every line of a product. */
+  public Future<JsonObject> remove(Caller caller, UUID id) {
+    return repository.items(caller.username()).compose(items -> {
+      List<UUID> ids = matching(items, id).stream().map(CartItem::itemId).toList();
+      return repository.delete(caller.username(), ids)
+          .map(v -> new JsonObject().put("message", "Item removed from cart").put("removed", ids.size()));
+    });
+  }
+
+  public Future<JsonObject> clear(String username) {
+    return repository.items(username).compose(items -> repository.delete(username,
+        items.stream().map(CartItem::itemId).toList())).map(v -> new JsonObject().put("message", "Cart cleared"));
+  }
+
+  private static List<CartItem> matching(List<CartItem> items, UUID id) {
+    List<CartItem> byItem = items.stream().filter(i -> i.itemId().equals(id)).toList();
+    List<CartItem> lines = byItem.isEmpty() ? items.stream().filter(i -> i.productId().equals(id)).toList() : byItem;
+    if (lines.isEmpty()) {
+      throw ProblemException.notFound("No cart item or product " + id + " in the cart");
+    }
+    return lines;
+  }
+
+  private void requireStock(JsonObject product, int wanted) {
+    if (product.getInteger("stock_count", 0) < wanted) {
+      stockFailures.increment();
+      throw new ProblemException(400, "insufficient-stock", "Not enough stock", "Not enough items in stock");
+    }
+  }
+
+  // ---- checkout ----
+
+  /**
+   * Reserve stock (catalog, all lines or none) → create the order → remove the ordered lines. A failure after the
+   * reservation gives the stock back, and the cart is only touched once the order exists, so a failed checkout
+   * leaves cart and stock as they were. With an idempotency key, a repeated request answers the first order.
+   */
+  public Future<JsonObject> checkout(Caller caller, String idempotencyKey) {
+    String username = caller.username();
+    UUID orderId = UUID.randomUUID();
+    Future<Row> claim = idempotencyKey == null ? Future.succeededFuture(null)
+        : repository.claimCheckout(username, idempotencyKey, orderId);
+    return claim.compose(existing -> {
+      if (existing != null) {
+        return "DONE".equals(existing.getString("state"))
+            ? orders.get(caller, existing.getUuid("order_id"))
+            : Future.failedFuture(ProblemException.conflict("A checkout with this Idempotency-Key is in progress"));
+      }
+      return placeOrder(caller, orderId).compose(
+          order -> idempotencyKey == null ? Future.succeededFuture(order)
+              : repository.completeCheckout(username, idempotencyKey).map(order),
+          failure -> (idempotencyKey == null ? Future.<Void>succeededFuture()
+              : repository.forgetCheckout(username, idempotencyKey)).transform(x -> Future.failedFuture(failure)));
+    });
+  }
+
+  private Future<JsonObject> placeOrder(Caller caller, UUID orderId) {
+    return repository.items(caller.username()).compose(items -> {
+      if (items.isEmpty()) {
+        return Future.failedFuture(ProblemException.badRequest("Cart is empty"));
+      }
+      Map<UUID, Integer> quantities = new LinkedHashMap<>();
+      sorted(items).forEach(i -> quantities.merge(i.productId(), i.quantity(), Integer::sum));
+      JsonArray lines = new JsonArray();
+      quantities.forEach((id, q) -> lines.add(new JsonObject().put("product_id", id.toString()).put("quantity", q)));
+      String reservationId = "order:" + orderId;
+      return catalog.reserve(reservationId, lines, caller)
+          .compose(reservation -> orders.create(caller, orderId, reservationId, reservation.getJsonArray("lines"))
+              .recover(failure -> catalog.release(reservationId, caller)
+                  .transform(released -> Future.failedFuture(failure))))
+          .compose(order -> repository.delete(caller.username(), items.stream().map(CartItem::itemId).toList())
+              .map(v -> {
+                cartValue.record(order.getDouble("total", 0.0));
+                return order;
+              }));
+    });
+  }
+
+  // ---- recently viewed ----
+
+  /**
+   * Records a view and answers the product. When the catalog cannot answer, the last known copy is served, marked
+   * {@code stale}; a product the catalog says does not exist is a 404.
+   */
+  public Future<JsonObject> view(Caller caller, UUID productId) {
+    Instant now = Instant.now();
+    Future<JsonObject> product = catalog.product(productId, caller)
+        .compose(p -> repository.saveSnapshot(p).map(v -> p.put("stale", false)))
+        .recover(failure -> failure instanceof ProblemException p && p.status() == 503
+            ? repository.snapshot(productId).compose(copy -> copy == null ? Future.failedFuture(failure)
+                : Future.succeededFuture(copy.put("stale", true)))
+            : Future.failedFuture(failure));
+    return product.compose(p -> repository.recordView(caller.username(), productId, now)
+        .compose(v -> trimViews(caller.username()))
+        .map(v -> new JsonObject().put("product_id", productId.toString()).put("viewed_at", now.toString())
+            .put("product", p)));
+  }
+
+  public Future<JsonArray> recentViews(String username) {
+    return repository.views(username).map(rows -> {
+      JsonArray result = new JsonArray();
+      newestFirst(rows).stream().limit(viewsLimit).forEach(r -> result.add(new JsonObject()
+          .put("product_id", r.getUuid("product_id").toString())
+          .put("viewed_at", r.getInstant("viewed_at").toString())));
+      return result;
+    });
+  }
+
+  private Future<Void> trimViews(String username) {
+    return repository.views(username).compose(rows -> repository.forgetViews(username,
+        newestFirst(rows).stream().skip(viewsLimit).map(r -> r.getUuid("product_id")).toList()));
+  }
+
+  private static List<Row> newestFirst(List<Row> rows) {
+    return rows.stream().sorted(Comparator.comparing((Row r) -> r.getInstant("viewed_at")).reversed()).toList();
+  }
+
+  // ---- admin ----
+
+  public Future<JsonArray> allCarts() {
+    return repository.allItems().map(items -> {
+      Map<String, List<CartItem>> byUser = new java.util.TreeMap<>();
+      items.forEach(i -> byUser.computeIfAbsent(i.username(), u -> new java.util.ArrayList<>()).add(i));
+      JsonArray carts = new JsonArray();
+      byUser.forEach((user, lines) -> carts.add(cartJson(lines).put("username", user)));
+      return carts;
+    });
+  }
+}

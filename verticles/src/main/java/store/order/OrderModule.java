@@ -1,0 +1,83 @@
+package store.order;
+
+import static store.platform.Responses.json;
+import static store.platform.Responses.uuid;
+
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import java.util.Arrays;
+import store.catalog.api.CatalogClient;
+import store.platform.Auth;
+import store.platform.ContractRouter;
+import store.platform.Platform;
+import store.platform.ServiceModule;
+import store.platform.StoreConfig;
+import store.platform.transport.InternalOperations;
+import store.user.api.UserClient;
+
+/** The order service: routes from {@code conf/openapi/order.yaml}, internal operations, and the lifecycle. */
+public final class OrderModule implements ServiceModule {
+  private Platform platform;
+  private OrderService service;
+
+  @Override
+  public String name() {
+    return "order";
+  }
+
+  @Override
+  public String prefix() {
+    return "/order-api";
+  }
+
+  @Override
+  public Future<Void> start(Platform platform) {
+    this.platform = platform;
+    JsonObject config = platform.config();
+    OrderService.Lifecycle delays = new OrderService.Lifecycle(
+        StoreConfig.longValue(config, "order.lifecycle.processing-ms", 5_000),
+        StoreConfig.longValue(config, "order.lifecycle.shipping-ms", 5_000),
+        StoreConfig.longValue(config, "order.lifecycle.delivery-min-ms", 60_000),
+        StoreConfig.longValue(config, "order.lifecycle.delivery-max-ms", 300_000),
+        StoreConfig.longValue(config, "order.lifecycle.retention-ms", 300_000));
+    service = new OrderService(new OrderRepository(platform.cql()), new CatalogClient(platform.channel("catalog")),
+        new UserClient(platform.channel("user")), delays, platform.registry());
+    long pollMs = StoreConfig.longValue(config, "order.lifecycle.poll-ms", 1_000);
+    return service.start()
+        .compose(v -> platform.vertx().deployVerticle(new OrderLifecycleVerticle(service, pollMs)))
+        .mapEmpty();
+  }
+
+  @Override
+  public Future<Router> router(String prefix) {
+    Auth auth = platform.auth();
+    return new ContractRouter("order")
+        .bind("listStatuses", rc -> Future.succeededFuture(new JsonObject().put("statuses",
+            new JsonArray(Arrays.stream(OrderStatus.values()).map(Enum::name).toList()))).onComplete(json(rc, 200)))
+        .bind("listOrders", auth::authenticate, rc -> service.list(Auth.caller(rc), rc.queryParams().get("status"),
+            "true".equalsIgnoreCase(rc.queryParams().get("history")), true).onComplete(json(rc, 200)))
+        .bind("createOrder", auth::authenticate, rc -> service.place(Auth.caller(rc),
+            rc.body().asJsonObject().getJsonArray("items"), rc.request().getHeader("Idempotency-Key"))
+            .onComplete(json(rc, 200)))
+        .bind("getOrder", auth::authenticate, rc -> service.get(Auth.caller(rc), uuid(rc.pathParam("order_id"),
+            "order_id")).onComplete(json(rc, 200)))
+        .bind("setStatus", auth::authenticate, Auth::requireAdmin, rc -> service.setStatus(Auth.caller(rc),
+            uuid(rc.pathParam("order_id"), "order_id"), OrderStatus.valueOf(rc.queryParams().get("status")))
+            .onComplete(json(rc, 200)))
+        .bind("cancelOrder", auth::authenticate, rc -> service.cancel(Auth.caller(rc),
+            uuid(rc.pathParam("order_id"), "order_id")).onComplete(json(rc, 200)))
+        .build(platform.vertx(), prefix);
+  }
+
+  @Override
+  public InternalOperations internal() {
+    return new InternalOperations()
+        .on("create", (payload, caller) -> service.create(caller, uuid(payload.getString("order_id"), "order_id"),
+            payload.getString("reservation_id"), payload.getJsonArray("items", new JsonArray())))
+        .on("get", (payload, caller) -> service.get(caller, uuid(payload.getString("order_id"), "order_id")))
+        .on("list-for-user", (payload, caller) -> service.list(caller, null, true, false)
+            .map(orders -> new JsonObject().put("orders", orders)));
+  }
+}

@@ -1,0 +1,109 @@
+package store.order;
+
+import com.datastax.oss.driver.api.core.cql.Row;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.math.BigDecimal;
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+import store.platform.Cql;
+
+/**
+ * The order service's CQL: orders by id (status changes under lightweight transactions, so replicas and admins
+ * never race a transition twice), an index of orders per user, and the durable timer table the lifecycle polls,
+ * which is what lets progress survive a restart.
+ */
+final class OrderRepository {
+  /** All timers in one partition: fine for a shop's order rate; shard it by time bucket when that grows. */
+  private static final int SHARD = 0;
+
+  static final List<String> SCHEMA = List.of(
+      """
+      CREATE TABLE IF NOT EXISTS orders (
+        order_id uuid PRIMARY KEY, username text, items text, total decimal, status text, reservation_id text,
+        created_at timestamp, updated_at timestamp, delivered_at timestamp, archived boolean)
+      """,
+      """
+      CREATE TABLE IF NOT EXISTS orders_by_user (username text, order_id uuid, PRIMARY KEY ((username), order_id))
+      """,
+      """
+      CREATE TABLE IF NOT EXISTS order_timers (
+        shard int, due_at timestamp, order_id uuid, from_status text, PRIMARY KEY ((shard), due_at, order_id))
+      """);
+
+  private final Cql cql;
+
+  OrderRepository(Cql cql) {
+    this.cql = cql;
+  }
+
+  Future<Void> createSchema() {
+    return cql.ddl(SCHEMA);
+  }
+
+  /** Inserts the order unless its id exists; answers null when inserted, else the existing order. */
+  Future<JsonObject> insert(JsonObject order, String reservationId) {
+    Instant created = Instant.parse(order.getString("created_at"));
+    return cql.conditional("order.insert", "INSERT INTO orders (order_id, username, items, total, status, "
+                + "reservation_id, created_at, updated_at, archived) VALUES (?, ?, ?, ?, ?, ?, ?, ?, false) IF NOT EXISTS",
+            UUID.fromString(order.getString("id")), order.getString("user_id"),
+            order.getJsonArray("items").encode(), new BigDecimal(order.getValue("total").toString()),
+            order.getString("status"), reservationId, created, created)
+        .compose(row -> row.getBoolean(0)
+            ? cql.run("order.by-user", "INSERT INTO orders_by_user (username, order_id) VALUES (?, ?)",
+                order.getString("user_id"), UUID.fromString(order.getString("id"))).map(v -> (JsonObject) null)
+            : Future.succeededFuture(toJson(row)));
+  }
+
+  Future<Row> find(UUID id) {
+    return cql.one("order.get", "SELECT * FROM orders WHERE order_id = ?", id);
+  }
+
+  Future<List<UUID>> idsOf(String username) {
+    return cql.rows("order.ids", "SELECT order_id FROM orders_by_user WHERE username = ?", username)
+        .map(rows -> rows.stream().map(r -> r.getUuid(0)).toList());
+  }
+
+  Future<List<Row>> all() {
+    return cql.rows("order.all", "SELECT * FROM orders");
+  }
+
+  /** Moves the status only if it is still {@code from}; true when this call made the change. */
+  Future<Boolean> transition(UUID id, OrderStatus from, OrderStatus to, Instant at) {
+    return cql.conditional("order.transition", "UPDATE orders SET status = ?, updated_at = ?, delivered_at = ? "
+            + "WHERE order_id = ? IF status = ?", to.name(), at, to == OrderStatus.DELIVERED ? at : null, id,
+        from.name()).map(row -> row.getBoolean(0));
+  }
+
+  Future<Void> archive(UUID id) {
+    return cql.run("order.archive", "UPDATE orders SET archived = true WHERE order_id = ?", id);
+  }
+
+  Future<Void> schedule(UUID id, OrderStatus from, Instant due) {
+    return cql.run("timer.save", "INSERT INTO order_timers (shard, due_at, order_id, from_status) VALUES (?, ?, ?, ?)",
+        SHARD, due, id, from.name());
+  }
+
+  Future<List<Row>> dueTimers(Instant now) {
+    return cql.rows("timer.due", "SELECT due_at, order_id, from_status FROM order_timers WHERE shard = ? AND due_at <= ?",
+        SHARD, now);
+  }
+
+  Future<Void> dropTimer(Instant due, UUID id) {
+    return cql.run("timer.drop", "DELETE FROM order_timers WHERE shard = ? AND due_at = ? AND order_id = ?",
+        SHARD, due, id);
+  }
+
+  static JsonObject toJson(Row row) {
+    return new JsonObject()
+        .put("id", row.getUuid("order_id").toString())
+        .put("user_id", row.getString("username"))
+        .put("items", new JsonArray(row.getString("items")))
+        .put("total", row.getBigDecimal("total"))
+        .put("status", row.getString("status"))
+        .put("created_at", String.valueOf(row.getInstant("created_at")))
+        .put("updated_at", String.valueOf(row.getInstant("updated_at")));
+  }
+}

@@ -1,0 +1,260 @@
+package store.order;
+
+import com.datastax.oss.driver.api.core.cql.Row;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Comparator;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import store.catalog.api.CatalogClient;
+import store.platform.Caller;
+import store.platform.ProblemException;
+import store.user.api.UserClient;
+
+/**
+ * Orders and their lifecycle. Every status change is a compare-and-set in Cassandra, followed by a notification to
+ * the user service and, while the order is not final, a durable timer for the next step.
+ */
+public final class OrderService {
+  private static final Logger LOG = LoggerFactory.getLogger(OrderService.class);
+  private static final Caller SELF = Caller.system("order");
+
+  private final OrderRepository repository;
+  private final CatalogClient catalog;
+  private final UserClient users;
+  private final Lifecycle delays;
+  private final MeterRegistry registry;
+  private final Counter created;
+  private final Timer deliveryTime;
+
+  /** The lifecycle's delays. */
+  public record Lifecycle(long processingMs, long shippingMs, long deliveryMinMs, long deliveryMaxMs,
+      long retentionMs) {
+    Duration delayBefore(OrderStatus next) {
+      return Duration.ofMillis(switch (next) {
+        case PROCESSING -> processingMs;
+        case SHIPPING -> shippingMs;
+        case DELIVERED -> deliveryMinMs >= deliveryMaxMs ? deliveryMinMs
+            : ThreadLocalRandom.current().nextLong(deliveryMinMs, deliveryMaxMs + 1);
+        default -> 0;
+      });
+    }
+  }
+
+  OrderService(OrderRepository repository, CatalogClient catalog, UserClient users, Lifecycle delays,
+      MeterRegistry registry) {
+    this.repository = repository;
+    this.catalog = catalog;
+    this.users = users;
+    this.delays = delays;
+    this.registry = registry;
+    this.created = Counter.builder("orders_created").description("Orders created").register(registry);
+    this.deliveryTime = Timer.builder("order_delivery_time").description("From creation to delivery")
+        .publishPercentileHistogram().register(registry);
+  }
+
+  Future<Void> start() {
+    return repository.createSchema();
+  }
+
+  // ---- creating ----
+
+  /** Records an order for stock already reserved; idempotent by order id. */
+  public Future<JsonObject> create(Caller caller, UUID orderId, String reservationId, JsonArray lines) {
+    BigDecimal total = BigDecimal.ZERO;
+    JsonArray items = new JsonArray();
+    for (Object o : lines) {
+      JsonObject line = (JsonObject) o;
+      BigDecimal price = new BigDecimal(line.getValue("price").toString());
+      int quantity = line.getInteger("quantity");
+      total = total.add(price.multiply(BigDecimal.valueOf(quantity)));
+      items.add(new JsonObject().put("product_id", line.getString("product_id")).put("name", line.getString("name"))
+          .put("price", price).put("quantity", quantity));
+    }
+    Instant now = Instant.now();
+    JsonObject order = new JsonObject().put("id", orderId.toString()).put("user_id", caller.username())
+        .put("items", items).put("total", total).put("status", OrderStatus.CREATED.name())
+        .put("created_at", now.toString()).put("updated_at", now.toString());
+    return repository.insert(order, reservationId).compose(existing -> {
+      if (existing != null) {
+        return existing.getString("user_id").equals(caller.username()) ? Future.succeededFuture(existing)
+            : Future.failedFuture(ProblemException.conflict("Order id " + orderId + " is taken"));
+      }
+      created.increment();
+      changed(OrderStatus.CREATED);
+      return notifyUser(caller.username(), orderId, OrderStatus.CREATED, now)
+          .compose(v -> scheduleAfter(orderId, OrderStatus.CREATED, now))
+          .map(order);
+    });
+  }
+
+  /**
+   * The public {@code POST /orders/}: reserves the products at the catalog's prices and records the order; with an
+   * idempotency key the order id is derived from it, so a retry meets the same reservation and the same order.
+   */
+  public Future<JsonObject> place(Caller caller, JsonArray wanted, String idempotencyKey) {
+    UUID orderId = idempotencyKey == null ? UUID.randomUUID()
+        : UUID.nameUUIDFromBytes((caller.username() + "\n" + idempotencyKey).getBytes(StandardCharsets.UTF_8));
+    String reservationId = "order:" + orderId;
+    return catalog.reserve(reservationId, wanted, caller).compose(reservation -> create(caller, orderId,
+        reservationId, reservation.getJsonArray("lines"))
+        .recover(failure -> catalog.release(reservationId, caller).transform(x -> Future.failedFuture(failure))));
+  }
+
+  // ---- reading ----
+
+  public Future<JsonObject> get(Caller caller, UUID id) {
+    return repository.find(id).compose(row -> {
+      if (row == null || !caller.admin() && !row.getString("username").equals(caller.username())) {
+        return Future.failedFuture(ProblemException.notFound("Order " + id + " not found"));
+      }
+      return Future.succeededFuture(OrderRepository.toJson(row));
+    });
+  }
+
+  /**
+   * The caller's orders (with {@code everyone}, which only admins get: all orders), newest first; archived orders
+   * (delivered, past retention) only in history.
+   */
+  public Future<JsonArray> list(Caller caller, String status, boolean history, boolean everyone) {
+    Future<List<Row>> rows = everyone && caller.admin() ? repository.all() : repository.idsOf(caller.username())
+        .compose(ids -> Future.all(ids.stream().map(repository::find).toList())
+            .map(all -> all.<Row>list().stream().filter(r -> r != null).toList()));
+    return rows.map(list -> {
+      JsonArray result = new JsonArray();
+      list.stream()
+          .filter(r -> history || !r.getBoolean("archived"))
+          .filter(r -> status == null || status.equals(r.getString("status")))
+          .sorted(Comparator.comparing((Row r) -> r.getInstant("created_at")).reversed())
+          .forEach(r -> result.add(OrderRepository.toJson(r)));
+      return result;
+    });
+  }
+
+  // ---- changing ----
+
+  /** Admin: move an order along the lifecycle (never back), or cancel it. */
+  public Future<JsonObject> setStatus(Caller caller, UUID id, OrderStatus target) {
+    if (target == OrderStatus.CANCELLED) {
+      return cancel(caller, id);
+    }
+    return load(id).compose(row -> {
+      OrderStatus current = OrderStatus.valueOf(row.getString("status"));
+      if (!current.canMoveTo(target)) {
+        return Future.failedFuture(ProblemException.conflict("An order cannot go from " + current + " to " + target));
+      }
+      return move(row, current, target);
+    });
+  }
+
+  /** Owner: while CREATED or PROCESSING. Admin: until DELIVERED. Gives the reserved stock back. */
+  public Future<JsonObject> cancel(Caller caller, UUID id) {
+    return load(id).compose(row -> {
+      boolean owner = row.getString("username").equals(caller.username());
+      if (!owner && !caller.admin()) {
+        return Future.failedFuture(ProblemException.notFound("Order " + id + " not found"));
+      }
+      OrderStatus current = OrderStatus.valueOf(row.getString("status"));
+      boolean allowed = caller.admin() ? !current.isFinal()
+          : current == OrderStatus.CREATED || current == OrderStatus.PROCESSING;
+      if (!allowed) {
+        return Future.failedFuture(ProblemException.conflict("An order in status " + current + " cannot be cancelled"
+            + (caller.admin() ? "" : " by its owner (only while CREATED or PROCESSING)")));
+      }
+      return move(row, current, OrderStatus.CANCELLED).compose(order -> {
+        String reservation = row.getString("reservation_id");
+        return reservation == null ? Future.succeededFuture(order)
+            : catalog.release(reservation, SELF).map(order);
+      });
+    });
+  }
+
+  private Future<Row> load(UUID id) {
+    return repository.find(id).compose(row -> row == null
+        ? Future.failedFuture(ProblemException.notFound("Order " + id + " not found")) : Future.succeededFuture(row));
+  }
+
+  private Future<JsonObject> move(Row row, OrderStatus from, OrderStatus to) {
+    UUID id = row.getUuid("order_id");
+    Instant now = Instant.now();
+    return repository.transition(id, from, to, now).compose(applied -> {
+      if (!applied) {
+        return Future.failedFuture(ProblemException.conflict("Order " + id + " changed meanwhile; try again"));
+      }
+      return afterTransition(row, to, now).compose(v -> get(Caller.system("order"), id));
+    });
+  }
+
+  /** What follows every status change: metrics, the user's notification, then the next timer. */
+  private Future<Void> afterTransition(Row row, OrderStatus to, Instant at) {
+    UUID id = row.getUuid("order_id");
+    changed(to);
+    if (to == OrderStatus.DELIVERED) {
+      deliveryTime.record(Duration.between(row.getInstant("created_at"), at));
+    }
+    return notifyUser(row.getString("username"), id, to, at).compose(v -> scheduleAfter(id, to, at));
+  }
+
+  private Future<Void> scheduleAfter(UUID id, OrderStatus status, Instant at) {
+    if (status == OrderStatus.DELIVERED) {
+      return repository.schedule(id, status, at.plusMillis(delays.retentionMs())); // then archived
+    }
+    return status.next().map(next -> repository.schedule(id, status, at.plus(delays.delayBefore(next))))
+        .orElse(Future.succeededFuture());
+  }
+
+  private Future<Void> notifyUser(String username, UUID orderId, OrderStatus status, Instant at) {
+    return users.notifyStatus(SELF, username, orderId, status.name(), at).recover(e -> {
+      LOG.warn("Could not notify {} of order {} → {}: {}", username, orderId, status, e.getMessage());
+      return Future.succeededFuture();
+    });
+  }
+
+  private void changed(OrderStatus status) {
+    registry.counter("order_status_changes", "status", status.name()).increment();
+  }
+
+  // ---- the lifecycle's timers ----
+
+  /** Runs every due timer once; called periodically by {@link OrderLifecycleVerticle}. */
+  Future<Integer> runDueTimers() {
+    return repository.dueTimers(Instant.now()).compose(rows -> {
+      Future<Void> chain = Future.succeededFuture();
+      for (Row timer : rows) {
+        chain = chain.compose(v -> fire(timer).recover(e -> {
+          LOG.warn("Timer for order {} failed, will retry: {}", timer.getUuid("order_id"), e.getMessage());
+          return Future.succeededFuture();
+        }));
+      }
+      return chain.map(rows.size());
+    });
+  }
+
+  private Future<Void> fire(Row timer) {
+    UUID id = timer.getUuid("order_id");
+    Instant due = timer.getInstant("due_at");
+    OrderStatus from = OrderStatus.valueOf(timer.getString("from_status"));
+    Future<Void> work;
+    if (from == OrderStatus.DELIVERED) {
+      work = repository.archive(id);
+    } else {
+      OrderStatus to = from.next().orElseThrow();
+      Instant now = Instant.now();
+      // only the replica whose compare-and-set wins notifies and schedules; a cancelled order just drops its timer
+      work = repository.transition(id, from, to, now).compose(applied -> !applied ? Future.succeededFuture()
+          : repository.find(id).compose(row -> afterTransition(row, to, now)));
+    }
+    return work.compose(v -> repository.dropTimer(due, id));
+  }
+}

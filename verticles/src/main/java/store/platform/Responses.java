@@ -1,0 +1,36 @@
+package store.platform;
+
+import io.vertx.core.AsyncResult;
+import io.vertx.core.Handler;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+import java.util.UUID;
+
+/** Small helpers every service's routes use to answer. */
+public final class Responses {
+  private Responses() {
+  }
+
+  /** Completes the request with the result as JSON, or fails it (→ a problem answer). */
+  public static <T> Handler<AsyncResult<T>> json(RoutingContext rc, int status) {
+    return ar -> {
+      if (ar.failed()) {
+        rc.fail(ar.cause());
+        return;
+      }
+      Object body = ar.result();
+      String encoded = body instanceof JsonArray a ? a.encode() : body instanceof JsonObject o ? o.encode() : "{}";
+      rc.response().setStatusCode(status).putHeader("Content-Type", "application/json").end(encoded);
+    };
+  }
+
+  /** Parses an id, or a 400 problem naming the field. */
+  public static UUID uuid(String value, String field) {
+    try {
+      return UUID.fromString(value);
+    } catch (RuntimeException e) {
+      throw ProblemException.invalidField(field, "must be a UUID");
+    }
+  }
+}

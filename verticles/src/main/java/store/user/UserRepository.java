@@ -1,0 +1,61 @@
+package store.user;
+
+import com.datastax.oss.driver.api.core.cql.Row;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+import store.platform.Cql;
+
+/** The user service's CQL: accounts by username, and each user's notifications in time order. */
+final class UserRepository {
+  static final List<String> SCHEMA = List.of(
+      """
+      CREATE TABLE IF NOT EXISTS users (
+        username text PRIMARY KEY, id uuid, password_hash text, full_name text, phone text, email text,
+        is_admin boolean, created_at timestamp)
+      """,
+      """
+      CREATE TABLE IF NOT EXISTS notifications (
+        username text, created_at timestamp, order_id uuid, status text, message text,
+        PRIMARY KEY ((username), created_at, order_id, status))
+      """);
+
+  private final Cql cql;
+
+  UserRepository(Cql cql) {
+    this.cql = cql;
+  }
+
+  Future<Void> createSchema() {
+    return cql.ddl(SCHEMA);
+  }
+
+  /** True when the username was free and is now taken by this user. */
+  Future<Boolean> insert(JsonObject user, String passwordHash) {
+    return cql.conditional("user.insert", "INSERT INTO users (username, id, password_hash, full_name, phone, email, "
+            + "is_admin, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) IF NOT EXISTS",
+        user.getString("username"), UUID.fromString(user.getString("id")), passwordHash, user.getString("full_name"),
+        user.getString("phone"), user.getString("email"), user.getBoolean("is_admin"),
+        Instant.parse(user.getString("created_at"))).map(row -> row.getBoolean(0));
+  }
+
+  Future<Row> find(String username) {
+    return cql.one("user.get", "SELECT * FROM users WHERE username = ?", username);
+  }
+
+  Future<Void> update(String username, String fullName, String phone, String email, String passwordHash) {
+    return cql.run("user.update", "UPDATE users SET full_name = ?, phone = ?, email = ?, password_hash = ? "
+        + "WHERE username = ?", fullName, phone, email, passwordHash, username);
+  }
+
+  Future<Void> addNotification(String username, Instant at, UUID orderId, String status, String message) {
+    return cql.run("notification.save", "INSERT INTO notifications (username, created_at, order_id, status, message) "
+        + "VALUES (?, ?, ?, ?, ?)", username, at, orderId, status, message);
+  }
+
+  Future<List<Row>> notifications(String username) {
+    return cql.rows("notification.list", "SELECT * FROM notifications WHERE username = ?", username);
+  }
+}

@@ -1,0 +1,244 @@
+package store.user;
+
+import com.datastax.oss.driver.api.core.cql.Row;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.math.BigDecimal;
+import java.time.Instant;
+import java.util.Set;
+import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import store.cart.api.CartClient;
+import store.order.api.OrderClient;
+import store.platform.Auth;
+import store.platform.Caller;
+import store.platform.ProblemException;
+
+/** Accounts, tokens, the aggregated profile, and the notifications the order service sends. */
+public final class UserService {
+  private static final Logger LOG = LoggerFactory.getLogger(UserService.class);
+
+  private final UserRepository repository;
+  private final Passwords passwords;
+  private final Auth auth;
+  private final CartClient carts;
+  private final OrderClient orders;
+  private final Set<String> adminUsernames;
+  private final boolean adminPrefixRule;
+  private final Counter registrations;
+
+  UserService(UserRepository repository, Passwords passwords, Auth auth, CartClient carts, OrderClient orders,
+      Set<String> adminUsernames, boolean adminPrefixRule, MeterRegistry registry) {
+    this.repository = repository;
+    this.passwords = passwords;
+    this.auth = auth;
+    this.carts = carts;
+    this.orders = orders;
+    this.adminUsernames = adminUsernames;
+    this.adminPrefixRule = adminPrefixRule;
+    this.registrations = Counter.builder("user_registrations").description("Users registered").register(registry);
+  }
+
+  Future<Void> start() {
+    return repository.createSchema();
+  }
+
+  // ---- accounts ----
+
+  /** The role is the server's decision: configured admin usernames (and, only if enabled, the seed's admin_ rule). */
+  public Future<JsonObject> register(JsonObject body) {
+    return create(body, isAdmin(body.getString("username"))).compose(user -> user != null
+        ? Future.succeededFuture(user)
+        : Future.failedFuture(new ProblemException(400, "username-taken", "Username taken",
+            "Username already registered")));
+  }
+
+  private boolean isAdmin(String username) {
+    return adminUsernames.contains(username) || adminPrefixRule && username.startsWith("admin_");
+  }
+
+  /** Creates the account; answers null when the username is taken. */
+  Future<JsonObject> create(JsonObject body, boolean admin) {
+    JsonObject user = new JsonObject()
+        .put("id", UUID.randomUUID().toString())
+        .put("username", body.getString("username"))
+        .put("full_name", body.getString("full_name"))
+        .put("phone", body.getString("phone"))
+        .put("email", body.getString("email"))
+        .put("is_admin", admin)
+        .put("total_spent", BigDecimal.ZERO)
+        .put("created_at", Instant.now().toString());
+    return passwords.hash(body.getString("password"))
+        .compose(hash -> repository.insert(user, hash))
+        .map(inserted -> {
+          if (!inserted) {
+            return null;
+          }
+          registrations.increment();
+          return user;
+        });
+  }
+
+  /** Demo accounts from configuration, created when missing. */
+  Future<Void> ensureDemoUsers(JsonArray demoUsers) {
+    Future<Void> chain = Future.succeededFuture();
+    for (Object o : demoUsers) {
+      JsonObject demo = (JsonObject) o;
+      chain = chain.compose(v -> repository.find(demo.getString("username")).compose(existing -> existing != null
+          ? Future.succeededFuture()
+          : create(demo, demo.getBoolean("admin", false)).onSuccess(u -> LOG.info("Demo user {} created",
+              demo.getString("username"))).mapEmpty()));
+    }
+    return chain;
+  }
+
+  /** OAuth2 password grant; wrong username and wrong password look the same, and take as long. */
+  public Future<JsonObject> token(String username, String password) {
+    if (username == null || username.isBlank() || password == null || password.isEmpty()) {
+      return Future.failedFuture(ProblemException.invalidField(username == null || username.isBlank()
+          ? "username" : "password", "is required"));
+    }
+    return repository.find(username).compose(row -> passwords.matches(password,
+        row == null ? null : row.getString("password_hash")).compose(ok -> {
+          if (!ok) {
+            return Future.failedFuture(ProblemException.unauthorized("Incorrect username or password"));
+          }
+          return Future.succeededFuture(new JsonObject()
+              .put("access_token", auth.issueUserToken(username, row.getBoolean("is_admin")))
+              .put("token_type", "bearer")
+              .put("expires_in", auth.tokenSeconds()));
+        }));
+  }
+
+  public Future<JsonObject> me(Caller caller) {
+    return account(caller.username()).compose(user -> totalSpent(caller)
+        .map(total -> user.put("total_spent", total))
+        .recover(e -> Future.succeededFuture(user.put("total_spent", null))));
+  }
+
+  private Future<JsonObject> account(String username) {
+    return repository.find(username).compose(row -> row == null
+        ? Future.failedFuture(ProblemException.notFound("User " + username + " not found"))
+        : Future.succeededFuture(toJson(row)));
+  }
+
+  public Future<JsonObject> update(Caller caller, JsonObject changes) {
+    return repository.find(caller.username()).compose(row -> {
+      if (row == null) {
+        return Future.failedFuture(ProblemException.notFound("User not found"));
+      }
+      Future<String> hash = changes.containsKey("password") ? passwords.hash(changes.getString("password"))
+          : Future.succeededFuture(row.getString("password_hash"));
+      return hash.compose(h -> repository.update(caller.username(),
+              changes.getString("full_name", row.getString("full_name")),
+              changes.getString("phone", row.getString("phone")),
+              changes.containsKey("email") ? changes.getString("email") : row.getString("email"), h))
+          .compose(v -> me(caller));
+    });
+  }
+
+  private static JsonObject toJson(Row row) {
+    return new JsonObject()
+        .put("id", row.getUuid("id").toString())
+        .put("username", row.getString("username"))
+        .put("full_name", row.getString("full_name"))
+        .put("phone", row.getString("phone"))
+        .put("email", row.getString("email"))
+        .put("is_admin", row.getBoolean("is_admin"))
+        .put("total_spent", BigDecimal.ZERO)
+        .put("created_at", String.valueOf(row.getInstant("created_at")));
+  }
+
+  // ---- what the user sees of other services ----
+
+  /**
+   * The user, their cart total and their orders, asked of cart and order in parallel. If one cannot answer, the
+   * profile still comes, with that part null and named in {@code missing}.
+   */
+  public Future<JsonObject> profile(Caller caller) {
+    Future<JsonObject> cart = carts.cart(caller);
+    Future<JsonArray> history = orders.listForUser(caller);
+    return account(caller.username()).compose(user -> Future.join(cart, history).transform(ignored -> {
+      JsonArray missing = new JsonArray();
+      user.put("current_cart_total", cart.succeeded() ? cart.result().getValue("total") : null);
+      if (cart.failed()) {
+        missing.add("cart");
+      }
+      if (history.succeeded()) {
+        JsonArray summary = new JsonArray();
+        history.result().forEach(o -> {
+          JsonObject order = (JsonObject) o;
+          summary.add(new JsonObject().put("id", order.getString("id")).put("status", order.getString("status"))
+              .put("total", order.getValue("total")).put("created_at", order.getString("created_at")));
+        });
+        user.put("orders", summary).put("total_spent", spent(history.result()));
+      } else {
+        user.put("orders", null).put("total_spent", null);
+        missing.add("orders");
+      }
+      if (!missing.isEmpty()) {
+        user.put("missing", missing).put("partial", true);
+      }
+      return Future.succeededFuture(user);
+    }));
+  }
+
+  public Future<JsonArray> orders(Caller caller) {
+    return orders.listForUser(caller);
+  }
+
+  public Future<JsonObject> placeOrder(Caller caller, String idempotencyKey) {
+    return carts.checkout(caller, idempotencyKey);
+  }
+
+  public Future<JsonObject> cart(Caller caller) {
+    return carts.cart(caller);
+  }
+
+  public Future<JsonObject> totalSpentJson(Caller caller) {
+    return totalSpent(caller).map(total -> new JsonObject().put("username", caller.username())
+        .put("total_spent", total));
+  }
+
+  private Future<BigDecimal> totalSpent(Caller caller) {
+    return orders.listForUser(caller).map(UserService::spent);
+  }
+
+  /** What the user has spent: every order not cancelled. */
+  private static BigDecimal spent(JsonArray orders) {
+    return orders.stream().map(o -> (JsonObject) o)
+        .filter(o -> !"CANCELLED".equals(o.getString("status")))
+        .map(o -> new BigDecimal(o.getValue("total").toString()))
+        .reduce(BigDecimal.ZERO, BigDecimal::add);
+  }
+
+  // ---- notifications ----
+
+  /** From the order service only (a system caller): stored once per (user, time, order, status). */
+  public Future<JsonObject> notify(Caller caller, JsonObject payload) {
+    if (!caller.isSystem()) {
+      return Future.failedFuture(ProblemException.forbidden("Only services may send notifications"));
+    }
+    String status = payload.getString("status");
+    String orderId = payload.getString("order_id");
+    return repository.addNotification(payload.getString("username"), Instant.parse(payload.getString("at")),
+            UUID.fromString(orderId), status, "Order " + orderId + " is now " + status)
+        .map(v -> new JsonObject().put("stored", true));
+  }
+
+  public Future<JsonArray> notifications(String username) {
+    return repository.notifications(username).map(rows -> {
+      JsonArray result = new JsonArray();
+      rows.forEach(r -> result.add(new JsonObject()
+          .put("order_id", r.getUuid("order_id").toString())
+          .put("status", r.getString("status"))
+          .put("message", r.getString("message"))
+          .put("created_at", r.getInstant("created_at").toString())));
+      return result;
+    });
+  }
+}
