@@ -29,7 +29,7 @@ public final class TestStore {
       Map.entry("DEMO_USERS", "true"),
       Map.entry("BCRYPT_COST", "10"),
       Map.entry("CLIENT_TIMEOUT_MS", "3000"),
-      Map.entry("ORDER_PROCESSING_DELAY_MS", "300"),
+      Map.entry("ORDER_PROCESSING_DELAY_MS", "1500"),
       Map.entry("ORDER_SHIPPING_DELAY_MS", "300"),
       Map.entry("ORDER_DELIVERY_MIN_MS", "300"),
       Map.entry("ORDER_DELIVERY_MAX_MS", "500"),
@@ -63,6 +63,12 @@ public final class TestStore {
       auth = new Auth(Vertx.vertx(), SECRET, 30);
     }
     return "http://127.0.0.1:" + HTTP_PORT;
+  }
+
+  /** The running store's own Vert.x (its event bus carries the services' internal operations); starts it if needed. */
+  public static synchronized Vertx vertx() throws Exception {
+    start();
+    return store.vertx();
   }
 
   /** A valid user token, as the user service would issue it. */

@@ -46,6 +46,9 @@ public final class StoreConfig {
     ENVIRONMENT.put("ORDER_SERVICE_URL", "services.order-url");
     ENVIRONMENT.put("USER_SERVICE_URL", "services.user-url");
     ENVIRONMENT.put("CLIENT_TIMEOUT_MS", "client.timeout-ms");
+    ENVIRONMENT.put("CLIENT_RETRIES", "client.retries");
+    ENVIRONMENT.put("BREAKER_MAX_FAILURES", "client.breaker.max-failures");
+    ENVIRONMENT.put("BREAKER_RESET_MS", "client.breaker.reset-ms");
     ENVIRONMENT.put("SAMPLE_DATA", "catalog.sample-data");
     ENVIRONMENT.put("DEMO_USERS", "user.demo-users-enabled");
     ENVIRONMENT.put("ORDER_PROCESSING_DELAY_MS", "order.lifecycle.processing-ms");
