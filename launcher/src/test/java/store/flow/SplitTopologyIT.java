@@ -1,0 +1,171 @@
+package store.flow;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import store.testing.ShoppingScenario;
+import store.testing.StoreApi;
+import store.testing.StoreApi.Response;
+import store.testing.StoreProcess;
+import store.testing.TestStore;
+
+/**
+ * Four processes of the fat jar, one service each, talking HTTP (WebClient + circuit breaker) — the same flow as
+ * {@link ShoppingFlowTest}, then faults: a service down, a crash in the middle of an order's lifecycle.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class SplitTopologyIT {
+  private static final Map<String, Integer> PORTS = new LinkedHashMap<>(Map.of(
+      "catalog", 18100, "cart", 18101, "order", 18102, "user", 18103));
+  private static final Map<String, StoreProcess> processes = new HashMap<>();
+  private static Vertx vertx;
+  private static StoreApi api;
+  private static String admin;
+
+  @BeforeAll
+  static void startFourProcesses() throws Exception {
+    TestStore.cassandra();
+    Map<String, String> env = new HashMap<>();
+    env.put("SECRET_KEY", TestStore.SECRET);
+    env.put("CASSANDRA_HOST", "127.0.0.1");
+    env.put("CASSANDRA_PORT", Integer.toString(TestStore.CASSANDRA_PORT));
+    env.put("BACKEND_URL", "http://127.0.0.1:" + PORTS.get("catalog"));
+    env.put("CART_SERVICE_URL", "http://127.0.0.1:" + PORTS.get("cart"));
+    env.put("ORDER_SERVICE_URL", "http://127.0.0.1:" + PORTS.get("order"));
+    env.put("USER_SERVICE_URL", "http://127.0.0.1:" + PORTS.get("user"));
+    env.put("DEMO_USERS", "true");
+    env.put("SAMPLE_DATA", "false");
+    env.put("HTTP_INSTANCES", "1");
+    env.put("ORDER_PROCESSING_DELAY_MS", "1500");
+    env.put("ORDER_SHIPPING_DELAY_MS", "300");
+    env.put("ORDER_DELIVERY_MIN_MS", "300");
+    env.put("ORDER_DELIVERY_MAX_MS", "500");
+    env.put("ORDER_POLL_MS", "100");
+    env.put("CLIENT_TIMEOUT_MS", "1500");
+    env.put("CLIENT_RETRIES", "1");
+    env.put("BREAKER_MAX_FAILURES", "3");
+    env.put("BREAKER_RESET_MS", "120000");
+    Path work = Path.of("target", "split-it").toAbsolutePath();
+    for (var service : PORTS.entrySet()) {
+      processes.put(service.getKey(), new StoreProcess(service.getKey(), service.getValue(), env,
+          work.resolve(service.getKey())).start());
+    }
+    vertx = Vertx.vertx();
+    api = StoreApi.split(vertx, PORTS);
+    admin = api.login("swagger_admin", "admin123");
+  }
+
+  @AfterAll
+  static void stopAll() throws Exception {
+    for (StoreProcess p : processes.values()) {
+      p.close();
+    }
+    if (vertx != null) {
+      vertx.close();
+    }
+  }
+
+  private static String user() {
+    return TestStore.token("split_" + UUID.randomUUID().toString().substring(0, 8), false);
+  }
+
+  @Test
+  @Order(1)
+  void theSeedsSequenceWorksEndToEndOverHttp() {
+    ShoppingScenario.run(api);
+  }
+
+  @Test
+  @Order(2)
+  void internalRoutesRefuseClientsEvenWithIdentityHeaders() {
+    Response response = api.post("catalog", "/internal/reserve", TestStore.token("swagger_admin", true),
+        new JsonObject().put("reservation_id", "x").put("lines", new JsonArray()));
+    assertThat(response.status()).isEqualTo(401);
+  }
+
+  @Test
+  @Order(3)
+  void orderServiceDownDuringCheckoutLeavesCartAndStockAsTheyWere() throws Exception {
+    String productId = api.createProduct(admin, "split-" + UUID.randomUUID(), "Fragile Bowl", 9, 10);
+    String alice = user();
+    api.post("cart", "/cart/items", alice, new JsonObject().put("product_id", productId).put("quantity", 4));
+    JsonObject cartBefore = api.get("cart", "/cart/", alice).json();
+
+    processes.get("order").stop();
+    Response checkout = api.post("cart", "/cart/checkout", alice, null);
+    assertThat(checkout.status()).as(checkout.toString()).isEqualTo(503);
+    assertThat(checkout.contentType()).startsWith("application/problem+json");
+    assertThat(api.get("cart", "/cart/", alice).json()).isEqualTo(cartBefore);
+    assertThat(api.stock(admin, productId)).isEqualTo(10);
+
+    // the profile still answers, saying what is missing
+    String bob = api.registerAndLogin("bob_" + UUID.randomUUID().toString().substring(0, 6), "bob-password");
+    JsonObject profile = api.get("user", "/users/me/profile", bob).json();
+    assertThat(profile.getJsonArray("missing")).containsExactly("orders");
+    assertThat(profile.getValue("current_cart_total")).isNotNull();
+
+    processes.get("order").start();
+    Response retried = api.post("cart", "/cart/checkout", alice, null);
+    assertThat(retried.status()).as(retried.toString()).isEqualTo(200);
+    assertThat(api.stock(admin, productId)).isEqualTo(6);
+  }
+
+  @Test
+  @Order(4)
+  void anOrderContinuesAfterTheOrderServiceCrashesMidLifecycle() throws Exception {
+    String productId = api.createProduct(admin, "split-" + UUID.randomUUID(), "Restart Clock", 30, 5);
+    String alice = user();
+    api.post("cart", "/cart/items", alice, new JsonObject().put("product_id", productId).put("quantity", 1));
+    String orderId = api.post("cart", "/cart/checkout", alice, null).json().getString("id");
+    processes.get("order").kill(); // while CREATED: its next step lives only in Cassandra now
+    Thread.sleep(2000);
+    processes.get("order").start();
+
+    JsonObject delivered = StoreApi.eventually(Duration.ofSeconds(30),
+        () -> api.get("order", "/orders/" + orderId, alice).json(), o -> "DELIVERED".equals(o.getString("status")));
+    assertThat(delivered.getString("status")).isEqualTo("DELIVERED");
+    JsonArray notes = StoreApi.eventually(Duration.ofSeconds(10),
+        () -> api.get("user", "/users/me/notifications", alice).array(), a -> a.size() >= 4);
+    List<String> statuses = notes.stream().map(n -> ((JsonObject) n).getString("status")).toList();
+    assertThat(statuses).containsExactly("CREATED", "PROCESSING", "SHIPPING", "DELIVERED");
+  }
+
+  @Test
+  @Order(5)
+  void catalogDownOpensTheCircuitAndViewsServeTheLastKnownCopy() throws Exception {
+    String productId = api.createProduct(admin, "split-" + UUID.randomUUID(), "Known Mug", 4.5, 10);
+    String alice = user();
+    Response view = api.post("cart", "/products/" + productId + "/view", alice, null);
+    assertThat(view.json().getJsonObject("product").getBoolean("stale")).isFalse();
+
+    processes.get("catalog").stop();
+    Response last = null;
+    for (int i = 0; i < 6; i++) {
+      last = api.post("cart", "/cart/items", alice, new JsonObject().put("product_id", productId).put("quantity", 1));
+      assertThat(last.status()).as(last.toString()).isEqualTo(503);
+    }
+    assertThat(last.json().getString("detail")).contains("circuit open");
+
+    Response stale = api.post("cart", "/products/" + productId + "/view", alice, null);
+    assertThat(stale.status()).as(stale.toString()).isEqualTo(200);
+    assertThat(stale.json().getJsonObject("product").getString("name")).isEqualTo("Known Mug");
+    assertThat(stale.json().getJsonObject("product").getBoolean("stale")).isTrue();
+    assertThat(api.get("cart", "/products/recent-views", alice).array().getJsonObject(0).getString("product_id"))
+        .isEqualTo(productId);
+  }
+}
