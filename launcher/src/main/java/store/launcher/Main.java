@@ -97,8 +97,10 @@ public final class Main {
     public void stop() {
       LOG.info("Stopping: closing servers (in-flight requests finish), then Cassandra");
       try {
-        // undeploying closes each HTTP server gracefully; then the Cassandra session and Vert.x itself
-        vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        // first the HTTP servers (graceful: in-flight requests finish), then the Cassandra session, then Vert.x
+        await(Future.all(vertx.deploymentIDs().stream().map(vertx::undeploy).toList()));
+        await(cassandra.close());
+        await(vertx.close());
       } catch (Exception e) {
         LOG.warn("Vert.x did not close cleanly: {}", e.toString());
       }

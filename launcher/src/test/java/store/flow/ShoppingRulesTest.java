@@ -220,4 +220,62 @@ class ShoppingRulesTest {
     assertThat(invalid.status()).isEqualTo(400);
     assertThat(invalid.json().getJsonArray("errors").getJsonObject(0).getString("field")).isEqualTo("quantity");
   }
+
+  @Test
+  void aProductIdWorksWhereACartItemIdIsExpected() {
+    String lamp = api.createProduct(admin, category, "Lamp", 10, 50);
+    String rug = api.createProduct(admin, category, "Rug", 30, 50);
+    String alice = user();
+    api.post("cart", "/cart/items", alice, new JsonObject().put("product_id", lamp).put("quantity", 1));
+    api.post("cart", "/cart/items", alice, new JsonObject().put("product_id", lamp).put("quantity", 2));
+    api.post("cart", "/cart/items", alice, new JsonObject().put("product_id", rug).put("quantity", 1));
+    JsonObject cart = api.get("cart", "/cart/", alice).json();
+    assertThat(cart.getJsonArray("items")).hasSize(2);
+    assertThat(cart.getDouble("total")).isEqualTo(60.0);
+
+    Response updated = api.put("cart", "/cart/items/" + lamp, alice, new JsonObject().put("quantity", 5));
+    assertThat(updated.status()).as(updated.toString()).isEqualTo(200);
+    assertThat(updated.json().getInteger("quantity")).isEqualTo(5);
+    assertThat(updated.json().getDouble("total_price")).isEqualTo(50.0);
+    assertThat(api.delete("cart", "/cart/items/" + lamp, alice).status()).isEqualTo(200);
+    JsonObject after = api.get("cart", "/cart/", alice).json();
+    assertThat(after.getJsonArray("items")).hasSize(1);
+    assertThat(after.getJsonArray("items").getJsonObject(0).getString("product_id")).isEqualTo(rug);
+    assertThat(api.delete("cart", "/cart/", alice).status()).isEqualTo(200);
+    assertThat(api.get("cart", "/cart/", alice).json().getJsonArray("items")).isEmpty();
+  }
+
+  @Test
+  void recentViewsAreDistinctNewestFirstAndBounded() {
+    String alice = user();
+    List<String> products = new ArrayList<>();
+    for (int i = 0; i < 12; i++) {
+      products.add(api.createProduct(admin, category, "Seen " + i, 1 + i, 5));
+    }
+    for (String id : products) {
+      assertThat(api.post("cart", "/products/" + id + "/view", alice, null).status()).isEqualTo(200);
+    }
+    api.post("cart", "/products/" + products.get(3) + "/view", alice, null); // seen again: moves to the front
+    List<String> recent = api.get("cart", "/products/recent-views", alice).array().stream()
+        .map(v -> ((JsonObject) v).getString("product_id")).toList();
+    assertThat(recent).hasSize(10).doesNotHaveDuplicates();
+    assertThat(recent.get(0)).isEqualTo(products.get(3));
+    assertThat(recent.get(1)).isEqualTo(products.get(11));
+    assertThat(recent).doesNotContain(products.get(0), products.get(1));
+  }
+
+  @Test
+  void deliveredOrdersLeaveTheActiveListAfterRetentionButStayInHistory() {
+    String productId = api.createProduct(admin, category, "Kept Record", 3, 5);
+    String alice = user();
+    String orderId = checkout(alice, productId, 1).getString("id");
+    api.put("order", "/orders/" + orderId + "/status?status=DELIVERED", admin, null);
+    // TestStore's retention is 2 s
+    var active = StoreApi.eventually(java.time.Duration.ofSeconds(15), () -> api.get("order", "/orders/", alice).array(),
+        a -> a.isEmpty());
+    assertThat(active).isEmpty();
+    assertThat(api.get("order", "/orders/?history=true", alice).array()).hasSize(1);
+    assertThat(api.get("order", "/orders/" + orderId, alice).json().getString("status")).isEqualTo("DELIVERED");
+    assertThat(api.get("user", "/users/me/orders", alice).array()).hasSize(1);
+  }
 }

@@ -73,4 +73,10 @@ public final class HttpVerticle extends VerticleBase {
       return server.requestHandler(root).listen();
     });
   }
+
+  /** Graceful: stop accepting, let in-flight requests finish (up to 10 s), then close. */
+  @Override
+  public Future<?> stop() {
+    return server == null ? Future.succeededFuture() : server.shutdown(10, java.util.concurrent.TimeUnit.SECONDS);
+  }
 }
