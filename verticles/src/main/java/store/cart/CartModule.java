@@ -66,7 +66,7 @@ public final class CartModule implements ServiceModule {
         .bind("recentViews", auth::authenticate,
             rc -> service.recentViews(Auth.caller(rc).username()).onComplete(json(rc, 200)))
         .bind("listCarts", auth::authenticate, Auth::requireAdmin, rc -> service.allCarts().onComplete(json(rc, 200)))
-        .build(platform.vertx(), prefix);
+        .build(platform.vertx(), prefix, prefix());
   }
 
   @Override

@@ -38,8 +38,10 @@ public final class ContractRouter {
    * contract gets the prefix as its server base path: the validator finds path parameters by their position in
    * the full request path, so it must know what precedes the contract's own paths.
    */
-  public Future<Router> build(Vertx vertx, String prefix) {
+  public Future<Router> build(Vertx vertx, String prefix, String gatewayPrefix) {
     String text = vertx.fileSystem().readFileBlocking(contractPath).toString();
+    // as served to Swagger users: paths are relative to the gateway prefix, in both topologies
+    String served = text.replaceFirst("(?m)^paths:", "servers:\n  - url: " + gatewayPrefix + "\npaths:");
     JsonObject raw = new JsonObject(new org.yaml.snakeyaml.Yaml().<java.util.Map<String, Object>>load(text));
     if (!prefix.isEmpty()) {
       raw.put("servers", new JsonArray().add(new JsonObject().put("url", "http://product-store" + prefix)));
@@ -60,7 +62,7 @@ public final class ContractRouter {
         route.setDoSecurity(false); // the contract documents bearer auth; Auth#authenticate enforces it per route
       }
       Router router = builder.createRouter();
-      router.get("/openapi.yaml").handler(rc -> rc.response().putHeader("Content-Type", "application/yaml").end(text));
+      router.get("/openapi.yaml").handler(rc -> rc.response().putHeader("Content-Type", "application/yaml").end(served));
       return router;
     });
   }

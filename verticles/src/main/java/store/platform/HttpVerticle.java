@@ -62,6 +62,7 @@ public final class HttpVerticle extends VerticleBase {
     if (allInOne) {
       Health health = new Health(vertx, "product-store", platform.cql().client());
       health.mount(root);
+      SwaggerUi.mount(root, modules.stream().map(m -> new String[] {m.name(), m.prefix() + "/openapi.yaml"}).toList());
     }
     return Future.all(ready).compose(v -> {
       root.route().last().handler(Problems::notFound);

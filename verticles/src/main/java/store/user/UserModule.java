@@ -66,7 +66,7 @@ public final class UserModule implements ServiceModule {
             rc -> service.totalSpentJson(Auth.caller(rc)).onComplete(json(rc, 200)))
         .bind("getNotifications", auth::authenticate,
             rc -> service.notifications(Auth.caller(rc).username()).onComplete(json(rc, 200)))
-        .build(platform.vertx(), prefix);
+        .build(platform.vertx(), prefix, prefix());
   }
 
   /** {@code POST /token}: form-encoded as OAuth2 clients send it, or JSON. */

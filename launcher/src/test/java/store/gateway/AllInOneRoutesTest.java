@@ -1,0 +1,68 @@
+package store.gateway;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.vertx.core.Vertx;
+import io.vertx.junit5.VertxExtension;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import store.testing.StoreApi;
+import store.testing.StoreApi.Response;
+import store.testing.TestStore;
+
+/** What the one port of all-in-one mode serves besides the services: docs of the API, health, metrics, 404s. */
+@ExtendWith(VertxExtension.class)
+class AllInOneRoutesTest {
+  private static String baseUrl;
+
+  @BeforeAll
+  static void store() throws Exception {
+    baseUrl = TestStore.start();
+  }
+
+  private static StoreApi root(Vertx vertx) {
+    return StoreApi.split(vertx, java.util.Map.of("root", Integer.parseInt(baseUrl.substring(baseUrl.lastIndexOf(':') + 1))));
+  }
+
+  @Test
+  void swaggerUiListsEveryServiceContract(Vertx vertx) {
+    StoreApi api = root(vertx);
+    Response page = api.get("root", "/swagger/index.html", null);
+    assertThat(page.status()).isEqualTo(200);
+    assertThat(page.body().toString()).contains("swagger-ui");
+    String initializer = api.get("root", "/swagger/swagger-initializer.js", null).body().toString();
+    assertThat(initializer).contains("/api/openapi.yaml", "/cart-api/openapi.yaml", "/order-api/openapi.yaml",
+        "/user-api/openapi.yaml");
+  }
+
+  @ParameterizedTest
+  @CsvSource({"/api,catalog", "/cart-api,cart", "/order-api,orders", "/user-api,users"})
+  void eachServiceServesItsContractWithTheGatewayPrefixAsServer(String prefix, String title, Vertx vertx) {
+    Response contract = root(vertx).get("root", prefix + "/openapi.yaml", null);
+    assertThat(contract.status()).isEqualTo(200);
+    assertThat(contract.body().toString()).contains("openapi: 3.1.0", "- url: " + prefix, title);
+  }
+
+  @Test
+  void healthAndMetricsAnswer(Vertx vertx) {
+    StoreApi api = root(vertx);
+    assertThat(api.get("root", "/health/live", null).status()).isEqualTo(200);
+    Response ready = api.get("root", "/health/ready", null);
+    assertThat(ready.status()).isEqualTo(200);
+    assertThat(ready.json().getString("status")).isEqualTo("UP");
+    assertThat(api.get("root", "/api/system/health", null).json().getString("status")).isEqualTo("healthy");
+    String metrics = api.get("root", "/metrics", null).body().toString();
+    assertThat(metrics).contains("products_count", "cassandra_query_duration_seconds_bucket", "vertx_http_server");
+  }
+
+  @Test
+  void unknownRoutesAreProblems(Vertx vertx) {
+    Response missing = root(vertx).get("root", "/no/such/thing", null);
+    assertThat(missing.status()).isEqualTo(404);
+    assertThat(missing.contentType()).startsWith("application/problem+json");
+    assertThat(missing.json().getString("detail")).contains("/no/such/thing");
+  }
+}
