@@ -74,22 +74,20 @@ public final class CatalogModule implements ServiceModule {
         .bind("deleteProduct", auth::authenticate, Auth::requireAdmin,
             rc -> service.delete(productId(rc)).onSuccess(v -> rc.response().setStatusCode(204).end())
                 .onFailure(rc::fail))
-        .build(platform.vertx(), prefix);
+        .build(platform.vertx(), prefix, prefix());
   }
 
   private static ListQuery query(RoutingContext rc, String pathCategory) {
     ValidatedRequest request = rc.get(RouterBuilder.KEY_META_DATA_VALIDATED_REQUEST);
     var q = request.getQuery();
     String category = pathCategory != null ? pathCategory : string(q.get("category"));
-    Object limit = value(q.get("limit"));
-    Object skip = value(q.get("skip"));
     return new ListQuery(category,
-        skip == null ? 0 : ((Number) skip).intValue(),
-        limit == null ? 100 : ((Number) limit).intValue(),
+        integer(q.get("skip"), "skip", 0),
+        integer(q.get("limit"), "limit", 100),
         string(q.get("sort_by")),
         "desc".equals(string(q.get("sort_order"))),
-        decimal(q.get("min_price")),
-        decimal(q.get("max_price")));
+        decimal(q.get("min_price"), "min_price"),
+        decimal(q.get("max_price"), "max_price"));
   }
 
   private static Object value(RequestParameter p) {
@@ -101,9 +99,28 @@ public final class CatalogModule implements ServiceModule {
     return v == null ? null : v.toString();
   }
 
-  private static BigDecimal decimal(RequestParameter p) {
+  /** The contract checks type and range; this keeps a valid but huge value (skip=3000000000) from overflowing. */
+  private static int integer(RequestParameter p, String field, int fallback) {
+    BigDecimal v = decimal(p, field);
+    if (v == null) {
+      return fallback;
+    }
+    if (v.compareTo(BigDecimal.valueOf(Integer.MAX_VALUE)) > 0) {
+      throw ProblemException.invalidField(field, "must be at most " + Integer.MAX_VALUE);
+    }
+    return v.intValue();
+  }
+
+  private static BigDecimal decimal(RequestParameter p, String field) {
     Object v = value(p);
-    return v == null ? null : new BigDecimal(v.toString());
+    if (v == null) {
+      return null;
+    }
+    try {
+      return new BigDecimal(v.toString());
+    } catch (NumberFormatException e) { // e.g. 1e999, which parses as an infinite double
+      throw ProblemException.invalidField(field, "must be a finite number");
+    }
   }
 
   private static UUID productId(RoutingContext rc) {

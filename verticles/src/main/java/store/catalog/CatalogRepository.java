@@ -5,6 +5,9 @@ import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import java.math.BigDecimal;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
 import java.util.UUID;
 import store.platform.Cql;
@@ -61,24 +64,38 @@ final class CatalogRepository {
     return cql.one("product.count", "SELECT count(*) FROM products").map(row -> row.getLong(0));
   }
 
-  /** Writes both tables in one logged batch, so a listing never shows a product the details table lacks. */
-  Future<Void> save(JsonObject p, String previousCategory) {
+  /**
+   * Writes both tables in one logged batch, so a listing never shows a product the details table lacks. An update
+   * ({@code previousCategory} set) writes the stock only when it sets it ({@code withStock}): otherwise stock moves
+   * by compare-and-set alone, and writing back a count read before a reservation would undo that reservation.
+   */
+  Future<Void> save(JsonObject p, String previousCategory, boolean withStock) {
     UUID id = UUID.fromString(p.getString("product_id"));
     BigDecimal price = new BigDecimal(p.getValue("price").toString());
+    boolean creating = previousCategory == null;
+    List<Object> values = new ArrayList<>(Arrays.asList(id, p.getString("name"), p.getString("category"), price,
+        p.getString("description"), p.getString("manufacturer")));
+    String columns = "product_id, name, category, price, description, manufacturer";
+    if (creating || withStock) {
+      columns += ", stock_count";
+      values.add(p.getInteger("stock_count"));
+    }
+    if (creating) {
+      columns += ", created_at";
+      values.add(Instant.now());
+    }
     StringBuilder batch = new StringBuilder("BEGIN BATCH ")
-        .append("INSERT INTO products (product_id, name, category, price, stock_count, description, manufacturer, "
-            + "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?); ")
+        .append("INSERT INTO products (").append(columns).append(") VALUES (")
+        .append(String.join(", ", Collections.nCopies(values.size(), "?"))).append("); ")
         .append("INSERT INTO products_by_category (category, product_id, name, price) VALUES (?, ?, ?, ?); ");
-    boolean moved = previousCategory != null && !previousCategory.equals(p.getString("category"));
+    values.addAll(Arrays.asList(p.getString("category"), id, p.getString("name"), price));
+    boolean moved = !creating && !previousCategory.equals(p.getString("category"));
     if (moved) {
       batch.append("DELETE FROM products_by_category WHERE category = ? AND product_id = ?; ");
+      values.addAll(Arrays.asList(previousCategory, id));
     }
     batch.append("APPLY BATCH");
-    Object[] common = {id, p.getString("name"), p.getString("category"), price, p.getInteger("stock_count"),
-        p.getString("description"), p.getString("manufacturer"), Instant.now(),
-        p.getString("category"), id, p.getString("name"), price};
-    Object[] values = moved ? append(common, previousCategory, id) : common;
-    return cql.run(moved ? "product.move" : "product.save", batch.toString(), values);
+    return cql.run(moved ? "product.move" : "product.save", batch.toString(), values.toArray());
   }
 
   Future<Void> delete(UUID id, String category) {
@@ -123,13 +140,6 @@ final class CatalogRepository {
 
   Future<Void> forgetReservation(String id) {
     return cql.run("reservation.delete", "DELETE FROM stock_reservations WHERE reservation_id = ?", id);
-  }
-
-  private static Object[] append(Object[] head, Object... tail) {
-    Object[] all = new Object[head.length + tail.length];
-    System.arraycopy(head, 0, all, 0, head.length);
-    System.arraycopy(tail, 0, all, head.length, tail.length);
-    return all;
   }
 
   static JsonObject product(Row row) {

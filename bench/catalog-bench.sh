@@ -1,0 +1,209 @@
+#!/usr/bin/env bash
+# Catalog page vs. a bare route, measured with wrk against the fat jar in all-in-one mode.
+#
+#   bench/catalog-bench.sh               sample catalog (5 categories x 10 products), category page vs /hello
+#   bench/catalog-bench.sh --load-20k    first load 20 000 products (10 categories x 2 000, bench/load-products.py),
+#                                        then the same comparison on one of those categories, plus an admin's
+#                                        listing of everything
+#
+# Builds nothing: expects launcher/target/product-store.jar (./mvnw -q package -DskipTests). Starts the jar in a
+# fresh temp directory with its own embedded Cassandra (CASSANDRA_PORT, default 9342) on HTTP_PORT (default 18280),
+# waits for /health/ready, mints JWTs with python3's stdlib, runs wrk, prints RPS / p50 / p99 per URL, the ratio
+# catalog/hello and the RSS of the JVMs, then stops the jar with SIGTERM.
+#
+# Knobs (environment): HTTP_PORT, CASSANDRA_PORT, THREADS (2), CONNECTIONS (64), DURATION (15s), WARMUP (5s),
+# LOAD_THREADS (16), JAVA_OPTS (for the store JVM, e.g. a JFR recording), KEEP=1 keeps the temp directory (data and
+# store.log).
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+JAR="$ROOT/launcher/target/product-store.jar"
+HTTP_PORT=${HTTP_PORT:-18280}
+CASSANDRA_PORT=${CASSANDRA_PORT:-9342}
+THREADS=${THREADS:-2}
+CONNECTIONS=${CONNECTIONS:-64}
+DURATION=${DURATION:-15s}
+WARMUP=${WARMUP:-5s}
+LOAD_THREADS=${LOAD_THREADS:-16}
+LOAD=false
+
+for arg in "$@"; do
+  case "$arg" in
+    --load-20k) LOAD=true ;;
+    -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
+    *) echo "unknown option: $arg (try --help)" >&2; exit 2 ;;
+  esac
+done
+
+if ! command -v wrk >/dev/null 2>&1; then
+  echo "wrk is not installed. On Debian/Ubuntu: apt-get install -y wrk" >&2
+  exit 1
+fi
+for tool in curl python3 java; do
+  command -v "$tool" >/dev/null 2>&1 || { echo "$tool is required" >&2; exit 1; }
+done
+if [[ ! -f "$JAR" ]]; then
+  echo "No fat jar at $JAR. Build it first: ./mvnw -q package -DskipTests" >&2
+  exit 1
+fi
+port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+for port in "$HTTP_PORT" "$CASSANDRA_PORT"; do
+  if port_busy "$port"; then
+    echo "Port $port is already in use; set HTTP_PORT / CASSANDRA_PORT to free ones" >&2
+    exit 1
+  fi
+done
+
+WORK=$(mktemp -d -t catalog-bench.XXXXXX)
+SECRET=$(python3 -c 'import secrets; print(secrets.token_hex(32))')
+BASE="http://127.0.0.1:$HTTP_PORT"
+PID=""
+
+stop_store() {
+  [[ -n "$PID" ]] || return 0
+  if kill -0 "$PID" 2>/dev/null; then
+    kill -TERM "$PID"
+    for _ in $(seq 1 120); do kill -0 "$PID" 2>/dev/null || break; sleep 0.5; done
+    if kill -0 "$PID" 2>/dev/null; then
+      echo "store did not stop within 60 s of SIGTERM; killing it" >&2
+      kill -KILL "$PID" 2>/dev/null || true
+    fi
+  fi
+  local code=0
+  wait "$PID" 2>/dev/null || code=$?
+  echo "store stopped (exit code $code)"
+  PID=""
+}
+cleanup() {
+  stop_store
+  if [[ "${KEEP:-0}" == 1 ]]; then echo "kept $WORK"; else rm -rf "$WORK"; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+echo "== starting $JAR in $WORK (HTTP $HTTP_PORT, embedded Cassandra on $CASSANDRA_PORT)"
+(
+  cd "$WORK"
+  exec env -u CASSANDRA_HOST SECRET_KEY="$SECRET" HTTP_PORT="$HTTP_PORT" CASSANDRA_PORT="$CASSANDRA_PORT" \
+    java ${JAVA_OPTS:-} -jar "$JAR" all >"$WORK/store.log" 2>&1
+) &
+PID=$!
+
+started=$(date +%s)
+until [[ "$(curl -s -o /dev/null -w '%{http_code}' "$BASE/health/ready" || true)" == 200 ]]; do
+  if ! kill -0 "$PID" 2>/dev/null; then
+    echo "the store exited while starting; last log lines:" >&2
+    tail -n 40 "$WORK/store.log" >&2
+    exit 1
+  fi
+  if (( $(date +%s) - started > 180 )); then
+    echo "not ready within 180 s; last log lines:" >&2
+    tail -n 40 "$WORK/store.log" >&2
+    exit 1
+  fi
+  sleep 1
+done
+echo "ready after $(( $(date +%s) - started )) s"
+
+jwt() { # jwt <username> <admin:true|false>
+  python3 - "$SECRET" "$1" "$2" <<'PY'
+import base64, hashlib, hmac, json, sys, time
+secret, user, admin = sys.argv[1], sys.argv[2], sys.argv[3] == "true"
+b64 = lambda b: base64.urlsafe_b64encode(b).rstrip(b"=").decode()
+now = int(time.time())
+head = b64(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
+body = b64(json.dumps({"sub": user, "is_admin": admin, "iat": now, "exp": now + 3600}).encode())
+sig = b64(hmac.new(secret.encode(), f"{head}.{body}".encode(), hashlib.sha256).digest())
+print(f"{head}.{body}.{sig}")
+PY
+}
+USER_TOKEN=$(jwt bench-user false)
+ADMIN_TOKEN=$(jwt bench-admin true)
+
+if $LOAD; then
+  echo "== loading 20 000 products (10 categories) with $LOAD_THREADS threads"
+  python3 "$ROOT/bench/load-products.py" --base "$BASE" --token "$ADMIN_TOKEN" --count 20000 --categories 10 \
+    --threads "$LOAD_THREADS"
+fi
+
+CATEGORIES=$(curl -sf -H "Authorization: Bearer $USER_TOKEN" "$BASE/api/products/categories/list")
+# the largest category: with --load-20k one of the bench categories (2 000 products), else a sample one (10)
+read -r CATEGORY COUNT ENCODED < <(python3 -c '
+import json, sys, urllib.parse
+cats = json.loads(sys.argv[1])
+if not cats:
+    sys.exit("no categories: is the sample catalog off?")
+c = max(cats, key=lambda c: (c["product_count"], c["name"]))
+print(c["name"].replace(" ", "_"), c["product_count"], urllib.parse.quote(c["name"], safe=""))
+' "$CATEGORIES")
+TOTAL=$(python3 -c 'import json,sys; print(sum(c["product_count"] for c in json.loads(sys.argv[1])))' "$CATEGORIES")
+echo "catalog: $TOTAL products; benchmarking category '$CATEGORY' ($COUNT products)"
+
+HELLO_URL="$BASE/hello"
+CATALOG_URL="$BASE/api/products/?category=$ENCODED&limit=20"
+ALL_URL="$BASE/api/products/?limit=20"
+
+# check the URLs answer what we think before timing them
+check() { # check <url> <token|-> <expected body fragment>
+  local body
+  if [[ "$2" == - ]]; then body=$(curl -sf "$1"); else body=$(curl -sf -H "Authorization: Bearer $2" "$1"); fi
+  [[ "$body" == *"$3"* ]] || { echo "unexpected answer from $1: ${body:0:200}" >&2; exit 1; }
+}
+check "$HELLO_URL" - hello
+check "$CATALOG_URL" "$USER_TOKEN" '"has_next"'
+check "$ALL_URL" "$ADMIN_TOKEN" '"has_next"'
+
+to_ms() { # 635.91us | 1.02ms | 1.20s → milliseconds
+  awk -v v="$1" 'BEGIN {
+    if (v ~ /us$/) { sub(/us$/, "", v); printf "%.3f", v / 1000 }
+    else if (v ~ /ms$/) { sub(/ms$/, "", v); printf "%.3f", v }
+    else if (v ~ /s$/) { sub(/s$/, "", v); printf "%.3f", v * 1000 }
+    else printf "%s", v }'
+}
+
+declare -A RPS P50 P99
+run() { # run <name> <url> [token]
+  local name=$1 url=$2 token=${3:-} out
+  local auth=()
+  [[ -n "$token" ]] && auth=(-H "Authorization: Bearer $token")
+  wrk -t"$THREADS" -c"$CONNECTIONS" -d"$WARMUP" "${auth[@]}" "$url" >/dev/null
+  out=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency "${auth[@]}" "$url")
+  echo "---- $name: wrk -t$THREADS -c$CONNECTIONS -d$DURATION --latency ${token:+-H 'Authorization: Bearer …' }$url"
+  echo "$out"
+  if grep -q "Non-2xx" <<<"$out"; then
+    echo "$name: some answers were not 2xx; figures are not valid" >&2
+    exit 1
+  fi
+  RPS[$name]=$(awk '/^Requests\/sec:/ {print $2}' <<<"$out")
+  P50[$name]=$(to_ms "$(awk '$1 == "50%" {print $2}' <<<"$out")")
+  P99[$name]=$(to_ms "$(awk '$1 == "99%" {print $2}' <<<"$out")")
+}
+
+echo "== wrk: $THREADS threads, $CONNECTIONS connections, $DURATION each (after a $WARMUP warm-up)"
+run hello "$HELLO_URL"
+run catalog "$CATALOG_URL" "$USER_TOKEN"
+if $LOAD; then
+  run all-products "$ALL_URL" "$ADMIN_TOKEN"
+fi
+
+STORE_RSS=$(ps -o rss= -p "$PID" | tr -d ' ')
+NODE_PID=$(pgrep -P "$PID" java | head -n 1 || true)
+NODE_RSS=$([[ -n "$NODE_PID" ]] && ps -o rss= -p "$NODE_PID" | tr -d ' ' || echo "?")
+
+echo
+echo "== results ($(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, catalog of $TOTAL products)"
+printf '%-14s %10s %10s %10s\n' route RPS "p50 ms" "p99 ms"
+names=(hello catalog)
+$LOAD && names+=(all-products)
+for n in "${names[@]}"; do
+  printf '%-14s %10s %10s %10s\n' "$n" "${RPS[$n]}" "${P50[$n]}" "${P99[$n]}"
+done
+RATIO=$(awk -v c="${RPS[catalog]}" -v h="${RPS[hello]}" 'BEGIN { printf "%.1f", 100 * c / h }')
+echo "catalog/hello RPS: $RATIO %  (target >= 50 %)"
+awk -v p="${P99[catalog]}" 'BEGIN { exit !(p < 20) }' && P99_OK=met || P99_OK="NOT met"
+awk -v r="$RATIO" 'BEGIN { exit !(r >= 50) }' && RATIO_OK=met || RATIO_OK="NOT met"
+echo "target catalog >= 50 % of hello: $RATIO_OK; catalog p99 < 20 ms: $P99_OK"
+echo "RSS: store JVM $(( STORE_RSS / 1024 )) MiB (pid $PID); embedded Cassandra JVM" \
+  "$([[ "$NODE_RSS" == "?" ]] && echo "?" || echo "$(( NODE_RSS / 1024 )) MiB") (pid ${NODE_PID:-?})"
+echo
+stop_store

@@ -1,0 +1,186 @@
+package store.launcher;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import store.platform.Auth;
+import store.testing.TestStore;
+
+/**
+ * The fat jar as an operator runs it: {@code java -jar product-store.jar} in an empty directory, with its own
+ * embedded Cassandra node. A SIGTERM stops it cleanly (exit 0, no Cassandra left behind) and a restart in the same
+ * directory finds the data again.
+ */
+class StoreRestartIT {
+  private static final int HTTP_PORT = 18181;
+  private static final int CQL_PORT = 9242;
+  private static final String SECRET = "restart-it-secret-0123456789abcdef";
+  private static final Duration READY_WITHIN = Duration.ofMinutes(3);
+
+  private static Vertx vertx;
+  private static Auth auth;
+  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+  private final List<Process> started = new ArrayList<>();
+  private Path workDir;
+
+  @BeforeAll
+  static void tokens() {
+    vertx = Vertx.vertx();
+    auth = new Auth(vertx, SECRET, 30);
+  }
+
+  @AfterAll
+  static void closeVertx() throws Exception {
+    vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+  }
+
+  @AfterEach
+  void killLeftovers() throws Exception {
+    for (Process p : started) {
+      if (p.isAlive()) {
+        p.destroyForcibly().waitFor(20, TimeUnit.SECONDS);
+      }
+    }
+    // the embedded node's data is a few hundred MB; keep it only when asked (-Dkeep.it.dirs=true)
+    if (workDir != null && !Boolean.getBoolean("keep.it.dirs")) {
+      try (var paths = Files.walk(workDir)) {
+        paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+      }
+    }
+  }
+
+  private static Path java() {
+    return Path.of(System.getProperty("java.home"), "bin", "java");
+  }
+
+  private Process launch(Path dir, String log, String... args) throws IOException {
+    List<String> command = new ArrayList<>(List.of(java().toString(), "-Xmx256m", "-jar",
+        TestStore.fatJar().toString()));
+    command.addAll(List.of(args));
+    ProcessBuilder builder = new ProcessBuilder(command).directory(dir.toFile())
+        .redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve(log).toFile()));
+    Map<String, String> env = builder.environment();
+    // nothing from the build's environment may point the child at another Cassandra or port
+    for (String name : List.of("CASSANDRA_HOST", "CASSANDRA_DATA_DIR", "HTTP_PORT", "CASSANDRA_PORT", "SECRET_KEY")) {
+      env.remove(name);
+    }
+    env.put("SECRET_KEY", SECRET);
+    env.put("HTTP_PORT", Integer.toString(HTTP_PORT));
+    env.put("CASSANDRA_PORT", Integer.toString(CQL_PORT));
+    env.put("SAMPLE_DATA", "false");
+    env.put("DEMO_USERS", "false");
+    env.put("CASSANDRA_LIB", Path.of(System.getProperty("cassandra.lib")).toAbsolutePath().normalize().toString());
+    Process process = builder.start();
+    started.add(process);
+    return process;
+  }
+
+  private String tail(String log) {
+    try {
+      List<String> lines = Files.readAllLines(workDir.resolve(log), StandardCharsets.UTF_8);
+      return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
+    } catch (IOException e) {
+      return "(no log: " + e + ")";
+    }
+  }
+
+  private HttpResponse<String> send(HttpRequest.Builder request) throws IOException, InterruptedException {
+    return http.send(request.timeout(Duration.ofSeconds(10)).build(),
+        HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+  }
+
+  private HttpRequest.Builder request(String path) {
+    return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + HTTP_PORT + path));
+  }
+
+  private void awaitReady(Process process, String log) throws Exception {
+    long deadline = System.nanoTime() + READY_WITHIN.toNanos();
+    while (System.nanoTime() < deadline) {
+      assertThat(process.isAlive()).as("the store exited early; log:\n%s", tail(log)).isTrue();
+      try {
+        if (send(request("/health/ready")).statusCode() == 200) {
+          return;
+        }
+      } catch (IOException notYet) {
+        // not listening yet
+      }
+      Thread.sleep(500);
+    }
+    throw new AssertionError("not ready within " + READY_WITHIN + "; log:\n" + tail(log));
+  }
+
+  private void stopGracefully(Process process, String log) throws Exception {
+    process.destroy(); // SIGTERM
+    assertThat(process.waitFor(60, TimeUnit.SECONDS)).as("exited within 60 s of SIGTERM; log:\n%s", tail(log))
+        .isTrue();
+    assertThat(process.exitValue()).as("exit code after SIGTERM; log:\n%s", tail(log)).isZero();
+    assertThat(EmbeddedCassandra.answers("127.0.0.1", CQL_PORT))
+        .as("no embedded Cassandra still listens on %d after the launcher stopped", CQL_PORT).isFalse();
+    assertThat(EmbeddedCassandra.answers("127.0.0.1", HTTP_PORT)).as("HTTP port released").isFalse();
+  }
+
+  @Test
+  void sigtermStopsCleanlyAndDataSurvivesARestart() throws Exception {
+    assertThat(TestStore.fatJar()).as("the fat jar (built by package)").exists();
+    assertThat(EmbeddedCassandra.answers("127.0.0.1", CQL_PORT)).as("port %d is free before the test", CQL_PORT)
+        .isFalse();
+    workDir = Files.createTempDirectory("store-restart-it");
+    String admin = "Bearer " + auth.issueUserToken("restart-admin", true);
+    String category = "restart-" + java.util.UUID.randomUUID();
+
+    Process first = launch(workDir, "first.log");
+    awaitReady(first, "first.log");
+    HttpResponse<String> created = send(request("/api/products/")
+        .header("Authorization", admin).header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString(new JsonObject().put("name", "Survivor").put("category", category)
+            .put("price", 12.5).put("stock_count", 7).encode())));
+    assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+    String id = new JsonObject(created.body()).getString("product_id");
+    stopGracefully(first, "first.log");
+    assertThat(workDir.resolve("data")).as("the node's data lives under the working directory").isDirectory();
+
+    Process second = launch(workDir, "second.log");
+    awaitReady(second, "second.log");
+    HttpResponse<String> found = send(request("/api/products/" + id).header("Authorization",
+        "Bearer " + auth.issueUserToken("restart-user", false)).GET());
+    assertThat(found.statusCode()).as(found.body()).isEqualTo(200);
+    JsonObject product = new JsonObject(found.body());
+    assertThat(product.getString("name")).isEqualTo("Survivor");
+    assertThat(product.getDouble("price")).isEqualTo(12.5);
+    assertThat(product.getInteger("stock_count")).isEqualTo(7);
+    HttpResponse<String> listing = send(request("/api/products/?category=" + category).header("Authorization", admin)
+        .GET());
+    assertThat(new JsonObject(listing.body()).getInteger("total")).isEqualTo(1);
+    stopGracefully(second, "second.log");
+  }
+
+  @Test
+  void helpPrintsUsageAndExitsZero() throws Exception {
+    workDir = Files.createTempDirectory("store-help-it");
+    Process help = launch(workDir, "help.log", "--help");
+    assertThat(help.waitFor(60, TimeUnit.SECONDS)).as("--help returns").isTrue();
+    String out = Files.readString(workDir.resolve("help.log"));
+    assertThat(help.exitValue()).as(out).isZero();
+    assertThat(out).contains("Usage: java -jar product-store.jar").contains("CASSANDRA_HOST").contains("SECRET_KEY");
+    assertThat(EmbeddedCassandra.answers("127.0.0.1", CQL_PORT)).as("--help starts no Cassandra").isFalse();
+  }
+}
