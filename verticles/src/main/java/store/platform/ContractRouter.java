@@ -1,8 +1,11 @@
 package store.platform;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -10,7 +13,11 @@ import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.openapi.router.OpenAPIRoute;
 import io.vertx.ext.web.openapi.router.RequestExtractor;
 import io.vertx.ext.web.openapi.router.RouterBuilder;
+import io.vertx.openapi.contract.Location;
 import io.vertx.openapi.contract.OpenAPIContract;
+import io.vertx.openapi.contract.Operation;
+import io.vertx.openapi.validation.RequestValidator;
+import io.vertx.openapi.validation.ValidatedRequest;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -48,13 +55,18 @@ public final class ContractRouter {
     }
     return OpenAPIContract.from(vertx, raw).map(contract -> {
       // the root router's BodyHandler has read the body already (and enforced the size limit)
-      RouterBuilder builder = RouterBuilder.create(vertx, contract, RequestExtractor.withBodyHandler());
+      RequestExtractor extractor = RequestExtractor.withBodyHandler();
+      RouterBuilder builder = RouterBuilder.create(vertx, contract, extractor);
+      RequestValidator validator = RequestValidator.create(vertx, contract);
+      Cache<String, ValidatedRequest> validGets = Caffeine.newBuilder().maximumSize(10_000).build();
       for (OpenAPIRoute route : builder.getRoutes()) {
         String id = route.getOperation().getOperationId();
         Handler<RoutingContext>[] handlers = bindings.get(id);
         if (handlers == null) {
           throw new IllegalStateException(contractPath + ": operation " + id + " has no handler");
         }
+        route.setDoValidation(false); // done by validate(), which remembers what a GET URI validated to
+        route.addHandler(rc -> validate(rc, route.getOperation(), extractor, validator, validGets));
         for (Handler<RoutingContext> handler : handlers) {
           route.addHandler(handler);
         }
@@ -65,5 +77,33 @@ public final class ContractRouter {
       router.get("/openapi.yaml").handler(rc -> rc.response().putHeader("Content-Type", "application/yaml").end(served));
       return router;
     });
+  }
+
+  /**
+   * Validates the request against its operation. A GET is fully described by its URI (these contracts declare no
+   * header or cookie parameters on GETs), so its validated form is remembered per URI: vertx-openapi 5.0 builds
+   * schema validators and hops to a worker thread on every request, which cost a catalog page most of its time.
+   */
+  private static void validate(RoutingContext rc, Operation operation, RequestExtractor extractor,
+      RequestValidator validator, Cache<String, ValidatedRequest> validGets) {
+    String key = operation.getHttpMethod() == HttpMethod.GET && operation.getParameters().stream()
+        .allMatch(p -> p.getIn() == Location.PATH || p.getIn() == Location.QUERY)
+        ? operation.getOperationId() + " " + rc.request().uri() : null;
+    ValidatedRequest known = key == null ? null : validGets.getIfPresent(key);
+    if (known != null) {
+      rc.put(RouterBuilder.KEY_META_DATA_VALIDATED_REQUEST, known);
+      rc.next();
+      return;
+    }
+    extractor.extractValidatableRequest(rc, operation)
+        .compose(request -> validator.validate(request, operation.getOperationId()))
+        .onSuccess(validated -> {
+          if (key != null) {
+            validGets.put(key, validated);
+          }
+          rc.put(RouterBuilder.KEY_META_DATA_VALIDATED_REQUEST, validated);
+          rc.next();
+        })
+        .onFailure(rc::fail);
   }
 }

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Add-to-cart and checkout latency, all-in-one (event bus) vs split (four processes, HTTP), in one run.
+# Usage: bench/flow-bench.sh [users] [iterations]     (needs the fat jar: ./mvnw -q package -DskipTests)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+JAR=$PWD/launcher/target/product-store.jar
+[ -f "$JAR" ] || { echo "build first: ./mvnw -q package -DskipTests"; exit 1; }
+USERS=${1:-8}; ITERATIONS=${2:-60}
+WORK=$(mktemp -d); OUT=$WORK/results.jsonl
+export SECRET_KEY=bench-$RANDOM$RANDOM CASSANDRA_PORT=9442 DEMO_USERS=true SAMPLE_DATA=false \
+       ORDER_PROCESSING_DELAY_MS=3600000   # keep the lifecycle quiet while measuring
+PIDS=()
+cleanup() { for p in "${PIDS[@]:-}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
+trap cleanup EXIT
+
+wait_ready() { for _ in $(seq 1 300); do curl -sf "$1/health/live" >/dev/null && return 0; sleep 0.5; done; echo "not ready: $1"; exit 1; }
+
+echo "== all-in-one (event bus)"
+(cd "$WORK" && HTTP_PORT=18380 exec java -jar "$JAR" > all.log 2>&1) & PIDS+=($!)
+wait_ready http://127.0.0.1:18380
+python3 bench/flow_bench.py --topology all --base http://127.0.0.1:18380 --users "$USERS" --iterations "$ITERATIONS" --json "$OUT"
+kill "${PIDS[0]}"; wait "${PIDS[0]}" || true; PIDS=()
+
+echo "== split (four processes, HTTP)"
+export BACKEND_URL=http://127.0.0.1:18400 CART_SERVICE_URL=http://127.0.0.1:18401 \
+       ORDER_SERVICE_URL=http://127.0.0.1:18402 USER_SERVICE_URL=http://127.0.0.1:18403
+(cd "$WORK" && HTTP_PORT=18400 exec java -jar "$JAR" catalog > catalog.log 2>&1) & PIDS+=($!)
+wait_ready http://127.0.0.1:18400
+i=1
+for s in cart order user; do
+  (cd "$WORK" && CASSANDRA_HOST=127.0.0.1 HTTP_PORT=$((18400 + i)) exec java -jar "$JAR" $s > $s.log 2>&1) & PIDS+=($!)
+  i=$((i + 1))
+done
+for p in 18401 18402 18403; do wait_ready http://127.0.0.1:$p; done
+python3 bench/flow_bench.py --topology split --catalog http://127.0.0.1:18400 --cart http://127.0.0.1:18401 \
+  --order http://127.0.0.1:18402 --user http://127.0.0.1:18403 --users "$USERS" --iterations "$ITERATIONS" --json "$OUT"
+
+python3 - "$OUT" <<'PY'
+import json, sys
+rows = {r['topology']: r for r in map(json.loads, open(sys.argv[1]))}
+a, s = rows['all'], rows['split']
+print('%-22s %12s %12s' % ('', 'event bus', 'HTTP'))
+for k in ('add_to_cart_ms', 'checkout_ms'):
+    for p in ('p50', 'p99'):
+        print('%-22s %12.2f %12.2f' % (k + ' ' + p, a[k][p], s[k][p]))
+print('%-22s %12.2f %12.2f' % ('login (bcrypt) p50', a['login_ms']['p50'], s['login_ms']['p50']))
+for k in ('add_to_cart_ms', 'checkout_ms'):
+    print('event-bus / HTTP, %s p50: %.2f' % (k, a[k]['p50'] / s[k]['p50']))
+PY
