@@ -72,6 +72,10 @@ class StoreRestartIT {
   }
 
   private Process launch(Path dir, String log, String... args) throws IOException {
+    return launch(dir, log, Map.of("SAMPLE_DATA", "false", "DEMO_USERS", "false"), args);
+  }
+
+  private Process launch(Path dir, String log, Map<String, String> settings, String... args) throws IOException {
     List<String> command = new ArrayList<>(List.of(java().toString(), "-Xmx256m", "-jar",
         TestStore.fatJar().toString()));
     command.addAll(List.of(args));
@@ -86,8 +90,9 @@ class StoreRestartIT {
     env.put("SECRET_KEY", SECRET);
     env.put("HTTP_PORT", Integer.toString(HTTP_PORT));
     env.put("CASSANDRA_PORT", Integer.toString(CQL_PORT));
-    env.put("SAMPLE_DATA", "false");
-    env.put("DEMO_USERS", "false");
+    env.remove("SAMPLE_DATA");
+    env.remove("DEMO_USERS");
+    env.putAll(settings);
     env.put("CASSANDRA_LIB", Path.of(System.getProperty("cassandra.lib")).toAbsolutePath().normalize().toString());
     Process process = builder.start();
     started.add(process);
@@ -182,5 +187,31 @@ class StoreRestartIT {
     assertThat(help.exitValue()).as(out).isZero();
     assertThat(out).contains("Usage: java -jar product-store.jar").contains("CASSANDRA_HOST").contains("SECRET_KEY");
     assertThat(EmbeddedCassandra.answers("127.0.0.1", CQL_PORT)).as("--help starts no Cassandra").isFalse();
+  }
+
+  @Test
+  void devModeHasSampleDataAndDemoUsersAndAKilledLauncherLeavesNoCassandra() throws Exception {
+    workDir = Files.createTempDirectory("store-kill-it");
+    Process store = launch(workDir, "dev.log", Map.of()); // all-in-one defaults: sample catalog, demo users
+    awaitReady(store, "dev.log");
+
+    HttpResponse<String> token = send(request("/user-api/token").header("Content-Type",
+        "application/x-www-form-urlencoded").POST(HttpRequest.BodyPublishers.ofString(
+            "username=swagger_user&password=password123")));
+    assertThat(token.statusCode()).as(token.body()).isEqualTo(200);
+    String bearer = "Bearer " + new JsonObject(token.body()).getString("access_token");
+    HttpResponse<String> categories = send(request("/api/products/categories/list").header("Authorization", bearer)
+        .GET());
+    var counts = new io.vertx.core.json.JsonArray(categories.body());
+    assertThat(counts.size()).isGreaterThanOrEqualTo(4);
+    assertThat(counts.stream().mapToInt(c -> ((JsonObject) c).getInteger("product_count")).sum()).isEqualTo(50);
+
+    store.destroyForcibly().waitFor(30, TimeUnit.SECONDS); // SIGKILL: no shutdown hook runs
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    while (EmbeddedCassandra.answers("127.0.0.1", CQL_PORT) && System.nanoTime() < deadline) {
+      Thread.sleep(250);
+    }
+    assertThat(EmbeddedCassandra.answers("127.0.0.1", CQL_PORT))
+        .as("the embedded node follows its killed launcher").isFalse();
   }
 }
