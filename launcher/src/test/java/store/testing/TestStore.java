@@ -30,7 +30,7 @@ public final class TestStore {
       Map.entry("BCRYPT_COST", "10"),
       Map.entry("CLIENT_TIMEOUT_MS", "3000"),
       Map.entry("ORDER_PROCESSING_DELAY_MS", "1500"),
-      Map.entry("ORDER_SHIPPING_DELAY_MS", "300"),
+      Map.entry("ORDER_SHIPPING_DELAY_MS", "1000"),
       Map.entry("ORDER_DELIVERY_MIN_MS", "300"),
       Map.entry("ORDER_DELIVERY_MAX_MS", "500"),
       Map.entry("ORDER_RETENTION_MS", "2000"),
