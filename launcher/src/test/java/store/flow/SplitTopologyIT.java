@@ -30,8 +30,16 @@ import store.testing.TestStore;
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class SplitTopologyIT {
-  private static final Map<String, Integer> PORTS = new LinkedHashMap<>(Map.of(
-      "catalog", 18100, "cart", 18101, "order", 18102, "user", 18103));
+  private static final Map<String, Integer> PORTS = new LinkedHashMap<>();
+
+  static {
+    // start order: the catalog first (others ask it for products), the order service last (its lifecycle notifies
+    // the user service as soon as it starts)
+    PORTS.put("catalog", 18100);
+    PORTS.put("user", 18103);
+    PORTS.put("cart", 18101);
+    PORTS.put("order", 18102);
+  }
   private static final Map<String, StoreProcess> processes = new HashMap<>();
   private static Vertx vertx;
   private static StoreApi api;
@@ -51,7 +59,7 @@ class SplitTopologyIT {
     env.put("DEMO_USERS", "true");
     env.put("SAMPLE_DATA", "false");
     env.put("HTTP_INSTANCES", "1");
-    env.put("ORDER_PROCESSING_DELAY_MS", "1500");
+    env.put("ORDER_PROCESSING_DELAY_MS", "5000"); // an order stays cancellable by its owner long enough
     env.put("ORDER_SHIPPING_DELAY_MS", "300");
     env.put("ORDER_DELIVERY_MIN_MS", "300");
     env.put("ORDER_DELIVERY_MAX_MS", "500");
@@ -59,7 +67,7 @@ class SplitTopologyIT {
     env.put("CLIENT_TIMEOUT_MS", "1500");
     env.put("CLIENT_RETRIES", "1");
     env.put("BREAKER_MAX_FAILURES", "3");
-    env.put("BREAKER_RESET_MS", "120000");
+    env.put("BREAKER_RESET_MS", "15000");
     Path work = Path.of("target", "split-it").toAbsolutePath();
     for (var service : PORTS.entrySet()) {
       processes.put(service.getKey(), new StoreProcess(service.getKey(), service.getValue(), env,
@@ -147,11 +155,33 @@ class SplitTopologyIT {
 
   @Test
   @Order(5)
+  void notificationsMissedWhileTheUserServiceIsDownArriveLaterInOrder() throws Exception {
+    String productId = api.createProduct(admin, "split-" + UUID.randomUUID(), "Patient Parcel", 8, 5);
+    String carol = user();
+    api.post("cart", "/cart/items", carol, new JsonObject().put("product_id", productId).put("quantity", 1));
+    processes.get("user").stop();
+    String orderId = api.post("cart", "/cart/checkout", carol, null).json().getString("id");
+    StoreApi.eventually(Duration.ofSeconds(30), () -> api.get("order", "/orders/" + orderId, carol).json(),
+        o -> "DELIVERED".equals(o.getString("status")));
+    processes.get("user").start();
+
+    JsonArray notes = StoreApi.eventually(Duration.ofSeconds(40),
+        () -> api.get("user", "/users/me/notifications", carol).array(), a -> a.size() >= 4);
+    assertThat(notes.stream().map(n -> ((JsonObject) n).getString("status")).toList())
+        .containsExactly("CREATED", "PROCESSING", "SHIPPING", "DELIVERED");
+  }
+
+  @Test
+  @Order(6)
   void catalogDownOpensTheCircuitAndViewsServeTheLastKnownCopy() throws Exception {
     String productId = api.createProduct(admin, "split-" + UUID.randomUUID(), "Known Mug", 4.5, 10);
     String alice = user();
     Response view = api.post("cart", "/products/" + productId + "/view", alice, null);
     assertThat(view.json().getJsonObject("product").getBoolean("stale")).isFalse();
+    String bob = user();
+    api.post("cart", "/cart/items", bob, new JsonObject().put("product_id", productId).put("quantity", 3));
+    String bobsOrder = api.post("cart", "/cart/checkout", bob, null).json().getString("id");
+    assertThat(api.stock(admin, productId)).isEqualTo(7);
 
     processes.get("catalog").stop();
     Response last = null;
@@ -167,5 +197,13 @@ class SplitTopologyIT {
     assertThat(stale.json().getJsonObject("product").getBoolean("stale")).isTrue();
     assertThat(api.get("cart", "/products/recent-views", alice).array().getJsonObject(0).getString("product_id"))
         .isEqualTo(productId);
+
+    // cancelling while the catalog is down succeeds; the stock comes back once the catalog does
+    Response cancelled = api.put("order", "/orders/" + bobsOrder + "/cancel", bob, null);
+    assertThat(cancelled.status()).as(cancelled.toString()).isEqualTo(200);
+    assertThat(cancelled.json().getString("status")).isEqualTo("CANCELLED");
+    processes.get("catalog").start();
+    int stock = StoreApi.eventually(Duration.ofSeconds(30), () -> api.stock(admin, productId), s -> s == 10);
+    assertThat(stock).isEqualTo(10);
   }
 }

@@ -31,6 +31,11 @@ final class OrderRepository {
       """
       CREATE TABLE IF NOT EXISTS order_timers (
         shard int, due_at timestamp, order_id uuid, from_status text, PRIMARY KEY ((shard), due_at, order_id))
+      """,
+      """
+      CREATE TABLE IF NOT EXISTS pending_notifications (
+        shard int, due_at timestamp, order_id uuid, status text, username text, changed_at timestamp,
+        PRIMARY KEY ((shard), due_at, order_id, status))
       """);
 
   private final Cql cql;
@@ -94,6 +99,22 @@ final class OrderRepository {
   Future<Void> dropTimer(Instant due, UUID id) {
     return cql.run("timer.drop", "DELETE FROM order_timers WHERE shard = ? AND due_at = ? AND order_id = ?",
         SHARD, due, id);
+  }
+
+  /** A status notification the user service did not take; retried by the lifecycle until it does. */
+  Future<Void> deferNotification(String username, UUID orderId, OrderStatus status, Instant changedAt, Instant due) {
+    return cql.run("notification.defer", "INSERT INTO pending_notifications (shard, due_at, order_id, status, "
+        + "username, changed_at) VALUES (?, ?, ?, ?, ?, ?)", SHARD, due, orderId, status.name(), username, changedAt);
+  }
+
+  Future<List<Row>> dueNotifications(Instant now) {
+    return cql.rows("notification.due", "SELECT * FROM pending_notifications WHERE shard = ? AND due_at <= ?",
+        SHARD, now);
+  }
+
+  Future<Void> dropNotification(Instant due, UUID orderId, String status) {
+    return cql.run("notification.drop", "DELETE FROM pending_notifications WHERE shard = ? AND due_at = ? "
+        + "AND order_id = ? AND status = ?", SHARD, due, orderId, status);
   }
 
   static JsonObject toJson(Row row) {

@@ -29,6 +29,7 @@ import store.user.api.UserClient;
 public final class OrderService {
   private static final Logger LOG = LoggerFactory.getLogger(OrderService.class);
   private static final Caller SELF = Caller.system("order");
+  private static final Duration NOTIFY_RETRY = Duration.ofSeconds(5);
 
   private final OrderRepository repository;
   private final CatalogClient catalog;
@@ -172,11 +173,12 @@ public final class OrderService {
         return Future.failedFuture(ProblemException.conflict("An order in status " + current + " cannot be cancelled"
             + (caller.admin() ? "" : " by its owner (only while CREATED or PROCESSING)")));
       }
-      return move(row, current, OrderStatus.CANCELLED).compose(order -> {
-        String reservation = row.getString("reservation_id");
-        return reservation == null ? Future.succeededFuture(order)
-            : catalog.release(reservation, SELF).map(order);
-      });
+      // the stock goes back now if the catalog answers; a durable timer (set by the transition) retries if not
+      return move(row, current, OrderStatus.CANCELLED).compose(order -> releaseStock(row).map(order)
+          .recover(e -> {
+            LOG.warn("Stock of cancelled order {} not released yet, will retry: {}", id, e.getMessage());
+            return Future.succeededFuture(order);
+          }));
     });
   }
 
@@ -206,7 +208,15 @@ public final class OrderService {
     return notifyUser(row.getString("username"), id, to, at).compose(v -> scheduleAfter(id, to, at));
   }
 
+  private Future<Void> releaseStock(Row order) {
+    String reservation = order.getString("reservation_id");
+    return reservation == null ? Future.succeededFuture() : catalog.release(reservation, SELF).mapEmpty();
+  }
+
   private Future<Void> scheduleAfter(UUID id, OrderStatus status, Instant at) {
+    if (status == OrderStatus.CANCELLED) {
+      return repository.schedule(id, status, at); // give the stock back (again: release is idempotent) until it sticks
+    }
     if (status == OrderStatus.DELIVERED) {
       return repository.schedule(id, status, at.plusMillis(delays.retentionMs())); // then archived
     }
@@ -214,11 +224,25 @@ public final class OrderService {
         .orElse(Future.succeededFuture());
   }
 
+  /**
+   * Tells the user service; if it cannot take it now, the notification is kept in Cassandra and retried by the
+   * lifecycle until it can (the user service stores each (order, status, time) once, so a repeat is harmless).
+   */
   private Future<Void> notifyUser(String username, UUID orderId, OrderStatus status, Instant at) {
     return users.notifyStatus(SELF, username, orderId, status.name(), at).recover(e -> {
-      LOG.warn("Could not notify {} of order {} → {}: {}", username, orderId, status, e.getMessage());
-      return Future.succeededFuture();
+      LOG.warn("Could not notify {} of order {} → {} yet, will retry: {}", username, orderId, status, e.getMessage());
+      return repository.deferNotification(username, orderId, status, at, Instant.now().plus(NOTIFY_RETRY));
     });
+  }
+
+  private Future<Void> retryNotification(Row pending) {
+    Instant due = pending.getInstant("due_at");
+    UUID orderId = pending.getUuid("order_id");
+    String status = pending.getString("status");
+    return users.notifyStatus(SELF, pending.getString("username"), orderId, status, pending.getInstant("changed_at"))
+        .recover(e -> repository.deferNotification(pending.getString("username"), orderId, OrderStatus.valueOf(status),
+            pending.getInstant("changed_at"), Instant.now().plus(NOTIFY_RETRY)))
+        .compose(v -> repository.dropNotification(due, orderId, status));
   }
 
   private void changed(OrderStatus status) {
@@ -227,9 +251,10 @@ public final class OrderService {
 
   // ---- the lifecycle's timers ----
 
-  /** Runs every due timer once; called periodically by {@link OrderLifecycleVerticle}. */
+  /** Runs every due timer, and retries due notifications, once; called periodically by the lifecycle verticle. */
   Future<Integer> runDueTimers() {
-    return repository.dueTimers(Instant.now()).compose(rows -> {
+    Instant now = Instant.now();
+    return repository.dueTimers(now).compose(rows -> {
       Future<Void> chain = Future.succeededFuture();
       for (Row timer : rows) {
         chain = chain.compose(v -> fire(timer).recover(e -> {
@@ -237,7 +262,13 @@ public final class OrderService {
           return Future.succeededFuture();
         }));
       }
-      return chain.map(rows.size());
+      return chain.compose(v -> repository.dueNotifications(now)).compose(pending -> {
+        Future<Void> retries = Future.succeededFuture();
+        for (Row notification : pending) {
+          retries = retries.compose(v -> retryNotification(notification).recover(e -> Future.succeededFuture()));
+        }
+        return retries.map(rows.size() + pending.size());
+      });
     });
   }
 
@@ -248,6 +279,9 @@ public final class OrderService {
     Future<Void> work;
     if (from == OrderStatus.DELIVERED) {
       work = repository.archive(id);
+    } else if (from == OrderStatus.CANCELLED) {
+      work = repository.find(id).compose(row -> row == null ? Future.succeededFuture() : releaseStock(row))
+          .recover(e -> repository.schedule(id, from, Instant.now().plusSeconds(5))); // retry later, not every poll
     } else {
       OrderStatus to = from.next().orElseThrow();
       Instant now = Instant.now();
