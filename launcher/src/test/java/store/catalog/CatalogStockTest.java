@@ -266,4 +266,27 @@ class CatalogStockTest {
       return null;
     }).onComplete(ctx.succeedingThenComplete());
   }
+
+  @Test
+  void aRetryMeetingItsOwnFirstAttemptWaitsForItInsteadOfFailing(Vertx vertx, VertxTestContext ctx) {
+    CatalogApi api = new CatalogApi(vertx, base);
+    String category = CatalogApi.newCategory("stock-retry");
+    String reservation = "retry-" + UUID.randomUUID();
+    api.create(product("Knife", category, 2.0, 6)).compose(p -> {
+      String id = p.getString("product_id");
+      // as when a transport retries while the first request is still being served
+      List<Future<JsonObject>> attempts = new ArrayList<>();
+      for (int i = 0; i < 3; i++) {
+        attempts.add(catalog.reserve(reservation, lines(id, 2), CHECKOUT));
+      }
+      return Future.all(attempts).map(all -> {
+        List<JsonObject> answers = all.list();
+        assertThat(answers).allSatisfy(a -> assertThat(a).isEqualTo(answers.get(0)));
+        return null;
+      }).compose(v -> stock(api, id));
+    }).map(s -> {
+      assertThat(s).as("taken once").isEqualTo(4);
+      return null;
+    }).onComplete(ctx.succeedingThenComplete());
+  }
 }

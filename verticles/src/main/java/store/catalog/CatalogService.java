@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 import store.platform.Caller;
@@ -33,6 +34,8 @@ import store.platform.ProblemException;
  */
 public final class CatalogService {
   private static final int CAS_ATTEMPTS = 20;
+  /** How long (× 100 ms) a reservation waits for another attempt with the same id to finish. */
+  private static final int PENDING_WAITS = 50;
 
   private final Vertx vertx;
   private final CatalogRepository repository;
@@ -231,14 +234,22 @@ public final class CatalogService {
   public Future<JsonObject> reserve(String reservationId, List<Line> lines) {
     List<Line> sorted = new ArrayList<>(lines);
     sorted.sort(Comparator.comparing(Line::productId)); // a stable order across concurrent reservations
-    String requested = Line.toJson(sorted).encode();
+    return claimAndTake(reservationId, sorted, Line.toJson(sorted).encode(), PENDING_WAITS);
+  }
+
+  private Future<JsonObject> claimAndTake(String reservationId, List<Line> lines, String requested, int waits) {
     return repository.claimReservation(reservationId, requested).compose(existing -> {
       if (existing == null) {
-        return takeAll(reservationId, sorted);
+        return takeAll(reservationId, lines);
       }
       if ("RESERVED".equals(existing)) {
         return repository.reservation(reservationId).map(row -> reservedAnswer(reservationId,
             new JsonArray(row.getString("lines"))));
+      }
+      if ("PENDING".equals(existing) && waits > 0) {
+        // typically a transport retry meeting its own first attempt: wait for that attempt's outcome
+        return vertx.timer(100, TimeUnit.MILLISECONDS)
+            .compose(v -> claimAndTake(reservationId, lines, requested, waits - 1));
       }
       return Future.failedFuture(ProblemException.conflict("Reservation " + reservationId + " is " + existing));
     });
