@@ -172,8 +172,9 @@ public final class CartService {
       String reservationId = "order:" + orderId;
       return catalog.reserve(reservationId, lines, caller)
           .compose(reservation -> orders.create(caller, orderId, reservationId, reservation.getJsonArray("lines"))
-              .recover(failure -> catalog.release(reservationId, caller)
-                  .transform(released -> Future.failedFuture(failure))))
+              // a create that timed out may still have happened: only an order that is not there lets go of stock
+              .recover(failure -> orders.get(caller, orderId).recover(notThere -> catalog.release(reservationId,
+                  caller).transform(released -> Future.failedFuture(failure)))))
           .compose(order -> repository.delete(caller.username(), items.stream().map(CartItem::itemId).toList())
               .map(v -> {
                 cartValue.record(order.getDouble("total", 0.0));
