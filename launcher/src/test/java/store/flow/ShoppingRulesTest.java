@@ -278,4 +278,21 @@ class ShoppingRulesTest {
     assertThat(api.get("order", "/orders/" + orderId, alice).json().getString("status")).isEqualTo("DELIVERED");
     assertThat(api.get("user", "/users/me/orders", alice).array()).hasSize(1);
   }
+
+  @Test
+  void theSeedsDirectOrderRouteReservesStockAtCatalogPrices() {
+    String productId = api.createProduct(admin, category, "Direct Drill", 42.5, 5);
+    String alice = user();
+    Response placed = api.post("order", "/orders/", alice, new JsonObject().put("items", new io.vertx.core.json.JsonArray()
+        .add(new JsonObject().put("product_id", productId).put("quantity", 2).put("price", 0.01))));
+    assertThat(placed.status()).as(placed.toString()).isEqualTo(200);
+    assertThat(placed.json().getString("status")).isEqualTo("CREATED");
+    assertThat(placed.json().getJsonArray("items").getJsonObject(0).getDouble("price")).isEqualTo(42.5);
+    assertThat(placed.json().getDouble("total")).as("the client's price is ignored").isEqualTo(85.0);
+    assertThat(api.stock(admin, productId)).isEqualTo(3);
+    Response tooMany = api.post("order", "/orders/", alice, new JsonObject().put("items", new io.vertx.core.json.JsonArray()
+        .add(new JsonObject().put("product_id", productId).put("quantity", 4))));
+    assertThat(tooMany.status()).isEqualTo(409);
+    assertThat(api.stock(admin, productId)).isEqualTo(3);
+  }
 }

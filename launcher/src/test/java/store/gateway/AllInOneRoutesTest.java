@@ -65,4 +65,14 @@ class AllInOneRoutesTest {
     assertThat(missing.contentType()).startsWith("application/problem+json");
     assertThat(missing.json().getString("detail")).contains("/no/such/thing");
   }
+
+  @ParameterizedTest
+  @CsvSource({"catalog,/products?category=Books", "cart,/cart", "order,/orders", "cart,/carts",
+      "order,/orders/statuses/list/"})
+  void seedRoutesAnswerWithAndWithoutTheTrailingSlash(String service, String path, Vertx vertx) {
+    StoreApi api = StoreApi.allInOne(vertx, baseUrl);
+    String admin = TestStore.token("swagger_admin", true);
+    Response response = api.get(service, path, admin);
+    assertThat(response.status()).as(path + " → " + response).isEqualTo(200);
+  }
 }

@@ -1,5 +1,8 @@
 package store.catalog;
 
+import static store.platform.Responses.json;
+import static store.platform.Responses.uuid;
+
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -17,8 +20,6 @@ import store.platform.Auth;
 import store.platform.ContractRouter;
 import store.platform.Platform;
 import store.platform.ProblemException;
-import static store.platform.Responses.json;
-import static store.platform.Responses.uuid;
 import store.platform.ServiceModule;
 import store.platform.StoreConfig;
 import store.platform.transport.InternalOperations;

@@ -46,7 +46,7 @@ public final class Problems {
 
   public static ProblemException toProblem(Throwable failure, int statusCode) {
     if (failure instanceof HttpException http && http.getCause() != null) {
-      failure = http.getCause(); // the openapi router wraps its validation errors
+      failure = http.getCause(); // e.g. a validation error wrapped by a web handler
     }
     if (failure instanceof ProblemException problem) {
       return problem;
