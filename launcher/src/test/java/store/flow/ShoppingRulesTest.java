@@ -295,4 +295,34 @@ class ShoppingRulesTest {
     assertThat(tooMany.status()).isEqualTo(409);
     assertThat(api.stock(admin, productId)).isEqualTo(3);
   }
+
+  @Test
+  void usersReadAndChangeTheirOwnAccountAndNeverSeeAPasswordHash() {
+    String name = "acct_" + UUID.randomUUID().toString().substring(0, 8);
+    String token = api.registerAndLogin(name, "first-pass");
+    JsonObject me = api.get("user", "/users/me", token).json();
+    assertThat(me.getString("username")).isEqualTo(name);
+    assertThat(me.fieldNames()).doesNotContain("password", "password_hash");
+
+    Response changed = api.put("user", "/users/me", token, new JsonObject().put("full_name", "Renamed Person")
+        .put("password", "second-pass"));
+    assertThat(changed.status()).as(changed.toString()).isEqualTo(200);
+    assertThat(changed.json().getString("full_name")).isEqualTo("Renamed Person");
+    assertThat(changed.json().getString("phone")).as("fields not sent stay").isEqualTo("+100200300");
+    assertThat(changed.body().toString()).doesNotContain("second-pass").doesNotContain("$2");
+    assertThat(api.post("user", "/token", null, MultiMap.caseInsensitiveMultiMap().add("username", name)
+        .add("password", "first-pass")).status()).isEqualTo(401);
+    assertThat(api.login(name, "second-pass")).isNotBlank();
+    // JSON is accepted at /token as well as the OAuth2 form
+    Response json = api.post("user", "/token", null, new JsonObject().put("username", name)
+        .put("password", "second-pass"));
+    assertThat(json.status()).isEqualTo(200);
+    assertThat(json.json().getString("token_type")).isEqualTo("bearer");
+    assertThat(json.json().getInteger("expires_in")).isEqualTo(1800);
+
+    Response invalid = api.put("user", "/users/me", token, new JsonObject().put("password", "x"));
+    assertThat(invalid.status()).isEqualTo(400);
+    assertThat(invalid.json().getJsonArray("errors").getJsonObject(0).getString("field")).isEqualTo("password");
+    assertThat(api.get("user", "/users/me", null).status()).isEqualTo(401);
+  }
 }
