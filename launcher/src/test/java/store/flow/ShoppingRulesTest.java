@@ -44,8 +44,7 @@ class ShoppingRulesTest {
   }
 
   private JsonObject checkout(String token, String productId, int quantity) {
-    assertThat(api.post("cart", "/cart/items", token, new JsonObject().put("product_id", productId)
-        .put("quantity", quantity)).status()).isEqualTo(200);
+    assertThat(api.addToCart(token, productId, quantity).status()).isEqualTo(200);
     Response order = api.post("cart", "/cart/checkout", token, null);
     assertThat(order.status()).as(order.toString()).isEqualTo(200);
     return order.json();
@@ -56,8 +55,7 @@ class ShoppingRulesTest {
     String productId = api.createProduct(admin, category, "Private Lamp", 20, 10);
     String alice = user();
     String bob = user();
-    Response bobsLine = api.post("cart", "/cart/items", bob, new JsonObject().put("product_id", productId)
-        .put("quantity", 2));
+    Response bobsLine = api.addToCart(bob, productId, 2);
     String bobsItem = bobsLine.json().getString("id");
 
     // Alice's view of the cart is her own; Bob's line is not reachable through her token
@@ -168,8 +166,7 @@ class ShoppingRulesTest {
     List<String> shoppers = new ArrayList<>();
     for (int i = 0; i < 30; i++) {
       String token = user();
-      assertThat(api.post("cart", "/cart/items", token, new JsonObject().put("product_id", productId)
-          .put("quantity", 1)).status()).isEqualTo(200);
+      assertThat(api.addToCart(token, productId, 1).status()).isEqualTo(200);
       shoppers.add(token);
     }
     List<Future<Response>> attempts = shoppers.stream().map(token -> api.sendAsync(HttpMethod.POST, "cart",
@@ -192,7 +189,7 @@ class ShoppingRulesTest {
   void theSameIdempotencyKeyTwiceMakesOneOrder() {
     String productId = api.createProduct(admin, category, "Once Only", 7, 10);
     String alice = user();
-    api.post("cart", "/cart/items", alice, new JsonObject().put("product_id", productId).put("quantity", 2));
+    api.addToCart(alice, productId, 2);
     MultiMap key = MultiMap.caseInsensitiveMultiMap().add("Idempotency-Key", UUID.randomUUID().toString());
     Response first = api.send(HttpMethod.POST, "cart", "/cart/checkout", alice, null, key);
     Response second = api.send(HttpMethod.POST, "cart", "/cart/checkout", alice, null, key);
@@ -209,14 +206,12 @@ class ShoppingRulesTest {
   void notEnoughStockIsRefusedWhenAddingToTheCart() {
     String productId = api.createProduct(admin, category, "Scarce", 3, 2);
     String alice = user();
-    Response refused = api.post("cart", "/cart/items", alice, new JsonObject().put("product_id", productId)
-        .put("quantity", 3));
+    Response refused = api.addToCart(alice, productId, 3);
     assertThat(refused.status()).isEqualTo(400);
     assertThat(refused.json().getString("detail")).isEqualTo("Not enough items in stock");
     assertThat(api.post("cart", "/cart/items", alice, new JsonObject().put("product_id", UUID.randomUUID().toString())
         .put("quantity", 1)).status()).isEqualTo(404);
-    Response invalid = api.post("cart", "/cart/items", alice, new JsonObject().put("product_id", productId)
-        .put("quantity", 0));
+    Response invalid = api.addToCart(alice, productId, 0);
     assertThat(invalid.status()).isEqualTo(400);
     assertThat(invalid.json().getJsonArray("errors").getJsonObject(0).getString("field")).isEqualTo("quantity");
   }
@@ -226,9 +221,9 @@ class ShoppingRulesTest {
     String lamp = api.createProduct(admin, category, "Lamp", 10, 50);
     String rug = api.createProduct(admin, category, "Rug", 30, 50);
     String alice = user();
-    api.post("cart", "/cart/items", alice, new JsonObject().put("product_id", lamp).put("quantity", 1));
-    api.post("cart", "/cart/items", alice, new JsonObject().put("product_id", lamp).put("quantity", 2));
-    api.post("cart", "/cart/items", alice, new JsonObject().put("product_id", rug).put("quantity", 1));
+    api.addToCart(alice, lamp, 1);
+    api.addToCart(alice, lamp, 2);
+    api.addToCart(alice, rug, 1);
     JsonObject cart = api.get("cart", "/cart/", alice).json();
     assertThat(cart.getJsonArray("items")).hasSize(2);
     assertThat(cart.getDouble("total")).isEqualTo(60.0);

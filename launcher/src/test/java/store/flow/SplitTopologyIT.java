@@ -111,7 +111,7 @@ class SplitTopologyIT {
   void orderServiceDownDuringCheckoutLeavesCartAndStockAsTheyWere() throws Exception {
     String productId = api.createProduct(admin, "split-" + UUID.randomUUID(), "Fragile Bowl", 9, 10);
     String alice = user();
-    api.post("cart", "/cart/items", alice, new JsonObject().put("product_id", productId).put("quantity", 4));
+    api.addToCart(alice, productId, 4);
     JsonObject cartBefore = api.get("cart", "/cart/", alice).json();
 
     processes.get("order").stop();
@@ -140,7 +140,7 @@ class SplitTopologyIT {
   void anOrderContinuesAfterTheOrderServiceCrashesMidLifecycle() throws Exception {
     String productId = api.createProduct(admin, "split-" + UUID.randomUUID(), "Restart Clock", 30, 5);
     String alice = user();
-    api.post("cart", "/cart/items", alice, new JsonObject().put("product_id", productId).put("quantity", 1));
+    api.addToCart(alice, productId, 1);
     String orderId = api.post("cart", "/cart/checkout", alice, null).json().getString("id");
     processes.get("order").kill(); // while CREATED: its next step lives only in Cassandra now
     Thread.sleep(2000);
@@ -160,7 +160,7 @@ class SplitTopologyIT {
   void notificationsMissedWhileTheUserServiceIsDownArriveLaterInOrder() throws Exception {
     String productId = api.createProduct(admin, "split-" + UUID.randomUUID(), "Patient Parcel", 8, 5);
     String carol = user();
-    api.post("cart", "/cart/items", carol, new JsonObject().put("product_id", productId).put("quantity", 1));
+    api.addToCart(carol, productId, 1);
     processes.get("user").stop();
     String orderId = api.post("cart", "/cart/checkout", carol, null).json().getString("id");
     StoreApi.eventually(Duration.ofSeconds(30), () -> api.get("order", "/orders/" + orderId, carol).json(),
@@ -181,14 +181,14 @@ class SplitTopologyIT {
     Response view = api.post("cart", "/products/" + productId + "/view", alice, null);
     assertThat(view.json().getJsonObject("product").getBoolean("stale")).isFalse();
     String bob = user();
-    api.post("cart", "/cart/items", bob, new JsonObject().put("product_id", productId).put("quantity", 3));
+    api.addToCart(bob, productId, 3);
     String bobsOrder = api.post("cart", "/cart/checkout", bob, null).json().getString("id");
     assertThat(api.stock(admin, productId)).isEqualTo(7);
 
     processes.get("catalog").stop();
     Response last = null;
     for (int i = 0; i < 6; i++) {
-      last = api.post("cart", "/cart/items", alice, new JsonObject().put("product_id", productId).put("quantity", 1));
+      last = api.addToCart(alice, productId, 1);
       assertThat(last.status()).as(last.toString()).isEqualTo(503);
     }
     assertThat(last.json().getString("detail")).contains("circuit open");

@@ -39,8 +39,7 @@ public final class ShoppingScenario {
     assertThat(page.getJsonArray("items").getJsonObject(0).getString("product_id")).isEqualTo(productId);
 
     // add to cart (the cart asks the catalog for stock)
-    StoreApi.Response added = api.post("cart", "/cart/items", token,
-        new JsonObject().put("product_id", productId).put("quantity", 3));
+    StoreApi.Response added = api.addToCart(token, productId, 3);
     assertThat(added.status()).as(added.toString()).isEqualTo(200);
     assertThat(added.json().getInteger("quantity")).isEqualTo(3);
     assertThat(api.get("user", "/users/me/profile", token).json().getDouble("current_cart_total")).isEqualTo(37.5);

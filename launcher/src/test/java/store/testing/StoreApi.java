@@ -118,6 +118,10 @@ public final class StoreApi {
     return created.json().getString("product_id");
   }
 
+  public Response addToCart(String token, String productId, int quantity) {
+    return post("cart", "/cart/items", token, new JsonObject().put("product_id", productId).put("quantity", quantity));
+  }
+
   public int stock(String token, String productId) {
     return get("catalog", "/products/" + productId, token).json().getInteger("stock_count");
   }

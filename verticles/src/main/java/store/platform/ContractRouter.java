@@ -46,37 +46,40 @@ public final class ContractRouter {
    * the full request path, so it must know what precedes the contract's own paths.
    */
   public Future<Router> build(Vertx vertx, String prefix, String gatewayPrefix) {
-    String text = vertx.fileSystem().readFileBlocking(contractPath).toString();
-    // as served to Swagger users: paths are relative to the gateway prefix, in both topologies
-    String served = text.replaceFirst("(?m)^paths:", "servers:\n  - url: " + gatewayPrefix + "\npaths:");
-    JsonObject raw = new JsonObject(new org.yaml.snakeyaml.Yaml().<java.util.Map<String, Object>>load(text));
-    if (!prefix.isEmpty()) {
-      raw.put("servers", new JsonArray().add(new JsonObject().put("url", "http://product-store" + prefix)));
-    }
-    return OpenAPIContract.from(vertx, raw).map(contract -> {
-      // the root router's BodyHandler has read the body already (and enforced the size limit)
-      RequestExtractor extractor = RequestExtractor.withBodyHandler();
-      RouterBuilder builder = RouterBuilder.create(vertx, contract, extractor);
-      RequestValidator validator = RequestValidator.create(vertx, contract);
-      Cache<String, ValidatedRequest> validGets = Caffeine.newBuilder().maximumSize(10_000).build();
-      for (OpenAPIRoute route : builder.getRoutes()) {
-        String id = route.getOperation().getOperationId();
-        Handler<RoutingContext>[] handlers = bindings.get(id);
-        if (handlers == null) {
-          throw new IllegalStateException(contractPath + ": operation " + id + " has no handler");
-        }
-        route.setDoValidation(false); // done by validate(), which remembers what a GET URI validated to
-        route.addHandler(rc -> validate(rc, route.getOperation(), extractor, validator, validGets));
-        for (Handler<RoutingContext> handler : handlers) {
-          route.addHandler(handler);
-        }
-        route.addFailureHandler(Problems::handleFailure);
-        route.setDoSecurity(false); // the contract documents bearer auth; Auth#authenticate enforces it per route
+    return vertx.fileSystem().readFile(contractPath).map(Object::toString).compose(text -> {
+      // as served to Swagger users: paths are relative to the gateway prefix, in both topologies
+      String served = text.replaceFirst("(?m)^paths:", "servers:\n  - url: " + gatewayPrefix + "\npaths:");
+      JsonObject raw = new JsonObject(new org.yaml.snakeyaml.Yaml().<java.util.Map<String, Object>>load(text));
+      if (!prefix.isEmpty()) {
+        raw.put("servers", new JsonArray().add(new JsonObject().put("url", "http://product-store" + prefix)));
       }
-      Router router = builder.createRouter();
-      router.get("/openapi.yaml").handler(rc -> rc.response().putHeader("Content-Type", "application/yaml").end(served));
-      return router;
+      return OpenAPIContract.from(vertx, raw).map(contract -> router(vertx, contract, served));
     });
+  }
+
+  private Router router(Vertx vertx, OpenAPIContract contract, String served) {
+    // the root router's BodyHandler has read the body already (and enforced the size limit)
+    RequestExtractor extractor = RequestExtractor.withBodyHandler();
+    RouterBuilder builder = RouterBuilder.create(vertx, contract, extractor);
+    RequestValidator validator = RequestValidator.create(vertx, contract);
+    Cache<String, ValidatedRequest> validGets = Caffeine.newBuilder().maximumSize(10_000).build();
+    for (OpenAPIRoute route : builder.getRoutes()) {
+      String id = route.getOperation().getOperationId();
+      Handler<RoutingContext>[] handlers = bindings.get(id);
+      if (handlers == null) {
+        throw new IllegalStateException(contractPath + ": operation " + id + " has no handler");
+      }
+      route.setDoValidation(false); // done by validate(), which remembers what a GET URI validated to
+      route.addHandler(rc -> validate(rc, route.getOperation(), extractor, validator, validGets));
+      for (Handler<RoutingContext> handler : handlers) {
+        route.addHandler(handler);
+      }
+      route.addFailureHandler(Problems::handleFailure);
+      route.setDoSecurity(false); // the contract documents bearer auth; Auth#authenticate enforces it per route
+    }
+    Router router = builder.createRouter();
+    router.get("/openapi.yaml").handler(rc -> rc.response().putHeader("Content-Type", "application/yaml").end(served));
+    return router;
   }
 
   /**

@@ -11,6 +11,8 @@ import java.util.Properties;
 
 /** Swagger UI (from its webjar) at {@code /swagger/}, showing every service's contract, with JWT "Authorize". */
 public final class SwaggerUi {
+  private static final String VERSION = version();
+
   private SwaggerUi() {
   }
 
@@ -25,7 +27,7 @@ public final class SwaggerUi {
     router.get("/swagger").handler(rc -> rc.redirect("/swagger/"));
     router.get("/swagger/swagger-initializer.js").handler(rc -> rc.response()
         .putHeader("Content-Type", "application/javascript").end(initializer));
-    router.get("/swagger/*").handler(StaticHandler.create("META-INF/resources/webjars/swagger-ui/" + version()));
+    router.get("/swagger/*").handler(StaticHandler.create("META-INF/resources/webjars/swagger-ui/" + VERSION));
   }
 
   private static String version() {
