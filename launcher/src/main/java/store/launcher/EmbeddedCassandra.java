@@ -56,6 +56,7 @@ public final class EmbeddedCassandra implements AutoCloseable {
   private final String heap;
   private final Consumer<String> progress;
   private Process process;
+  private static final String NODE_ID_FILE = "node.id";
 
   public EmbeddedCassandra(Path libDir, Path dataDir, int cqlPort, String heap, Consumer<String> progress) {
     this.libDir = libDir;
@@ -104,7 +105,8 @@ public final class EmbeddedCassandra implements AutoCloseable {
   /** Starts the node unless one already answers on the port; blocks until CQL accepts connections. */
   public EmbeddedCassandra start(Duration timeout) throws IOException, InterruptedException {
     if (answers("127.0.0.1", cqlPort)) {
-      progress.accept("Cassandra already answers on 127.0.0.1:" + cqlPort + "; reusing it");
+      requireOwnNode();
+      progress.accept("Cassandra for " + dataDir + " already answers on 127.0.0.1:" + cqlPort + "; reusing it");
       return this;
     }
     Files.createDirectories(dataDir);
@@ -162,7 +164,32 @@ public final class EmbeddedCassandra implements AutoCloseable {
       }
     }
     progress.accept("Cassandra is up after " + Duration.ofNanos(System.nanoTime() - started).toMillis() + " ms");
+    Files.writeString(dataDir.resolve(NODE_ID_FILE), hostId(cqlPort), StandardCharsets.UTF_8);
     return this;
+  }
+
+  /**
+   * A node already answering on the port is reused only if it is the node of this data directory (the host id
+   * recorded when the launcher started it): writing into another checkout's node, or a real cluster's, by accident
+   * must not happen silently.
+   */
+  private void requireOwnNode() throws IOException {
+    Path recorded = dataDir.resolve(NODE_ID_FILE);
+    String running = hostId(cqlPort);
+    String ours = Files.isRegularFile(recorded) ? Files.readString(recorded, StandardCharsets.UTF_8).strip() : null;
+    if (!running.equals(ours)) {
+      throw new IllegalStateException("A Cassandra node already answers on 127.0.0.1:" + cqlPort + " but it is not "
+          + "the embedded node of " + dataDir + " (host id " + running + "). Stop it, or set CASSANDRA_PORT to a "
+          + "free port, or set CASSANDRA_HOST to use it on purpose.");
+    }
+  }
+
+  /** The running node's host id, asked over CQL. */
+  static String hostId(int port) {
+    try (com.datastax.oss.driver.api.core.CqlSession session = com.datastax.oss.driver.api.core.CqlSession.builder()
+        .addContactPoint(new InetSocketAddress("127.0.0.1", port)).withLocalDatacenter("datacenter1").build()) {
+      return String.valueOf(session.execute("SELECT host_id FROM system.local").one().getUuid("host_id"));
+    }
   }
 
   public boolean startedHere() {

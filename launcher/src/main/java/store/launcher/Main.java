@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import store.platform.Accounts;
 import store.platform.Auth;
 import store.platform.CassandraSessions;
 import store.platform.Cql;
@@ -37,6 +38,7 @@ public final class Main {
       Product Store — one jar, two topologies.
 
       Usage: java -jar product-store.jar [MODE]
+             java -jar product-store.jar grant-admin|revoke-admin|delete-user USERNAME
 
       Modes:
         (none) | all   every service in one JVM, talking over the event bus; one port (8080) with the gateway
@@ -46,19 +48,34 @@ public final class Main {
         cart           the cart alone on port 8001
         order          the order service alone on port 8002
         user           the user service alone on port 8003
-      In a single-service mode, services talk over HTTP (WebClient + circuit breaker) at the URLs below, and
-      SECRET_KEY is required (the same value in every process).
+      In a single-service mode, services talk over HTTP (WebClient + circuit breaker) to each other's internal
+      listener (port + 1000, never routed by the gateway); SECRET_KEY and INTERNAL_KEY are required, the same in
+      every process.
+
+      Operator commands (they use the same configuration to reach Cassandra, then exit):
+        grant-admin NAME   make an account admin       revoke-admin NAME   take the role back
+        delete-user NAME   remove an account
+      Every token issued to that account before the change stops working on its next request.
 
       Environment (all optional unless said):
         CASSANDRA_HOST      Cassandra contact point(s). Unset: an embedded node is started as a child JVM,
                             data under ./data/ (kept across restarts), stopped with the launcher; an already
                             running node on the port is reused.
         CASSANDRA_PORT      CQL port (9042)        CASSANDRA_DATA_DIR   embedded node's data (./data)
-        SECRET_KEY          JWT HS256 key           TOKEN_MINUTES        token lifetime (30)
-        HTTP_PORT           override the mode's port
-        BACKEND_URL, CART_SERVICE_URL, ORDER_SERVICE_URL, USER_SERVICE_URL   split-mode peers
-                            (http://127.0.0.1:8000 … 8003)
-        SAMPLE_DATA, DEMO_USERS   true/false: the dev catalog and demo users (on in all-in-one mode only)
+        CASSANDRA_USERNAME, CASSANDRA_PASSWORD, CASSANDRA_SSL   an external cluster's credentials and TLS
+        PROFILE             dev | prod (default: dev all-in-one, prod for one service). prod refuses demo users
+                            and needs every secret.
+        SECRET_KEY          user tokens (HS256), >= 32 bytes: openssl rand -base64 48
+        INTERNAL_KEY        service-to-service credentials, >= 32 bytes, not the SECRET_KEY (split mode)
+        TOKEN_MINUTES       token lifetime (30)
+        ADMIN_USERNAME, ADMIN_PASSWORD   an admin created at first start (password >= 12 characters)
+        HTTP_HOST, HTTP_PORT             public listener (dev: 127.0.0.1; prod: 0.0.0.0; port by mode)
+        INTERNAL_HOST, INTERNAL_PORT     internal listener (split mode; port + 1000 by default)
+        BACKEND_URL, CART_SERVICE_URL, ORDER_SERVICE_URL, USER_SERVICE_URL   split-mode peers' internal
+                            listeners (http://127.0.0.1:9000 … 9003)
+        TRUSTED_PROXIES     gateway addresses whose X-Real-IP is the client's (rate limits)
+        CORS_ORIGINS        allowed origins (regexes, comma-separated); default localhost
+        SAMPLE_DATA, DEMO_USERS   true/false: the dev catalog and demo users (dev, all-in-one by default)
         ORDER_PROCESSING_DELAY_MS, ORDER_SHIPPING_DELAY_MS, ORDER_DELIVERY_MIN_MS, ORDER_DELIVERY_MAX_MS,
         ORDER_RETENTION_MS  the order lifecycle's timers
       Files: ./conf/application.yaml overrides the defaults packaged in the jar (conf/application.yaml).
@@ -75,6 +92,9 @@ public final class Main {
     if (mode.equals("--help") || mode.equals("-h") || mode.equals("help")) {
       System.out.print(HELP);
       return;
+    }
+    if (Operator.COMMANDS.contains(mode)) {
+      System.exit(Operator.run(mode, args.length > 1 ? args[1] : null));
     }
     if (!mode.equals("all") && !Topology.isService(mode)) {
       System.err.println("Unknown mode '" + args[0] + "'.\n\n" + HELP);
@@ -93,7 +113,7 @@ public final class Main {
   }
 
   /** A started process: what must be stopped, in order. */
-  public record Running(Vertx vertx, CassandraClient cassandra, EmbeddedCassandra node, int port) {
+  public record Running(Vertx vertx, CassandraClient cassandra, EmbeddedCassandra node, int port, Auth auth) {
     public void stop() {
       LOG.info("Stopping: closing servers (in-flight requests finish), then Cassandra");
       try {
@@ -125,36 +145,36 @@ public final class Main {
       JsonObject config = await(StoreConfig.load(vertx));
       applyModeDefaults(mode, config);
 
-      if (StoreConfig.string(config, "cassandra.host", "").isEmpty()) {
-        node = new EmbeddedCassandra(EmbeddedCassandra.locateLibDir(Main.class),
-            Path.of(StoreConfig.string(config, "cassandra.embedded.data-dir", "data"), "cassandra"),
-            StoreConfig.integer(config, "cassandra.port", 9042),
-            StoreConfig.string(config, "cassandra.embedded.heap", "512M"),
-            line -> LOG.info(line)).start(Duration.ofMinutes(3));
-        StoreConfig.put(config, "cassandra.host", "127.0.0.1");
-      }
+      node = embeddedIfNeeded(config);
       EmbeddedCassandra startedNode = node != null && node.startedHere() ? node : null;
 
       CassandraClient cassandra = await(CassandraSessions.open(vertx, config));
       MeterRegistry registry = BackendRegistries.getDefaultNow();
+      Cql cql = new Cql(cassandra, registry);
+      Accounts accounts = new Accounts(cql, StoreConfig.longValue(config, "security.account-cache-ms", 1000));
+      await(accounts.createSchema());
       Auth auth = new Auth(vertx, StoreConfig.string(config, "security.secret-key", null),
-          StoreConfig.integer(config, "security.token-minutes", 30));
-      Platform platform = new Platform(vertx, config, auth, new Cql(cassandra, registry), registry,
-          Topology.channels(mode, vertx, config, auth, new CallMetrics(registry)));
+          StoreConfig.string(config, "security.internal-key", null),
+          StoreConfig.integer(config, "security.token-minutes", 30), accounts);
+      Platform platform = new Platform(vertx, config, auth, cql, registry,
+          Topology.channels(mode, vertx, config, auth, new CallMetrics(registry)), null);
 
       List<ServiceModule> modules = Topology.modules(mode);
       for (ServiceModule module : modules) {
-        await(module.start(platform));
+        await(module.start(platform.forService(module.name())));
         LOG.info("Service {} started", module.name());
       }
       int port = Topology.port(mode, config);
       boolean allInOne = "all".equals(mode);
+      int internalPort = StoreConfig.integer(config, "internal.port", Topology.internalPort(port));
       int instances = StoreConfig.integer(config, "http.instances", 2);
-      await(vertx.deployVerticle(() -> new HttpVerticle(platform, modules, port, allInOne),
+      await(vertx.deployVerticle(() -> new HttpVerticle(platform, modules, port, internalPort, allInOne),
           new DeploymentOptions().setInstances(instances)));
-      LOG.info("Product Store ({}) listening on http://localhost:{}{}", mode, port,
-          allInOne ? "  — /api /cart-api /order-api /user-api" : "");
-      return new Running(vertx, cassandra, startedNode, port);
+      LOG.info("Product Store ({}, {} profile) listening on http://{}:{}{}", mode,
+          StoreConfig.string(config, "profile", "prod"), StoreConfig.string(config, "http.host", ""), port,
+          allInOne ? "  — /api /cart-api /order-api /user-api /swagger/"
+              : "; internal operations on " + StoreConfig.string(config, "internal.host", "") + ":" + internalPort);
+      return new Running(vertx, cassandra, startedNode, port, auth);
     } catch (Exception e) {
       vertx.close();
       if (node != null) {
@@ -164,24 +184,79 @@ public final class Main {
     }
   }
 
-  private static void applyModeDefaults(String mode, JsonObject config) {
+  /**
+   * The profile's defaults and the checks that keep a container from starting with a laptop's conveniences: in prod
+   * every secret must be given and strong, demo users and the admin-name rule are refused, and listeners bind to all
+   * interfaces; in dev they bind to loopback and a missing SECRET_KEY is replaced by a random one.
+   */
+  static void applyModeDefaults(String mode, JsonObject config) {
     boolean allInOne = "all".equals(mode);
-    if (allInOne && !explicitlySet("SAMPLE_DATA")) {
+    String profile = StoreConfig.string(config, "profile", allInOne ? "dev" : "prod");
+    if (!profile.equals("dev") && !profile.equals("prod")) {
+      throw new IllegalArgumentException("PROFILE must be dev or prod, not " + profile);
+    }
+    StoreConfig.put(config, "profile", profile);
+    boolean dev = profile.equals("dev");
+    if (allInOne && dev && !explicitlySet("SAMPLE_DATA")) {
       StoreConfig.put(config, "catalog.sample-data", true);
     }
-    if (allInOne && !explicitlySet("DEMO_USERS")) {
+    if (allInOne && dev && !explicitlySet("DEMO_USERS")) {
       StoreConfig.put(config, "user.demo-users-enabled", true);
     }
+    if (!dev && StoreConfig.bool(config, "user.demo-users-enabled", false)) {
+      throw new IllegalStateException("DEMO_USERS is for the dev profile only: its admin password is public");
+    }
+    if (!dev && StoreConfig.bool(config, "security.admin-prefix-rule", false)) {
+      throw new IllegalStateException("ADMIN_PREFIX_RULE is for the dev profile only: anyone could pick an admin_ name");
+    }
+    String loopbackOrAll = dev ? "127.0.0.1" : "0.0.0.0";
+    if (StoreConfig.string(config, "http.host", "").isEmpty()) {
+      StoreConfig.put(config, "http.host", loopbackOrAll);
+    }
+    if (StoreConfig.string(config, "internal.host", "").isEmpty()) {
+      StoreConfig.put(config, "internal.host", loopbackOrAll);
+    }
     if (StoreConfig.string(config, "security.secret-key", "").isEmpty()) {
-      if (!allInOne) {
-        throw new IllegalStateException("SECRET_KEY is required when services run in separate processes "
-            + "(every process must verify the others' tokens)");
+      if (!dev) {
+        throw new IllegalStateException("SECRET_KEY is required in the prod profile (every process must verify "
+            + "the others' tokens). Generate one with: openssl rand -base64 48");
       }
-      byte[] key = new byte[32];
-      new SecureRandom().nextBytes(key);
-      StoreConfig.put(config, "security.secret-key", Base64.getEncoder().encodeToString(key));
+      StoreConfig.put(config, "security.secret-key", randomKey());
       LOG.warn("SECRET_KEY not set: using a random key for this run (tokens end with the process)");
     }
+    Auth.requireKey("SECRET_KEY", StoreConfig.string(config, "security.secret-key", ""));
+    if (StoreConfig.string(config, "security.internal-key", "").isEmpty()) {
+      if (!allInOne) {
+        throw new IllegalStateException("INTERNAL_KEY is required when services run in separate processes (it "
+            + "signs their calls to each other). Generate one with: openssl rand -base64 48");
+      }
+      StoreConfig.put(config, "security.internal-key", randomKey()); // the event bus needs none; never shared
+    }
+    String adminName = StoreConfig.string(config, "user.bootstrap-admin.username", "");
+    String adminPassword = StoreConfig.string(config, "user.bootstrap-admin.password", "");
+    if (!adminName.isEmpty() && adminPassword.length() < 12) {
+      throw new IllegalStateException("ADMIN_PASSWORD must be at least 12 characters when ADMIN_USERNAME is set");
+    }
+  }
+
+  /** Starts (or re-attaches to) the embedded node when no external Cassandra is configured; null otherwise. */
+  static EmbeddedCassandra embeddedIfNeeded(JsonObject config) throws Exception {
+    if (!StoreConfig.string(config, "cassandra.host", "").isEmpty()) {
+      return null;
+    }
+    EmbeddedCassandra node = new EmbeddedCassandra(EmbeddedCassandra.locateLibDir(Main.class),
+        Path.of(StoreConfig.string(config, "cassandra.embedded.data-dir", "data"), "cassandra"),
+        StoreConfig.integer(config, "cassandra.port", 9042),
+        StoreConfig.string(config, "cassandra.embedded.heap", "512M"),
+        line -> LOG.info(line)).start(Duration.ofMinutes(3));
+    StoreConfig.put(config, "cassandra.host", "127.0.0.1");
+    return node;
+  }
+
+  private static String randomKey() {
+    byte[] key = new byte[48];
+    new SecureRandom().nextBytes(key);
+    return Base64.getEncoder().encodeToString(key);
   }
 
   private static boolean explicitlySet(String variable) {

@@ -10,7 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.Function;
+import java.util.function.BiFunction;
 import java.util.function.Supplier;
 import store.cart.CartModule;
 import store.cart.api.CartClient;
@@ -64,17 +64,24 @@ final class Topology {
         : List.of(FACTORIES.get(mode).get());
   }
 
+  /** Where a service's internal operations listen by default: its public port + 1000 (9000–9003). */
+  static int internalPort(int publicPort) {
+    return publicPort + 1000;
+  }
+
   static int port(String mode, JsonObject config) {
     int configured = StoreConfig.integer(config, "http.port", 0);
     return configured > 0 ? configured : "all".equals(mode) ? 8080 : PORTS.get(mode);
   }
 
-  static Function<String, ServiceChannel> channels(String mode, Vertx vertx, JsonObject config, Auth auth,
+  /** (calling service, target service) → the channel between them. */
+  static BiFunction<String, String, ServiceChannel> channels(String mode, Vertx vertx, JsonObject config, Auth auth,
       CallMetrics metrics) {
     long timeout = StoreConfig.longValue(config, "client.timeout-ms", 3000);
     Map<String, ServiceChannel> channels = new ConcurrentHashMap<>();
     if ("all".equals(mode)) {
-      return target -> channels.computeIfAbsent(target, t -> new EventBusChannel(vertx, t, timeout, metrics));
+      return (from, target) -> channels.computeIfAbsent(from + ">" + target,
+          k -> new EventBusChannel(vertx, from, target, timeout, metrics));
     }
     WebClient client = WebClient.create(vertx, new WebClientOptions()
         .setKeepAlive(true).setConnectTimeout((int) Math.min(timeout, 2000)),
@@ -84,8 +91,10 @@ final class Topology {
         .setResetTimeout(StoreConfig.longValue(config, "client.breaker.reset-ms", 5000))
         .setTimeout(-1); // the request timeout is WebClient's own
     int retries = StoreConfig.integer(config, "client.retries", 2);
-    return target -> channels.computeIfAbsent(target, t -> new HttpChannel(vertx, client, t,
-        StoreConfig.string(config, "services." + t + "-url", "http://127.0.0.1:" + PORTS.get(t)), auth, timeout,
-        retries, IDEMPOTENT.getOrDefault(t, Set.of()), breaker, metrics));
+    // a peer's internal listener (port + 1000 by default): BACKEND_URL, CART_SERVICE_URL, … in the seed's names
+    return (from, target) -> channels.computeIfAbsent(from + ">" + target, k -> new HttpChannel(vertx, client, from,
+        target, StoreConfig.string(config, "services." + target + "-url",
+            "http://127.0.0.1:" + internalPort(PORTS.get(target))), auth, timeout,
+        retries, IDEMPOTENT.getOrDefault(target, Set.of()), breaker, metrics));
   }
 }

@@ -39,7 +39,7 @@ class CatalogStockTest {
   @BeforeAll
   static void store() throws Exception {
     base = TestStore.start();
-    catalog = new CatalogClient(new EventBusChannel(TestStore.vertx(), "catalog", 60_000,
+    catalog = new CatalogClient(new EventBusChannel(TestStore.vertx(), "cart", "catalog", 60_000,
         new CallMetrics(new SimpleMeterRegistry())));
   }
 

@@ -40,6 +40,9 @@ class CatalogTokenTest {
   @BeforeAll
   static void store() throws Exception {
     base = TestStore.start();
+    TestStore.token("token-tester", true);
+    testerVersion = TestStore.auth().accounts().state("token-tester").toCompletionStage().toCompletableFuture().get()
+        .version();
     category = CatalogApi.newCategory("tokens");
     Vertx vertx = Vertx.vertx();
     try {
@@ -69,14 +72,17 @@ class CatalogTokenTest {
     return new JsonObject().put("alg", "HS256").put("typ", "JWT");
   }
 
+  /** The token version of the account "token-tester" (an admin), as the store has it. */
+  private static int testerVersion;
+
   private static JsonObject claims(long expiresInSeconds) {
     long now = System.currentTimeMillis() / 1000;
-    return new JsonObject().put("sub", "token-tester").put("is_admin", true).put("iat", now)
+    return new JsonObject().put("sub", "token-tester").put("is_admin", true).put("ver", testerVersion).put("iat", now)
         .put("exp", now + expiresInSeconds);
   }
 
   /** Authorization header values that must all be refused, by what is wrong with them. */
-  private static Map<String, String> badHeaders() {
+  private static Map<String, String> badHeaders() throws Exception {
     Map<String, String> bad = new LinkedHashMap<>();
     bad.put("missing Authorization header", null);
     bad.put("empty bearer", "Bearer ");
@@ -91,8 +97,8 @@ class CatalogTokenTest {
     bad.put("no exp", "Bearer " + jwt(hs256(), noExp, TestStore.SECRET));
     bad.put("tampered claims", "Bearer " + tamper(jwt(hs256(), claims(600).put("is_admin", false), TestStore.SECRET)));
     // an internal credential is signed with the same key but must never open a public route
-    bad.put("internal credential", "Bearer " + new Auth(Vertx.vertx(), TestStore.SECRET, 30)
-        .issueInternalCredential(new Caller("cart", true)));
+    bad.put("internal credential", "Bearer " + TestStore.auth()
+        .issueInternalCredential("cart", "catalog", "get-product", new Caller("token-tester", true)));
     return bad;
   }
 
@@ -120,7 +126,7 @@ class CatalogTokenTest {
   }
 
   @Test
-  void badTokensGet401OnEveryRoute(Vertx vertx, VertxTestContext ctx) {
+  void badTokensGet401OnEveryRoute(Vertx vertx, VertxTestContext ctx) throws Exception {
     CatalogApi api = new CatalogApi(vertx, base);
     List<Future<?>> checks = new ArrayList<>();
     badHeaders().forEach((what, header) -> {

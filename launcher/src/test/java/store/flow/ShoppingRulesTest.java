@@ -300,14 +300,14 @@ class ShoppingRulesTest {
     assertThat(me.fieldNames()).doesNotContain("password", "password_hash");
 
     Response changed = api.put("user", "/users/me", token, new JsonObject().put("full_name", "Renamed Person")
-        .put("password", "second-pass"));
+        .put("password", "second-pass").put("current_password", "first-pass"));
     assertThat(changed.status()).as(changed.toString()).isEqualTo(200);
     assertThat(changed.json().getString("full_name")).isEqualTo("Renamed Person");
     assertThat(changed.json().getString("phone")).as("fields not sent stay").isEqualTo("+100200300");
     assertThat(changed.body().toString()).doesNotContain("second-pass").doesNotContain("$2");
     assertThat(api.post("user", "/token", null, MultiMap.caseInsensitiveMultiMap().add("username", name)
         .add("password", "first-pass")).status()).isEqualTo(401);
-    assertThat(api.login(name, "second-pass")).isNotBlank();
+    String renewed = api.login(name, "second-pass");
     // JSON is accepted at /token as well as the OAuth2 form
     Response json = api.post("user", "/token", null, new JsonObject().put("username", name)
         .put("password", "second-pass"));
@@ -315,7 +315,8 @@ class ShoppingRulesTest {
     assertThat(json.json().getString("token_type")).isEqualTo("bearer");
     assertThat(json.json().getInteger("expires_in")).isEqualTo(1800);
 
-    Response invalid = api.put("user", "/users/me", token, new JsonObject().put("password", "x"));
+    Response invalid = api.put("user", "/users/me", renewed, new JsonObject().put("password", "x")
+        .put("current_password", "second-pass"));
     assertThat(invalid.status()).isEqualTo(400);
     assertThat(invalid.json().getJsonArray("errors").getJsonObject(0).getString("field")).isEqualTo("password");
     assertThat(api.get("user", "/users/me", null).status()).isEqualTo(401);

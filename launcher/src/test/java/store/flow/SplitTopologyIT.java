@@ -50,12 +50,14 @@ class SplitTopologyIT {
     TestStore.cassandra();
     Map<String, String> env = new HashMap<>();
     env.put("SECRET_KEY", TestStore.SECRET);
+    env.put("INTERNAL_KEY", TestStore.INTERNAL_KEY);
+    env.put("PROFILE", "dev"); // demo users on a laptop-style split run
     env.put("CASSANDRA_HOST", "127.0.0.1");
     env.put("CASSANDRA_PORT", Integer.toString(TestStore.CASSANDRA_PORT));
-    env.put("BACKEND_URL", "http://127.0.0.1:" + PORTS.get("catalog"));
-    env.put("CART_SERVICE_URL", "http://127.0.0.1:" + PORTS.get("cart"));
-    env.put("ORDER_SERVICE_URL", "http://127.0.0.1:" + PORTS.get("order"));
-    env.put("USER_SERVICE_URL", "http://127.0.0.1:" + PORTS.get("user"));
+    env.put("BACKEND_URL", "http://127.0.0.1:" + (PORTS.get("catalog") + 1000)); // its internal listener
+    env.put("CART_SERVICE_URL", "http://127.0.0.1:" + (PORTS.get("cart") + 1000)); // its internal listener
+    env.put("ORDER_SERVICE_URL", "http://127.0.0.1:" + (PORTS.get("order") + 1000)); // its internal listener
+    env.put("USER_SERVICE_URL", "http://127.0.0.1:" + (PORTS.get("user") + 1000)); // its internal listener
     env.put("DEMO_USERS", "true");
     env.put("SAMPLE_DATA", "false");
     env.put("HTTP_INSTANCES", "1");
@@ -101,9 +103,17 @@ class SplitTopologyIT {
   @Test
   @Order(2)
   void internalRoutesRefuseClientsEvenWithIdentityHeaders() {
-    Response response = api.post("catalog", "/internal/reserve", TestStore.token("swagger_admin", true),
-        new JsonObject().put("reservation_id", "x").put("lines", new JsonArray()));
-    assertThat(response.status()).isEqualTo(401);
+    JsonObject body = new JsonObject().put("reservation_id", "x").put("lines", new JsonArray());
+    // the public port has no internal routes at all
+    Response response = api.post("catalog", "/internal/reserve", TestStore.token("swagger_admin", true), body);
+    assertThat(response.status()).isEqualTo(404);
+    // the internal listener refuses a user's token, and a forged identity header grants nothing
+    StoreApi internal = StoreApi.split(vertx, Map.of("catalog", PORTS.get("catalog") + 1000));
+    Response direct = internal.send(io.vertx.core.http.HttpMethod.POST, "catalog", "/internal/reserve",
+        TestStore.token("swagger_admin", true), body, io.vertx.core.MultiMap.caseInsensitiveMultiMap()
+            .add("X-User-ID", "swagger_admin").add("X-Internal-Credential", TestStore.token("swagger_admin", true)));
+    assertThat(direct.status()).as(direct.toString()).isEqualTo(401);
+    assertThat(direct.contentType()).startsWith("application/problem+json");
   }
 
   @Test

@@ -1,12 +1,18 @@
 package store.testing;
 
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import store.launcher.EmbeddedCassandra;
 import store.launcher.Main;
+import store.platform.Accounts;
 import store.platform.Auth;
+import store.platform.CassandraSessions;
+import store.platform.Cql;
 
 /**
  * One real Cassandra node and one all-in-one store per test JVM, started on first use through the launcher's own
@@ -18,10 +24,12 @@ public final class TestStore {
   public static final int CASSANDRA_PORT = Integer.getInteger("test.cassandra.port", 9142);
   public static final int HTTP_PORT = Integer.getInteger("test.http.port", 18080);
   public static final String SECRET = "test-secret-key-0123456789abcdef";
+  public static final String INTERNAL_KEY = "test-internal-key-0123456789abcdef";
 
   /** Settings of the in-process store (read by StoreConfig as system properties named like the env variables). */
   public static final Map<String, String> SETTINGS = Map.ofEntries(
       Map.entry("SECRET_KEY", SECRET),
+      Map.entry("INTERNAL_KEY", INTERNAL_KEY),
       Map.entry("HTTP_PORT", Integer.toString(HTTP_PORT)),
       Map.entry("CASSANDRA_HOST", "127.0.0.1"),
       Map.entry("CASSANDRA_PORT", Integer.toString(CASSANDRA_PORT)),
@@ -60,7 +68,6 @@ public final class TestStore {
     if (store == null) {
       SETTINGS.forEach(System::setProperty);
       store = Main.start("all");
-      auth = new Auth(Vertx.vertx(), SECRET, 30);
     }
     return "http://127.0.0.1:" + HTTP_PORT;
   }
@@ -71,16 +78,43 @@ public final class TestStore {
     return store.vertx();
   }
 
-  /** A valid user token, as the user service would issue it. */
-  public static String token(String username, boolean admin) {
-    if (auth == null) {
-      auth = new Auth(Vertx.vertx(), SECRET, 30);
+  /**
+   * A valid user token, as the user service would issue it, for an account whose stored role is {@code admin}
+   * (the account's state row is written as an operator's grant would write it; no user row is needed to call the
+   * catalog, cart or order services). Works for the in-process store and for fat-jar processes on the test node.
+   */
+  public static synchronized String token(String username, boolean admin) {
+    try {
+      Accounts accounts = auth().accounts();
+      Accounts.State state = await(accounts.ensure(username, admin).compose(current -> current.admin() == admin
+          ? Future.succeededFuture(current) : accounts.revokeTokens(username, admin)));
+      return auth.issueUserToken(username, state);
+    } catch (Exception e) {
+      throw new IllegalStateException("could not issue a test token for " + username, e);
     }
-    return auth.issueUserToken(username, admin);
+  }
+
+  /** The store's token authorities, on their own Cassandra session to the test node. */
+  public static synchronized Auth auth() throws Exception {
+    if (auth == null) {
+      cassandra();
+      Vertx vertx = Vertx.vertx();
+      JsonObject config = new JsonObject().put("cassandra", new JsonObject().put("host", "127.0.0.1")
+          .put("port", CASSANDRA_PORT));
+      Accounts accounts = new Accounts(new Cql(await(CassandraSessions.open(vertx, config)),
+          new SimpleMeterRegistry()), 0);
+      await(accounts.createSchema());
+      auth = new Auth(vertx, SECRET, INTERNAL_KEY, 30, accounts);
+    }
+    return auth;
   }
 
   public static String bearer(String username, boolean admin) {
     return "Bearer " + token(username, admin);
+  }
+
+  private static <T> T await(Future<T> future) throws Exception {
+    return future.toCompletionStage().toCompletableFuture().get(60, java.util.concurrent.TimeUnit.SECONDS);
   }
 
   public static Path fatJar() {

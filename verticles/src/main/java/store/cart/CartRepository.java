@@ -91,16 +91,21 @@ final class CartRepository {
         .map(row -> row == null ? null : new JsonObject(row.getString("body")));
   }
 
-  /** Claims an idempotency key for a checkout; null when claimed now, else the existing row. */
-  Future<Row> claimCheckout(String username, String key, UUID orderId) {
+  /**
+   * Claims a checkout row (an idempotency key, or the cart's lock) for {@code leaseSeconds}: a claim left by a crash
+   * expires instead of blocking the key or the cart for ever. Null when claimed now, else the existing row.
+   */
+  Future<Row> claimCheckout(String username, String key, UUID orderId, int leaseSeconds) {
     return cql.conditional("checkout.claim", "INSERT INTO checkouts (username, idempotency_key, order_id, state, "
-            + "created_at) VALUES (?, ?, ?, 'PENDING', ?) IF NOT EXISTS", username, key, orderId, Instant.now())
+            + "created_at) VALUES (?, ?, ?, 'PENDING', ?) IF NOT EXISTS USING TTL ?", username, key, orderId,
+            Instant.now(), leaseSeconds)
         .map(row -> row.getBoolean(0) ? null : row);
   }
 
-  Future<Void> completeCheckout(String username, String key) {
-    return cql.run("checkout.done", "UPDATE checkouts SET state = 'DONE' WHERE username = ? AND idempotency_key = ?",
-        username, key);
+  /** The key's answer is kept (rewritten without the lease's TTL): a retry finds the same order. */
+  Future<Void> completeCheckout(String username, String key, UUID orderId) {
+    return cql.run("checkout.done", "INSERT INTO checkouts (username, idempotency_key, order_id, state, created_at) "
+        + "VALUES (?, ?, ?, 'DONE', ?)", username, key, orderId, Instant.now());
   }
 
   Future<Void> forgetCheckout(String username, String key) {

@@ -28,13 +28,20 @@ public final class CartService {
   private final CartRepository repository;
   private final CatalogClient catalog;
   private final OrderClient orders;
+  /** Checkout rows: {@code k:<Idempotency-Key>} per key, and one lock row per cart. */
+  private static final String KEY_PREFIX = "k:";
+  private static final String CART_LOCK = "lock";
+  /** The most distinct products a cart holds (and so an order). */
+  static final int MAX_LINES = 100;
   private final int viewsLimit;
+  private final int leaseSeconds;
   private final Counter itemsAdded;
   private final Counter stockFailures;
   private final DistributionSummary cartValue;
 
   CartService(CartRepository repository, CatalogClient catalog, OrderClient orders, MeterRegistry registry,
-      int viewsLimit) {
+      int viewsLimit, int leaseSeconds) {
+    this.leaseSeconds = leaseSeconds;
     this.repository = repository;
     this.catalog = catalog;
     this.orders = orders;
@@ -76,6 +83,9 @@ public final class CartService {
       repository.saveSnapshot(product); // best effort: the last known copy for views when the catalog is down
       return repository.items(caller.username()).compose(items -> {
         CartItem existing = items.stream().filter(i -> i.productId().equals(productId)).findFirst().orElse(null);
+        if (existing == null && items.size() >= MAX_LINES) {
+          throw ProblemException.invalidField("product_id", "a cart holds at most " + MAX_LINES + " products");
+        }
         int wanted = quantity + (existing == null ? 0 : existing.quantity());
         requireStock(product, wanted);
         CartItem line = new CartItem(caller.username(), existing == null ? UUID.randomUUID() : existing.itemId(),
@@ -139,24 +149,36 @@ public final class CartService {
   /**
    * Reserve stock (catalog, all lines or none) → create the order → remove the ordered lines. A failure after the
    * reservation gives the stock back, and the cart is only touched once the order exists, so a failed checkout
-   * leaves cart and stock as they were. With an idempotency key, a repeated request answers the first order.
+   * leaves cart and stock as they were.
+   *
+   * <p>One checkout per cart at a time: a lock row (with a lease, so a crash cannot hold it) refuses a second one
+   * with 409, key or no key. With an {@code Idempotency-Key} the order id is derived from the key, so a repeated
+   * request answers the first order, and a retry after a crash meets the same reservation and the same order.
    */
   public Future<JsonObject> checkout(Caller caller, String idempotencyKey) {
     String username = caller.username();
-    UUID orderId = UUID.randomUUID();
-    Future<Row> claim = idempotencyKey == null ? Future.succeededFuture(null)
-        : repository.claimCheckout(username, idempotencyKey, orderId);
+    UUID orderId = idempotencyKey == null ? UUID.randomUUID() : UUID.nameUUIDFromBytes(
+        (username + "\n" + idempotencyKey).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    String key = idempotencyKey == null ? null : KEY_PREFIX + idempotencyKey;
+    Future<Row> claim = key == null ? Future.succeededFuture(null)
+        : repository.claimCheckout(username, key, orderId, leaseSeconds);
     return claim.compose(existing -> {
       if (existing != null) {
         return "DONE".equals(existing.getString("state"))
             ? orders.get(caller, existing.getUuid("order_id"))
             : Future.failedFuture(ProblemException.conflict("A checkout with this Idempotency-Key is in progress"));
       }
-      return placeOrder(caller, orderId).compose(
-          order -> idempotencyKey == null ? Future.succeededFuture(order)
-              : repository.completeCheckout(username, idempotencyKey).map(order),
-          failure -> (idempotencyKey == null ? Future.<Void>succeededFuture()
-              : repository.forgetCheckout(username, idempotencyKey)).transform(x -> Future.failedFuture(failure)));
+      return repository.claimCheckout(username, CART_LOCK, orderId, leaseSeconds).compose(locked -> {
+        if (locked != null) {
+          return Future.failedFuture(ProblemException.conflict("A checkout of this cart is already in progress"));
+        }
+        return placeOrder(caller, orderId)
+            .andThen(ar -> repository.forgetCheckout(username, CART_LOCK));
+      }).compose(
+          order -> key == null ? Future.succeededFuture(order)
+              : repository.completeCheckout(username, key, orderId).map(order),
+          failure -> (key == null ? Future.<Void>succeededFuture() : repository.forgetCheckout(username, key))
+              .transform(x -> Future.failedFuture(failure)));
     });
   }
 
@@ -171,7 +193,7 @@ public final class CartService {
       quantities.forEach((id, q) -> lines.add(new JsonObject().put("product_id", id.toString()).put("quantity", q)));
       String reservationId = "order:" + orderId;
       return catalog.reserve(reservationId, lines, caller)
-          .compose(reservation -> orders.create(caller, orderId, reservationId, reservation.getJsonArray("lines"))
+          .compose(reservation -> orders.create(caller, orderId, reservationId)
               // a create that timed out may still have happened: only an order that is not there lets go of stock
               .recover(failure -> orders.get(caller, orderId).recover(notThere -> catalog.release(reservationId,
                   caller).transform(released -> Future.failedFuture(failure)))))

@@ -13,6 +13,7 @@ import io.vertx.openapi.validation.RequestParameter;
 import io.vertx.openapi.validation.ValidatedRequest;
 import java.math.BigDecimal;
 import java.util.List;
+import java.util.Set;
 import java.util.UUID;
 import store.catalog.CatalogService.Line;
 import store.catalog.CatalogService.ListQuery;
@@ -60,20 +61,16 @@ public final class CatalogModule implements ServiceModule {
 
   @Override
   public Future<Router> router(String prefix) {
-    Auth auth = platform.auth();
-    return new ContractRouter("catalog")
-        .bind("listCategories", auth::authenticate, rc -> service.categories().onComplete(json(rc, 200)))
-        .bind("listProducts", auth::authenticate, rc -> service.list(Auth.caller(rc), query(rc, null))
+    return new ContractRouter("catalog", platform.auth())
+        .bind("listCategories", rc -> service.categories().onComplete(json(rc, 200)))
+        .bind("listProducts", rc -> service.list(Auth.caller(rc), query(rc, null))
             .onComplete(json(rc, 200)))
-        .bind("listByCategory", auth::authenticate, rc -> service.list(Auth.caller(rc),
+        .bind("listByCategory", rc -> service.list(Auth.caller(rc),
             query(rc, rc.pathParam("category"))).onComplete(json(rc, 200)))
-        .bind("getProduct", auth::authenticate, rc -> service.view(productId(rc)).onComplete(json(rc, 200)))
-        .bind("createProduct", auth::authenticate, Auth::requireAdmin,
-            rc -> service.create(rc.body().asJsonObject()).onComplete(json(rc, 201)))
-        .bind("updateProduct", auth::authenticate, Auth::requireAdmin,
-            rc -> service.update(productId(rc), rc.body().asJsonObject()).onComplete(json(rc, 200)))
-        .bind("deleteProduct", auth::authenticate, Auth::requireAdmin,
-            rc -> service.delete(productId(rc)).onSuccess(v -> rc.response().setStatusCode(204).end())
+        .bind("getProduct", rc -> service.view(productId(rc)).onComplete(json(rc, 200)))
+        .bind("createProduct", rc -> service.create(rc.body().asJsonObject()).onComplete(json(rc, 201)))
+        .bind("updateProduct", rc -> service.update(productId(rc), rc.body().asJsonObject()).onComplete(json(rc, 200)))
+        .bind("deleteProduct", rc -> service.delete(productId(rc)).onSuccess(v -> rc.response().setStatusCode(204).end())
                 .onFailure(rc::fail))
         .build(platform.vertx(), prefix, prefix());
   }
@@ -133,9 +130,14 @@ public final class CatalogModule implements ServiceModule {
   @Override
   public InternalOperations internal() {
     return new InternalOperations()
-        .on("get-product", (payload, caller) -> service.get(uuid(payload.getString("product_id"), "product_id")))
-        .on("reserve", (payload, caller) -> service.reserve(payload.getString("reservation_id"), lines(payload)))
-        .on("release", (payload, caller) -> service.release(payload.getString("reservation_id")));
+        .on("get-product", Set.of("cart"),
+            (payload, caller) -> service.get(uuid(payload.getString("product_id"), "product_id")))
+        .on("reserve", Set.of("cart", "order"), (payload, caller) -> service.reserve(
+            payload.getString("reservation_id"), lines(payload), caller.username()))
+        .on("get-reservation", Set.of("order"),
+            (payload, caller) -> service.reservation(payload.getString("reservation_id")))
+        .on("release", Set.of("cart", "order"),
+            (payload, caller) -> service.release(payload.getString("reservation_id"), caller));
   }
 
   private static List<Line> lines(JsonObject payload) {

@@ -31,7 +31,7 @@ final class CatalogRepository {
       """,
       """
       CREATE TABLE IF NOT EXISTS stock_reservations (
-        reservation_id text PRIMARY KEY, lines text, state text, created_at timestamp)
+        reservation_id text PRIMARY KEY, lines text, state text, created_at timestamp, owner text)
       """);
 
   private final Cql cql;
@@ -41,7 +41,8 @@ final class CatalogRepository {
   }
 
   Future<Void> createSchema() {
-    return cql.ddl(SCHEMA);
+    // owner: added after the first release; data made before it gets the column here
+    return cql.ddl(SCHEMA).compose(v -> cql.addColumn("stock_reservations", "owner", "text"));
   }
 
   Future<JsonObject> find(UUID id) {
@@ -122,11 +123,14 @@ final class CatalogRepository {
   record StockSwap(boolean applied, Integer current) {
   }
 
-  /** Claims a reservation id; returns null if claimed now, else the existing row's state. */
-  Future<String> claimReservation(String id, String lines) {
+  /** Claims a reservation id for {@code owner}; returns null if claimed now, else the existing row's state and owner. */
+  Future<Claim> claimReservation(String id, String lines, String owner) {
     return cql.conditional("reservation.claim", "INSERT INTO stock_reservations (reservation_id, lines, state, "
-        + "created_at) VALUES (?, ?, 'PENDING', ?) IF NOT EXISTS", id, lines, Instant.now())
-        .map(row -> row.getBoolean(0) ? null : row.getString("state"));
+        + "created_at, owner) VALUES (?, ?, 'PENDING', ?, ?) IF NOT EXISTS", id, lines, Instant.now(), owner)
+        .map(row -> row.getBoolean(0) ? null : new Claim(row.getString("state"), row.getString("owner")));
+  }
+
+  record Claim(String state, String owner) {
   }
 
   Future<Row> reservation(String id) {

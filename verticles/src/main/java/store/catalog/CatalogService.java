@@ -172,7 +172,10 @@ public final class CatalogService {
       String previousCategory = current.getString("category");
       JsonObject normalised = normalise(changes);
       JsonObject merged = current.copy().mergeIn(normalised);
-      return repository.save(merged, previousCategory, normalised.containsKey("stock_count")).map(v -> {
+      // stock moves only by compare-and-set, so an admin's new count never overwrites a reservation made meanwhile
+      Future<Void> stock = normalised.containsKey("stock_count")
+          ? setStock(id, normalised.getInteger("stock_count")) : Future.succeededFuture();
+      return stock.compose(s -> repository.save(merged, previousCategory, false)).map(v -> {
         invalidate(merged.getString("category"), id);
         invalidate(previousCategory, id);
         return merged;
@@ -231,28 +234,45 @@ public final class CatalogService {
    * answers the same lines again and takes nothing more. Lines are taken one by one with compare-and-set; if one
    * cannot be filled, the lines already taken are put back before the failure is reported.
    */
-  public Future<JsonObject> reserve(String reservationId, List<Line> lines) {
-    List<Line> sorted = new ArrayList<>(lines);
-    sorted.sort(Comparator.comparing(Line::productId)); // a stable order across concurrent reservations
-    return claimAndTake(reservationId, sorted, Line.toJson(sorted).encode(), PENDING_WAITS);
+  public Future<JsonObject> reserve(String reservationId, List<Line> lines, String owner) {
+    List<Line> merged = Line.merge(lines);
+    merged.sort(Comparator.comparing(Line::productId)); // a stable order across concurrent reservations
+    return claimAndTake(reservationId, merged, Line.toJson(merged).encode(), owner, PENDING_WAITS);
   }
 
-  private Future<JsonObject> claimAndTake(String reservationId, List<Line> lines, String requested, int waits) {
-    return repository.claimReservation(reservationId, requested).compose(existing -> {
+  private Future<JsonObject> claimAndTake(String reservationId, List<Line> lines, String requested, String owner,
+      int waits) {
+    return repository.claimReservation(reservationId, requested, owner).compose(existing -> {
       if (existing == null) {
         return takeAll(reservationId, lines);
       }
-      if ("RESERVED".equals(existing)) {
+      if (!owner.equals(existing.owner())) {
+        return Future.failedFuture(ProblemException.conflict("Reservation " + reservationId + " is taken"));
+      }
+      if ("RESERVED".equals(existing.state())) {
         return repository.reservation(reservationId).map(row -> reservedAnswer(reservationId,
             new JsonArray(row.getString("lines"))));
       }
-      if ("PENDING".equals(existing) && waits > 0) {
+      if ("PENDING".equals(existing.state()) && waits > 0) {
         // typically a transport retry meeting its own first attempt: wait for that attempt's outcome
         return vertx.timer(100, TimeUnit.MILLISECONDS)
-            .compose(v -> claimAndTake(reservationId, lines, requested, waits - 1));
+            .compose(v -> claimAndTake(reservationId, lines, requested, owner, waits - 1));
       }
-      return Future.failedFuture(ProblemException.conflict("Reservation " + reservationId + " is " + existing));
+      return Future.failedFuture(ProblemException.conflict("Reservation " + reservationId + " is "
+          + existing.state()));
     });
+  }
+
+  /**
+   * A reservation as the order service needs it to record an order: its owner, state, and the lines with the
+   * catalog's names and prices at the time stock was taken. Nobody else's word on prices is taken.
+   */
+  public Future<JsonObject> reservation(String reservationId) {
+    return repository.reservation(reservationId).compose(row -> row == null
+        ? Future.failedFuture(ProblemException.notFound("No reservation " + reservationId))
+        : Future.succeededFuture(new JsonObject().put("reservation_id", reservationId)
+            .put("state", row.getString("state")).put("owner", row.getString("owner"))
+            .put("lines", new JsonArray(row.getString("lines")))));
   }
 
   private Future<JsonObject> takeAll(String reservationId, List<Line> lines) {
@@ -284,9 +304,15 @@ public final class CatalogService {
     return new JsonObject().put("reservation_id", reservationId).put("lines", lines);
   }
 
-  /** Gives back what a reservation took; idempotent (only a RESERVED reservation moves to RELEASED, once). */
-  public Future<JsonObject> release(String reservationId) {
+  /**
+   * Gives back what a reservation took; idempotent (only a RESERVED reservation moves to RELEASED, once). Only its
+   * owner, or a service acting on its own account (the order service cancelling), may release it.
+   */
+  public Future<JsonObject> release(String reservationId, Caller caller) {
     return repository.reservation(reservationId).compose(row -> {
+      if (row != null && !caller.isSystem() && !caller.username().equals(row.getString("owner"))) {
+        return Future.failedFuture(ProblemException.notFound("No reservation " + reservationId));
+      }
       if (row == null || !"RESERVED".equals(row.getString("state"))) {
         return Future.succeededFuture(new JsonObject().put("reservation_id", reservationId).put("released", false));
       }
@@ -316,13 +342,25 @@ public final class CatalogService {
     return vertx.sharedData().getLocalLockWithTimeout("stock:" + productId, 30_000)
         .compose(lock -> repository.stock(productId)
             .compose(current -> current == null ? Future.failedFuture(
-                ProblemException.notFound("Product " + productId + " not found")) : cas(productId, current, delta, 1))
+                ProblemException.notFound("Product " + productId + " not found")) : cas(productId, current, c -> c + delta, 1))
             .andThen(ar -> lock.release()))
         .andThen(ar -> products.invalidate(productId));
   }
 
-  private Future<Boolean> cas(UUID productId, int current, int delta, int attempt) {
-    int next = current + delta;
+  /** Sets a product's stock to {@code count} by compare-and-set, under the same local lock as reservations. */
+  Future<Void> setStock(UUID productId, int count) {
+    return vertx.sharedData().getLocalLockWithTimeout("stock:" + productId, 30_000)
+        .compose(lock -> repository.stock(productId)
+            .compose(current -> current == null ? Future.failedFuture(
+                ProblemException.notFound("Product " + productId + " not found"))
+                : cas(productId, current, c -> count, 1))
+            .andThen(ar -> lock.release()))
+        .andThen(ar -> products.invalidate(productId))
+        .mapEmpty();
+  }
+
+  private Future<Boolean> cas(UUID productId, int current, java.util.function.IntUnaryOperator target, int attempt) {
+    int next = target.applyAsInt(current);
     if (next < 0) {
       return Future.succeededFuture(false);
     }
@@ -336,7 +374,7 @@ public final class CatalogService {
       if (attempt >= CAS_ATTEMPTS) {
         return Future.failedFuture(ProblemException.unavailable("Stock of " + productId + " is too contended"));
       }
-      return cas(productId, swap.current(), delta, attempt + 1);
+      return cas(productId, swap.current(), target, attempt + 1);
     });
   }
 
@@ -350,6 +388,21 @@ public final class CatalogService {
 
   /** One line of a reservation. */
   public record Line(UUID productId, int quantity) {
+    /** The most lines one reservation (one order) may have. */
+    public static final int MAX_LINES = 100;
+
+    /** One line per product (quantities of repeated ids added up), at most {@link #MAX_LINES}. */
+    static List<Line> merge(List<Line> lines) {
+      java.util.Map<UUID, Integer> quantities = new java.util.LinkedHashMap<>();
+      lines.forEach(l -> quantities.merge(l.productId(), l.quantity(), Integer::sum));
+      if (quantities.size() > MAX_LINES) {
+        throw ProblemException.invalidField("items", "an order may have at most " + MAX_LINES + " products");
+      }
+      List<Line> merged = new ArrayList<>();
+      quantities.forEach((id, q) -> merged.add(new Line(id, q)));
+      return merged;
+    }
+
     static JsonArray toJson(List<Line> lines) {
       JsonArray array = new JsonArray();
       lines.forEach(l -> array.add(new JsonObject().put("product_id", l.productId().toString())

@@ -8,6 +8,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import java.util.Arrays;
+import java.util.Set;
 import store.catalog.api.CatalogClient;
 import store.platform.Auth;
 import store.platform.ContractRouter;
@@ -52,21 +53,20 @@ public final class OrderModule implements ServiceModule {
 
   @Override
   public Future<Router> router(String prefix) {
-    Auth auth = platform.auth();
-    return new ContractRouter("order")
+    return new ContractRouter("order", platform.auth())
         .bind("listStatuses", rc -> Future.succeededFuture(new JsonObject().put("statuses",
             new JsonArray(Arrays.stream(OrderStatus.values()).map(Enum::name).toList()))).onComplete(json(rc, 200)))
-        .bind("listOrders", auth::authenticate, rc -> service.list(Auth.caller(rc), rc.queryParams().get("status"),
+        .bind("listOrders", rc -> service.list(Auth.caller(rc), rc.queryParams().get("status"),
             "true".equalsIgnoreCase(rc.queryParams().get("history")), true).onComplete(json(rc, 200)))
-        .bind("createOrder", auth::authenticate, rc -> service.place(Auth.caller(rc),
+        .bind("createOrder", rc -> service.place(Auth.caller(rc),
             rc.body().asJsonObject().getJsonArray("items"), rc.request().getHeader("Idempotency-Key"))
             .onComplete(json(rc, 200)))
-        .bind("getOrder", auth::authenticate, rc -> service.get(Auth.caller(rc), uuid(rc.pathParam("order_id"),
+        .bind("getOrder", rc -> service.get(Auth.caller(rc), uuid(rc.pathParam("order_id"),
             "order_id")).onComplete(json(rc, 200)))
-        .bind("setStatus", auth::authenticate, Auth::requireAdmin, rc -> service.setStatus(Auth.caller(rc),
+        .bind("setStatus", rc -> service.setStatus(Auth.caller(rc),
             uuid(rc.pathParam("order_id"), "order_id"), OrderStatus.valueOf(rc.queryParams().get("status")))
             .onComplete(json(rc, 200)))
-        .bind("cancelOrder", auth::authenticate, rc -> service.cancel(Auth.caller(rc),
+        .bind("cancelOrder", rc -> service.cancel(Auth.caller(rc),
             uuid(rc.pathParam("order_id"), "order_id")).onComplete(json(rc, 200)))
         .build(platform.vertx(), prefix, prefix());
   }
@@ -74,10 +74,11 @@ public final class OrderModule implements ServiceModule {
   @Override
   public InternalOperations internal() {
     return new InternalOperations()
-        .on("create", (payload, caller) -> service.create(caller, uuid(payload.getString("order_id"), "order_id"),
-            payload.getString("reservation_id"), payload.getJsonArray("items", new JsonArray())))
-        .on("get", (payload, caller) -> service.get(caller, uuid(payload.getString("order_id"), "order_id")))
-        .on("list-for-user", (payload, caller) -> service.list(caller, null, true, false)
+        .on("create", Set.of("cart"), (payload, caller) -> service.createReserved(caller,
+            uuid(payload.getString("order_id"), "order_id"), payload.getString("reservation_id")))
+        .on("get", Set.of("cart"), (payload, caller) -> service.get(caller,
+            uuid(payload.getString("order_id"), "order_id")))
+        .on("list-for-user", Set.of("user"), (payload, caller) -> service.list(caller, null, true, false)
             .map(orders -> new JsonObject().put("orders", orders)));
   }
 }

@@ -71,8 +71,31 @@ public final class OrderService {
 
   // ---- creating ----
 
-  /** Records an order for stock already reserved; idempotent by order id. */
-  public Future<JsonObject> create(Caller caller, UUID orderId, String reservationId, JsonArray lines) {
+  /**
+   * Records an order for stock the catalog has reserved for the caller under {@code order:<orderId>}. The lines, names
+   * and prices are the catalog's reservation, never what the calling service says. Idempotent by order id.
+   */
+  public Future<JsonObject> createReserved(Caller caller, UUID orderId, String reservationId) {
+    if (!("order:" + orderId).equals(reservationId)) {
+      return Future.failedFuture(ProblemException.invalidField("reservation_id", "must be order:<order_id>"));
+    }
+    return catalog.reservation(reservationId, caller).compose(reservation -> {
+      if (!caller.username().equals(reservation.getString("owner"))) {
+        return Future.failedFuture(ProblemException.notFound("No reservation " + reservationId));
+      }
+      if (!"RESERVED".equals(reservation.getString("state"))) {
+        // a retry of an order since cancelled finds its order; anything else has no stock behind it
+        return repository.find(orderId).compose(row -> row != null && row.getString("username")
+            .equals(caller.username()) ? Future.succeededFuture(OrderRepository.toJson(row))
+            : Future.failedFuture(ProblemException.conflict("Reservation " + reservationId + " is "
+                + reservation.getString("state"))));
+      }
+      return create(caller, orderId, reservationId, reservation.getJsonArray("lines"));
+    });
+  }
+
+  /** Records an order for lines the catalog has just reserved; idempotent by order id. */
+  private Future<JsonObject> create(Caller caller, UUID orderId, String reservationId, JsonArray lines) {
     BigDecimal total = BigDecimal.ZERO;
     JsonArray items = new JsonArray();
     for (Object o : lines) {

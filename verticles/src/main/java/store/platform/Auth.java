@@ -10,61 +10,128 @@ import io.vertx.ext.auth.authentication.TokenCredentials;
 import io.vertx.ext.auth.jwt.JWTAuth;
 import io.vertx.ext.auth.jwt.JWTAuthOptions;
 import io.vertx.ext.web.RoutingContext;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
 
 /**
- * The one JWT authority of the store (HS256, {@code SECRET_KEY}).
+ * The store's two token authorities, with separate keys so that neither kind of token opens the other's door.
  *
- * <p>Two kinds of token share the key but never each other's door: user tokens (claims {@code sub},
- * {@code is_admin}, {@code exp}, {@code iat}) are accepted on public routes only; internal credentials carry the
- * audience {@value #INTERNAL_AUDIENCE}, live seconds, and are accepted on {@code /internal/} routes only.
+ * <ul>
+ *   <li>User tokens (HS256, {@code SECRET_KEY}; claims {@code sub}, {@code is_admin}, {@code ver}, {@code iat},
+ *   {@code exp}) are accepted on public routes only. The role and the token version are checked against the stored
+ *   account ({@link Accounts}) on every request: the {@code is_admin} claim is informative, never trusted.</li>
+ *   <li>Internal credentials (HS256, {@code INTERNAL_KEY}) name the calling service ({@code iss}), the target
+ *   service ({@code aud}) and the operation ({@code op}), live {@value #INTERNAL_SECONDS} seconds, and carry the
+ *   user on whose behalf the call is made. They are accepted on the internal listener only, for that service and
+ *   that operation only.</li>
+ * </ul>
  */
 public final class Auth {
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Auth.class);
-  public static final String INTERNAL_AUDIENCE = "store-internal";
   public static final String INTERNAL_HEADER = "X-Internal-Credential";
+  /** Keys shorter than this are refused at start: HS256 needs 256 bits of key to be as strong as its hash. */
+  public static final int MIN_KEY_BYTES = 32;
+  static final int INTERNAL_SECONDS = 10;
   private static final String CALLER_KEY = "store.caller";
 
-  private final JWTAuth jwt;
+  private final JWTAuth users;
+  private final JWTAuth internal;
   private final int tokenMinutes;
+  private final Accounts accounts;
 
-  public Auth(Vertx vertx, String secret, int tokenMinutes) {
-    if (secret == null || secret.isBlank()) {
-      throw new IllegalArgumentException("SECRET_KEY is empty");
+  /** A verified internal call: which service asks, on whose behalf. */
+  public record InternalCaller(String service, Caller caller) {
+  }
+
+  public Auth(Vertx vertx, String userKey, String internalKey, int tokenMinutes, Accounts accounts) {
+    requireKey("SECRET_KEY", userKey);
+    requireKey("INTERNAL_KEY", internalKey);
+    if (userKey.equals(internalKey)) {
+      throw new IllegalArgumentException("INTERNAL_KEY must differ from SECRET_KEY: a leaked user-token key must not "
+          + "also let its holder call services' internal operations");
     }
-    this.jwt = JWTAuth.create(vertx, new JWTAuthOptions()
-        .addPubSecKey(new PubSecKeyOptions().setAlgorithm("HS256").setBuffer(secret)));
+    this.users = hs256(vertx, userKey);
+    this.internal = hs256(vertx, internalKey);
     this.tokenMinutes = tokenMinutes;
+    this.accounts = accounts;
+  }
+
+  /** Refuses a missing or short key, saying how to make a good one. */
+  public static void requireKey(String name, String key) {
+    if (key == null || key.getBytes(StandardCharsets.UTF_8).length < MIN_KEY_BYTES) {
+      throw new IllegalArgumentException(name + " must be at least " + MIN_KEY_BYTES + " bytes (it is "
+          + (key == null ? "not set" : key.getBytes(StandardCharsets.UTF_8).length + " bytes")
+          + "). Generate one with: openssl rand -base64 48");
+    }
+  }
+
+  private static JWTAuth hs256(Vertx vertx, String key) {
+    return JWTAuth.create(vertx, new JWTAuthOptions()
+        .addPubSecKey(new PubSecKeyOptions().setAlgorithm("HS256").setBuffer(key)));
+  }
+
+  public Accounts accounts() {
+    return accounts;
   }
 
   public int tokenSeconds() {
     return tokenMinutes * 60;
   }
 
-  /** A user's access token, as the seed issued it. */
-  public String issueUserToken(String username, boolean admin) {
-    return jwt.generateToken(new JsonObject().put("sub", username).put("is_admin", admin),
+  /** A user's access token, in the seed's shape plus the account's token version. */
+  public String issueUserToken(String username, Accounts.State account) {
+    return users.generateToken(new JsonObject().put("sub", username).put("is_admin", account.admin())
+            .put("ver", account.version()),
         new JWTOptions().setAlgorithm("HS256").setExpiresInMinutes(tokenMinutes));
   }
 
-  /** A short-lived credential that carries the caller from one service to another. */
-  public String issueInternalCredential(Caller caller) {
-    return jwt.generateToken(caller.toJson(), new JWTOptions().setAlgorithm("HS256").setExpiresInSeconds(60)
-        .setAudience(java.util.List.of(INTERNAL_AUDIENCE)));
+  /** A credential for one call of {@code operation} on {@code target} by {@code from}, on behalf of {@code caller}. */
+  public String issueInternalCredential(String from, String target, String operation, Caller caller) {
+    return internal.generateToken(new JsonObject().put("sub", caller.username()).put("adm", caller.admin())
+            .put("op", operation),
+        new JWTOptions().setAlgorithm("HS256").setExpiresInSeconds(INTERNAL_SECONDS).setIssuer(from)
+            .setAudience(List.of(target)));
   }
 
   public Future<Caller> verifyUserToken(String token) {
-    return verify(token, false);
+    return decode(users, token).compose(claims -> {
+      String username = claims.getString("sub");
+      Object version = claims.getValue("ver");
+      if (username == null || !(version instanceof Number) || claims.containsKey("aud")) {
+        return Future.failedFuture(ProblemException.unauthorized("Invalid or expired token"));
+      }
+      return accounts.state(username).compose(account -> {
+        if (account == null) {
+          return Future.failedFuture(ProblemException.unauthorized("The account no longer exists"));
+        }
+        if (account.version() != ((Number) version).intValue()) {
+          return Future.failedFuture(ProblemException.unauthorized(
+              "Token revoked (password or role changed): log in again"));
+        }
+        return Future.succeededFuture(new Caller(username, account.admin()));
+      });
+    });
   }
 
-  public Future<Caller> verifyInternalCredential(String token) {
-    return verify(token, true);
+  /** Verifies a credential for {@code operation} on {@code service}; answers who calls, on whose behalf. */
+  public Future<InternalCaller> verifyInternalCredential(String token, String service, String operation) {
+    return decode(internal, token).compose(claims -> {
+      Object aud = claims.getValue("aud");
+      boolean forService = aud instanceof JsonArray list ? list.contains(service) : service.equals(aud);
+      if (!forService || !operation.equals(claims.getString("op")) || claims.getString("iss") == null
+          || claims.getString("sub") == null) {
+        return Future.failedFuture(ProblemException.unauthorized("Credential not valid for this operation"));
+      }
+      return Future.succeededFuture(new InternalCaller(claims.getString("iss"),
+          new Caller(claims.getString("sub"), claims.getBoolean("adm", false))));
+    });
   }
 
-  private Future<Caller> verify(String token, boolean internal) {
+  private static Future<JsonObject> decode(JWTAuth authority, String token) {
     if (token == null || token.isBlank()) {
       return Future.failedFuture(ProblemException.unauthorized("Missing bearer token"));
     }
-    return jwt.authenticate(new TokenCredentials(token))
+    return authority.authenticate(new TokenCredentials(token))
         .recover(e -> {
           LOG.debug("Token rejected: {}", e.getMessage());
           return Future.failedFuture(ProblemException.unauthorized("Invalid or expired token"));
@@ -72,20 +139,9 @@ public final class Auth {
         .compose(user -> {
           // vertx-auth keeps the decoded claims under the "accessToken" attribute
           JsonObject claims = user.attributes().getJsonObject("accessToken", user.principal());
-          boolean isInternal = hasInternalAudience(claims);
-          if (isInternal != internal || claims.getString("sub") == null || !claims.containsKey("exp")) {
-            return Future.failedFuture(ProblemException.unauthorized("Invalid or expired token"));
-          }
-          return Future.succeededFuture(Caller.fromJson(claims));
+          return claims.containsKey("exp") ? Future.succeededFuture(claims)
+              : Future.failedFuture(ProblemException.unauthorized("Invalid or expired token"));
         });
-  }
-
-  private static boolean hasInternalAudience(JsonObject claims) {
-    Object aud = claims.getValue("aud");
-    if (aud instanceof JsonArray list) {
-      return list.contains(INTERNAL_AUDIENCE);
-    }
-    return INTERNAL_AUDIENCE.equals(aud);
   }
 
   /** Route handler: requires a valid user bearer token and remembers the caller on the context. */

@@ -36,6 +36,19 @@ public final class CassandraSessions {
     for (String h : host.split(",")) {
       options.addContactPoint(h.trim(), port);
     }
+    String username = StoreConfig.string(config, "cassandra.username", "");
+    if (!username.isEmpty()) {
+      options.dataStaxClusterBuilder().withAuthCredentials(username,
+          StoreConfig.string(config, "cassandra.password", ""));
+    }
+    if (StoreConfig.bool(config, "cassandra.ssl", false)) {
+      try {
+        // the JVM's trust store (javax.net.ssl.trustStore), as operators already configure for other TLS clients
+        options.dataStaxClusterBuilder().withSslContext(javax.net.ssl.SSLContext.getDefault());
+      } catch (java.security.NoSuchAlgorithmException e) {
+        throw new IllegalStateException("No TLS available for CASSANDRA_SSL", e);
+      }
+    }
     options.dataStaxClusterBuilder()
         .withLocalDatacenter(StoreConfig.string(config, "cassandra.datacenter", "datacenter1"))
         .withConfigLoader(DriverConfigLoader.programmaticBuilder()

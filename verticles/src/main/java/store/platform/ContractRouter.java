@@ -23,15 +23,23 @@ import java.util.Map;
 
 /**
  * Contract-first routing: the service's OpenAPI file ({@code conf/openapi/<service>.yaml}, from {@code ./conf} or
- * the jar) defines the routes and validates every request before a handler runs. Handlers are bound by
- * operation id; an operation left unbound fails the start, so contract and code cannot drift apart silently.
+ * the jar) defines the routes, who may call them, and validates every request before a handler runs. Handlers are
+ * bound by operation id; an operation left unbound fails the start, so contract and code cannot drift apart
+ * silently.
+ *
+ * <p>Authorisation comes from the contract too: an operation the contract secures (its own {@code security}, or the
+ * document's) gets bearer authentication, and one marked {@code x-roles: [admin]} the admin check, both
+ * <em>before</em> validation, so anonymous traffic learns nothing of the schema and cannot fill the validation
+ * cache. No module can forget either.
  */
 public final class ContractRouter {
   private final String contractPath;
+  private final Auth auth;
   private final Map<String, Handler<RoutingContext>[]> bindings = new LinkedHashMap<>();
 
-  public ContractRouter(String service) {
+  public ContractRouter(String service, Auth auth) {
     this.contractPath = "conf/openapi/" + service + ".yaml";
+    this.auth = auth;
   }
 
   @SafeVarargs
@@ -53,11 +61,12 @@ public final class ContractRouter {
       if (!prefix.isEmpty()) {
         raw.put("servers", new JsonArray().add(new JsonObject().put("url", "http://product-store" + prefix)));
       }
-      return OpenAPIContract.from(vertx, raw).map(contract -> router(vertx, contract, served));
+      JsonObject document = raw.copy();
+      return OpenAPIContract.from(vertx, raw).map(contract -> router(vertx, contract, served, document));
     });
   }
 
-  private Router router(Vertx vertx, OpenAPIContract contract, String served) {
+  private Router router(Vertx vertx, OpenAPIContract contract, String served, JsonObject document) {
     // the root router's BodyHandler has read the body already (and enforced the size limit)
     RequestExtractor extractor = RequestExtractor.withBodyHandler();
     RouterBuilder builder = RouterBuilder.create(vertx, contract, extractor);
@@ -70,16 +79,40 @@ public final class ContractRouter {
         throw new IllegalStateException(contractPath + ": operation " + id + " has no handler");
       }
       route.setDoValidation(false); // done by validate(), which remembers what a GET URI validated to
+      JsonObject operation = operationJson(document, route.getOperation());
+      if (secured(document, operation)) {
+        route.addHandler(auth::authenticate);
+        if (operation.getJsonArray("x-roles", new JsonArray()).contains("admin")) {
+          route.addHandler(Auth::requireAdmin);
+        }
+      } else if (operation.containsKey("x-roles")) {
+        throw new IllegalStateException(contractPath + ": operation " + id + " names roles but is not secured");
+      }
       route.addHandler(rc -> validate(rc, route.getOperation(), extractor, validator, validGets));
       for (Handler<RoutingContext> handler : handlers) {
         route.addHandler(handler);
       }
       route.addFailureHandler(Problems::handleFailure);
-      route.setDoSecurity(false); // the contract documents bearer auth; Auth#authenticate enforces it per route
+      route.setDoSecurity(false); // enforced above, from the same contract
     }
     Router router = builder.createRouter();
     router.get("/openapi.yaml").handler(rc -> rc.response().putHeader("Content-Type", "application/yaml").end(served));
     return router;
+  }
+
+  private static JsonObject operationJson(JsonObject document, Operation operation) {
+    return document.getJsonObject("paths").getJsonObject(operation.getOpenAPIPath())
+        .getJsonObject(operation.getHttpMethod().name().toLowerCase(java.util.Locale.ROOT));
+  }
+
+  /** The operation's own {@code security}, else the document's; secured unless empty or with an empty alternative. */
+  static boolean secured(JsonObject document, JsonObject operation) {
+    JsonArray requirements = operation.containsKey("security") ? operation.getJsonArray("security")
+        : document.getJsonArray("security", new JsonArray());
+    if (requirements == null || requirements.isEmpty()) {
+      return false;
+    }
+    return requirements.stream().noneMatch(r -> r instanceof JsonObject o && o.isEmpty());
   }
 
   /**

@@ -57,6 +57,14 @@ public final class Cql {
     return chain;
   }
 
+  /** Adds a column to an existing table; nothing to do when it is there already. */
+  public Future<Void> addColumn(String table, String column, String type) {
+    return client.execute("ALTER TABLE " + table + " ADD " + column + " " + type).<Void>mapEmpty()
+        .recover(e -> String.valueOf(e.getMessage()).contains("already exist")
+            || String.valueOf(e.getMessage()).contains("conflicts with an existing column")
+            ? Future.succeededFuture() : Future.failedFuture(e));
+  }
+
   private Future<BoundStatement> bind(String cql, Object... values) {
     Future<PreparedStatement> statement = prepared.computeIfAbsent(cql, client::prepare);
     if (statement.failed()) {

@@ -5,42 +5,56 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.ext.web.handler.CorsHandler;
 import io.vertx.micrometer.PrometheusScrapingHandler;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 
 /**
- * An event-loop verticle serving one or more services on one port. Split mode: one service, routes unprefixed
- * (as behind nginx), plus its {@code /internal/} routes. All-in-one: every service under its gateway prefix, and
- * internal calls ride the event bus instead. Deployed with several instances, one per event loop.
+ * An event-loop verticle serving one or more services. Split mode: one service on its public port, routes unprefixed
+ * (as behind nginx), and its {@code /internal/} operations on a second, internal listener
+ * ({@code internal.host}:{@code internal.port}) that the gateway never routes to. All-in-one: every service under
+ * its gateway prefix on one port, and internal calls ride the event bus instead. Deployed with several instances,
+ * one per event loop.
  */
 public final class HttpVerticle extends VerticleBase {
+  /** Allowed cross-origin callers when {@code security.cors-origins} is empty: pages served from this machine. */
+  static final String LOCAL_ORIGINS = "https?://(localhost|127\\.0\\.0\\.1|\\[::1\\])(:[0-9]+)?";
+
   private final Platform platform;
   private final List<ServiceModule> modules;
   private final int port;
+  private final int internalPort;
   private final boolean allInOne;
-  private HttpServer server;
+  private final List<HttpServer> servers = new ArrayList<>();
 
-  public HttpVerticle(Platform platform, List<ServiceModule> modules, int port, boolean allInOne) {
+  public HttpVerticle(Platform platform, List<ServiceModule> modules, int port, int internalPort, boolean allInOne) {
     this.platform = platform;
     this.modules = modules;
     this.port = port;
+    this.internalPort = internalPort;
     this.allInOne = allInOne;
   }
 
   @Override
   public Future<?> start() {
     Router root = Router.router(vertx);
-    root.route().handler(CorsHandler.create()
-        .addOriginWithRegex(StoreConfig.string(platform.config(), "security.cors-origins", ".*"))
-        .allowedHeaders(java.util.Set.of("Authorization", "Content-Type", "Idempotency-Key", "traceparent",
-            "X-Request-ID")));
+    root.route().handler(cors());
     root.route().handler(BodyHandler.create(false)
         .setBodyLimit(StoreConfig.longValue(platform.config(), "http.body-limit-bytes", 1 << 20)));
     root.get("/metrics").handler(PrometheusScrapingHandler.create());
-    root.get("/hello").handler(rc -> rc.response().putHeader("Content-Type", "text/plain").end("hello"));
+    if (StoreConfig.bool(platform.config(), "http.hello-route", false)) {
+      root.get("/hello").handler(rc -> rc.response().putHeader("Content-Type", "text/plain").end("hello"));
+    }
+    Router internal = allInOne ? null : Router.router(vertx);
+    if (internal != null) {
+      internal.route().handler(BodyHandler.create(false)
+          .setBodyLimit(StoreConfig.longValue(platform.config(), "http.body-limit-bytes", 1 << 20)));
+      internal.get("/metrics").handler(PrometheusScrapingHandler.create());
+    }
 
     List<Future<?>> ready = new ArrayList<>();
     for (ServiceModule module : modules) {
@@ -49,14 +63,14 @@ public final class HttpVerticle extends VerticleBase {
       String prefix = allInOne ? module.prefix() : "";
       ready.add(module.router(prefix).map(serviceRouter -> {
         health.mount(serviceRouter);
-        if (!allInOne) {
-          module.internal().mount(serviceRouter, platform.auth());
-        }
         root.route(prefix + "/*").subRouter(serviceRouter);
         return null;
       }));
       if (allInOne) {
         ready.add(module.internal().registerOnEventBus(vertx, module.name()));
+      } else {
+        health.mount(internal);
+        module.internal().mount(internal, platform.auth(), module.name());
       }
     }
     if (allInOne) {
@@ -65,19 +79,52 @@ public final class HttpVerticle extends VerticleBase {
       SwaggerUi.mount(root, modules.stream().map(m -> new String[] {m.name(), m.prefix() + "/openapi.yaml"}).toList());
     }
     return Future.all(ready).compose(v -> {
-      root.route().last().handler(Problems::notFound);
-      root.route().failureHandler(Problems::handleFailure);
-      server = vertx.createHttpServer(new HttpServerOptions()
-          .setHost(StoreConfig.string(platform.config(), "http.host", "0.0.0.0"))
-          .setPort(port)
-          .setCompressionSupported(true));
-      return server.requestHandler(root).listen();
+      Future<HttpServer> publicServer = listen(root, StoreConfig.string(platform.config(), "http.host", "127.0.0.1"),
+          port);
+      if (internal == null) {
+        return publicServer;
+      }
+      return publicServer.compose(s -> listen(internal,
+          StoreConfig.string(platform.config(), "internal.host", "127.0.0.1"), internalPort));
     });
+  }
+
+  private Future<HttpServer> listen(Router router, String host, int listenPort) {
+    router.route().last().handler(Problems::notFound);
+    router.route().failureHandler(Problems::handleFailure);
+    HttpServer server = vertx.createHttpServer(new HttpServerOptions().setHost(host).setPort(listenPort)
+        .setCompressionSupported(true));
+    servers.add(server);
+    return server.requestHandler(router).listen();
+  }
+
+  /**
+   * CORS for the configured origins ({@code security.cors-origins}, regular expressions), by default pages on this
+   * machine. A same-origin request (its Origin is the host it was sent to) needs no CORS and passes untouched.
+   */
+  private io.vertx.core.Handler<RoutingContext> cors() {
+    List<String> configured = StoreConfig.array(platform.config(), "security.cors-origins").stream()
+        .map(Object::toString).filter(s -> !s.isBlank()).toList();
+    CorsHandler cors = CorsHandler.create()
+        .addOriginsWithRegex(configured.isEmpty() ? List.of(LOCAL_ORIGINS) : configured)
+        .allowedMethods(Set.of(io.vertx.core.http.HttpMethod.GET, io.vertx.core.http.HttpMethod.POST,
+            io.vertx.core.http.HttpMethod.PUT, io.vertx.core.http.HttpMethod.DELETE))
+        .allowedHeaders(Set.of("Authorization", "Content-Type", "Idempotency-Key", "traceparent", "tracestate",
+            "X-Request-ID"));
+    return rc -> {
+      String origin = rc.request().getHeader("Origin");
+      String host = rc.request().getHeader("Host");
+      if (origin == null || host != null && (origin.equals("http://" + host) || origin.equals("https://" + host))) {
+        rc.next();
+      } else {
+        cors.handle(rc);
+      }
+    };
   }
 
   /** Graceful: stop accepting, let in-flight requests finish (up to 10 s), then close. */
   @Override
   public Future<?> stop() {
-    return server == null ? Future.succeededFuture() : server.shutdown(10, java.util.concurrent.TimeUnit.SECONDS);
+    return Future.all(servers.stream().map(s -> s.shutdown(10, java.util.concurrent.TimeUnit.SECONDS)).toList());
   }
 }

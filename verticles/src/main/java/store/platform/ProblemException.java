@@ -14,13 +14,21 @@ public class ProblemException extends RuntimeException {
   private final String slug;
   private final String title;
   private final JsonArray errors;
+  /** Seconds for a {@code Retry-After} header (429, 503), or 0 for none. */
+  private final int retryAfterSeconds;
 
   public ProblemException(int status, String slug, String title, String detail, JsonArray errors) {
+    this(status, slug, title, detail, errors, 0);
+  }
+
+  private ProblemException(int status, String slug, String title, String detail, JsonArray errors,
+      int retryAfterSeconds) {
     super(detail, null, false, false);
     this.status = status;
     this.slug = slug;
     this.title = title;
     this.errors = errors;
+    this.retryAfterSeconds = retryAfterSeconds;
   }
 
   public ProblemException(int status, String slug, String title, String detail) {
@@ -53,7 +61,16 @@ public class ProblemException extends RuntimeException {
   }
 
   public static ProblemException unavailable(String detail) {
-    return new ProblemException(503, "service-unavailable", "Service Unavailable", detail);
+    return new ProblemException(503, "service-unavailable", "Service Unavailable", detail, null, 1);
+  }
+
+  public static ProblemException tooManyRequests(String detail, int retryAfterSeconds) {
+    return new ProblemException(429, "too-many-requests", "Too Many Requests", detail, null,
+        Math.max(1, retryAfterSeconds));
+  }
+
+  public int retryAfterSeconds() {
+    return retryAfterSeconds;
   }
 
   public int status() {
@@ -77,6 +94,9 @@ public class ProblemException extends RuntimeException {
     if (errors != null && !errors.isEmpty()) {
       json.put("errors", errors);
     }
+    if (retryAfterSeconds > 0) {
+      json.put("retry_after", retryAfterSeconds);
+    }
     return json;
   }
 
@@ -84,7 +104,8 @@ public class ProblemException extends RuntimeException {
   public static ProblemException fromJson(JsonObject json, int fallbackStatus) {
     String type = json.getString("type", TYPE_BASE + "upstream-error");
     String slug = type.startsWith(TYPE_BASE) ? type.substring(TYPE_BASE.length()) : "upstream-error";
-    return new ProblemException(json.getInteger("status", fallbackStatus), slug, json.getString("title", "Error"),
-        json.getString("detail", ""), json.getJsonArray("errors"));
+    int status = json.getInteger("status", fallbackStatus);
+    return new ProblemException(status, slug, json.getString("title", "Error"), json.getString("detail", ""),
+        json.getJsonArray("errors"), json.getInteger("retry_after", status == 503 ? 1 : 0));
   }
 }

@@ -31,6 +31,9 @@ public final class Problems {
       return;
     }
     JsonObject body = problem.toJson().put("instance", rc.request().path());
+    if (problem.retryAfterSeconds() > 0) {
+      response.putHeader("Retry-After", Integer.toString(problem.retryAfterSeconds()));
+    }
     response.setStatusCode(problem.status()).putHeader("Content-Type", CONTENT_TYPE).end(body.encode());
   }
 

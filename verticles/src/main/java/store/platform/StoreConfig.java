@@ -26,15 +26,25 @@ public final class StoreConfig {
   public static final Map<String, String> ENVIRONMENT = new LinkedHashMap<>();
 
   static {
+    ENVIRONMENT.put("PROFILE", "profile");
+    ENVIRONMENT.put("HTTP_HOST", "http.host");
     ENVIRONMENT.put("HTTP_PORT", "http.port");
+    ENVIRONMENT.put("INTERNAL_HOST", "internal.host");
+    ENVIRONMENT.put("INTERNAL_PORT", "internal.port");
     ENVIRONMENT.put("HTTP_INSTANCES", "http.instances");
+    ENVIRONMENT.put("HELLO_ROUTE", "http.hello-route");
     ENVIRONMENT.put("SECRET_KEY", "security.secret-key");
+    ENVIRONMENT.put("INTERNAL_KEY", "security.internal-key");
+    ENVIRONMENT.put("TRUSTED_PROXIES", "security.trusted-proxies");
     ENVIRONMENT.put("TOKEN_MINUTES", "security.token-minutes");
     ENVIRONMENT.put("ADMIN_PREFIX_RULE", "security.admin-prefix-rule");
     ENVIRONMENT.put("BCRYPT_COST", "security.bcrypt-cost");
     ENVIRONMENT.put("CORS_ORIGINS", "security.cors-origins");
     ENVIRONMENT.put("CASSANDRA_HOST", "cassandra.host");
     ENVIRONMENT.put("CASSANDRA_PORT", "cassandra.port");
+    ENVIRONMENT.put("CASSANDRA_USERNAME", "cassandra.username");
+    ENVIRONMENT.put("CASSANDRA_PASSWORD", "cassandra.password");
+    ENVIRONMENT.put("CASSANDRA_SSL", "cassandra.ssl");
     ENVIRONMENT.put("CASSANDRA_DC", "cassandra.datacenter");
     ENVIRONMENT.put("CASSANDRA_KEYSPACE", "cassandra.keyspace");
     ENVIRONMENT.put("CASSANDRA_REPLICATION_FACTOR", "cassandra.replication-factor");
@@ -51,6 +61,8 @@ public final class StoreConfig {
     ENVIRONMENT.put("BREAKER_RESET_MS", "client.breaker.reset-ms");
     ENVIRONMENT.put("SAMPLE_DATA", "catalog.sample-data");
     ENVIRONMENT.put("DEMO_USERS", "user.demo-users-enabled");
+    ENVIRONMENT.put("ADMIN_USERNAME", "user.bootstrap-admin.username");
+    ENVIRONMENT.put("ADMIN_PASSWORD", "user.bootstrap-admin.password");
     ENVIRONMENT.put("ORDER_PROCESSING_DELAY_MS", "order.lifecycle.processing-ms");
     ENVIRONMENT.put("ORDER_SHIPPING_DELAY_MS", "order.lifecycle.shipping-ms");
     ENVIRONMENT.put("ORDER_DELIVERY_MIN_MS", "order.lifecycle.delivery-min-ms");
@@ -60,6 +72,15 @@ public final class StoreConfig {
     ENVIRONMENT.put("OTEL_EXPORTER_OTLP_ENDPOINT", "tracing.otlp-endpoint");
     ENVIRONMENT.put("OTEL_SERVICE_NAME", "tracing.service-name");
   }
+
+  /**
+   * Variables that are always text: a secret of digits must stay the secret it is (typing "00123" as the number 123
+   * would silently change a key), and a comma list is split, never guessed at.
+   */
+  static final java.util.Set<String> TEXT = java.util.Set.of("SECRET_KEY", "INTERNAL_KEY", "ADMIN_USERNAME",
+      "ADMIN_PASSWORD", "CASSANDRA_USERNAME", "CASSANDRA_PASSWORD", "CASSANDRA_HOST", "HTTP_HOST", "INTERNAL_HOST");
+  /** Variables holding comma-separated lists. */
+  static final java.util.Set<String> LISTS = java.util.Set.of("CORS_ORIGINS", "TRUSTED_PROXIES");
 
   private StoreConfig() {
   }
@@ -107,10 +128,20 @@ public final class StoreConfig {
     ENVIRONMENT.forEach((name, key) -> {
       String value = variables.get(name);
       if (value != null && !value.isEmpty()) {
-        put(result, key, typed(value));
+        put(result, key, TEXT.contains(name) ? value : LISTS.contains(name) ? list(value) : typed(value));
       }
     });
     return result;
+  }
+
+  private static JsonArray list(String value) {
+    JsonArray items = new JsonArray();
+    for (String item : value.split(",")) {
+      if (!item.isBlank()) {
+        items.add(item.strip());
+      }
+    }
+    return items;
   }
 
   private static Object typed(String value) {

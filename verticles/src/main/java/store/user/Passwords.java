@@ -2,39 +2,56 @@ package store.user;
 
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.WorkerExecutor;
 import java.security.SecureRandom;
+import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.bouncycastle.crypto.generators.OpenBSDBCrypt;
+import store.platform.ProblemException;
 
 /**
- * bcrypt (BouncyCastle's OpenBSDBCrypt) on Vert.x's worker pool, never on an event loop. Cost 10 meets OWASP's
- * minimum and takes tens of milliseconds here; the seed's cost 20 took 41 s per hash.
+ * bcrypt (BouncyCastle's OpenBSDBCrypt) on its own small worker pool, never on an event loop and never on the shared
+ * worker pool that request validation uses: a flood of logins then queues here and nowhere else. The queue is
+ * bounded too; past it, a hash is refused with a 503 and {@code Retry-After} rather than waited for. Cost 10 meets
+ * OWASP's minimum and takes tens of milliseconds here.
  */
 final class Passwords {
-  private final Vertx vertx;
+  private final WorkerExecutor pool;
   private final int cost;
+  private final int maxQueued;
+  private final AtomicInteger inFlight = new AtomicInteger();
   private final SecureRandom random = new SecureRandom();
   /** Checked against when the user does not exist, so a login takes as long either way. */
   private final String decoy;
 
-  Passwords(Vertx vertx, int cost) {
+  Passwords(Vertx vertx, int cost, int threads, int maxQueued) {
     if (cost < 10 || cost > 31) {
       throw new IllegalArgumentException("bcrypt cost must be in 10..31 (OWASP minimum is 10), got " + cost);
     }
-    this.vertx = vertx;
+    this.pool = vertx.createSharedWorkerExecutor("password-hashing", threads);
     this.cost = cost;
+    this.maxQueued = maxQueued;
     this.decoy = OpenBSDBCrypt.generate("decoy-password".toCharArray(), salt(), cost);
   }
 
   Future<String> hash(String password) {
-    return vertx.executeBlocking(() -> OpenBSDBCrypt.generate(password.toCharArray(), salt(), cost), false);
+    return bounded(() -> OpenBSDBCrypt.generate(password.toCharArray(), salt(), cost));
   }
 
   /** {@code hash} may be null (unknown user): the decoy is checked instead and the answer is false. */
   Future<Boolean> matches(String password, String hash) {
-    return vertx.executeBlocking(() -> {
+    return bounded(() -> {
       boolean ok = OpenBSDBCrypt.checkPassword(hash == null ? decoy : hash, password.toCharArray());
       return ok && hash != null;
-    }, false);
+    });
+  }
+
+  private <T> Future<T> bounded(Callable<T> work) {
+    if (inFlight.incrementAndGet() > maxQueued) {
+      inFlight.decrementAndGet();
+      return Future.failedFuture(ProblemException.unavailable("Too many logins at once; try again in a moment"));
+    }
+    return pool.executeBlocking(work, false).andThen(ar -> inFlight.decrementAndGet());
   }
 
   private byte[] salt() {

@@ -50,6 +50,15 @@ final class UserRepository {
         + "WHERE username = ?", fullName, phone, email, passwordHash, username);
   }
 
+  Future<Void> setAdmin(String username, boolean admin) {
+    return cql.run("user.role", "UPDATE users SET is_admin = ? WHERE username = ?", admin, username);
+  }
+
+  Future<Void> delete(String username) {
+    return cql.run("user.delete", "BEGIN BATCH DELETE FROM users WHERE username = ?; "
+        + "DELETE FROM notifications WHERE username = ?; APPLY BATCH", username, username);
+  }
+
   Future<Void> addNotification(String username, Instant at, UUID orderId, String status, String message) {
     return cql.run("notification.save", "INSERT INTO notifications (username, created_at, order_id, status, message) "
         + "VALUES (?, ?, ?, ?, ?)", username, at, orderId, status, message);

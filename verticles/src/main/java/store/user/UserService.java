@@ -8,12 +8,13 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.math.BigDecimal;
 import java.time.Instant;
-import java.util.Set;
 import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import store.cart.api.CartClient;
 import store.order.api.OrderClient;
+import store.platform.Accounts;
+import store.platform.AttemptLimiter;
 import store.platform.Auth;
 import store.platform.Caller;
 import store.platform.ProblemException;
@@ -25,22 +26,26 @@ public final class UserService {
   private final UserRepository repository;
   private final Passwords passwords;
   private final Auth auth;
+  private final Accounts accounts;
   private final CartClient carts;
   private final OrderClient orders;
-  private final Set<String> adminUsernames;
   private final boolean adminPrefixRule;
-  private final Counter registrations;
+  private final AttemptLimiter logins;
+  private final AttemptLimiter registrations;
+  private final Counter registered;
 
   UserService(UserRepository repository, Passwords passwords, Auth auth, CartClient carts, OrderClient orders,
-      Set<String> adminUsernames, boolean adminPrefixRule, MeterRegistry registry) {
+      boolean adminPrefixRule, AttemptLimiter logins, AttemptLimiter registrations, MeterRegistry registry) {
     this.repository = repository;
     this.passwords = passwords;
     this.auth = auth;
+    this.accounts = auth.accounts();
     this.carts = carts;
     this.orders = orders;
-    this.adminUsernames = adminUsernames;
     this.adminPrefixRule = adminPrefixRule;
-    this.registrations = Counter.builder("user_registrations").description("Users registered").register(registry);
+    this.logins = logins;
+    this.registrations = registrations;
+    this.registered = Counter.builder("user_registrations").description("Users registered").register(registry);
   }
 
   Future<Void> start() {
@@ -49,16 +54,22 @@ public final class UserService {
 
   // ---- accounts ----
 
-  /** The role is the server's decision: configured admin usernames (and, only if enabled, the seed's admin_ rule). */
-  public Future<JsonObject> register(JsonObject body) {
-    return create(body, isAdmin(body.getString("username"))).compose(user -> user != null
-        ? Future.succeededFuture(user)
-        : Future.failedFuture(new ProblemException(400, "username-taken", "Username taken",
-            "Username already registered")));
-  }
-
-  private boolean isAdmin(String username) {
-    return adminUsernames.contains(username) || adminPrefixRule && username.startsWith("admin_");
+  /**
+   * Registration never makes an admin: roles are granted by an operator ({@code grant-admin}) or given to the
+   * bootstrap admin. (The seed's "{@code admin_*} is admin" rule exists only as a dev-mode switch.) A taken name
+   * counts as a failed attempt of the client's address, so names cannot be probed without limit.
+   */
+  public Future<JsonObject> register(JsonObject body, String clientAddress) {
+    registrations.check("address:" + clientAddress);
+    String username = body.getString("username");
+    return create(body, adminPrefixRule && username.startsWith("admin_")).compose(user -> {
+      if (user != null) {
+        return Future.succeededFuture(user);
+      }
+      registrations.failed("address:" + clientAddress);
+      return Future.failedFuture(new ProblemException(400, "username-taken", "Username taken",
+          "Username already registered"));
+    });
   }
 
   /** Creates the account; answers null when the username is taken. */
@@ -74,16 +85,16 @@ public final class UserService {
         .put("created_at", Instant.now().toString());
     return passwords.hash(body.getString("password"))
         .compose(hash -> repository.insert(user, hash))
-        .map(inserted -> {
+        .compose(inserted -> {
           if (!inserted) {
-            return null;
+            return Future.succeededFuture(null);
           }
-          registrations.increment();
-          return user;
+          registered.increment();
+          return accounts.created(user.getString("username"), admin).map(user);
         });
   }
 
-  /** Demo accounts from configuration, created when missing. */
+  /** Demo accounts from configuration (dev mode only), created when missing. */
   Future<Void> ensureDemoUsers(JsonArray demoUsers) {
     Future<Void> chain = Future.succeededFuture();
     for (Object o : demoUsers) {
@@ -96,21 +107,57 @@ public final class UserService {
     return chain;
   }
 
-  /** OAuth2 password grant; wrong username and wrong password look the same, and take as long. */
-  public Future<JsonObject> token(String username, String password) {
-    if (username == null || username.isBlank() || password == null || password.isEmpty()) {
-      return Future.failedFuture(ProblemException.invalidField(username == null || username.isBlank()
-          ? "username" : "password", "is required"));
+  /**
+   * The bootstrap admin ({@code ADMIN_USERNAME}/{@code ADMIN_PASSWORD}), created at first start. An existing
+   * account of that name is never promoted here: someone may have registered the name first. Then the start fails
+   * and says how to grant the role deliberately.
+   */
+  Future<Void> ensureBootstrapAdmin(String username, String password) {
+    return repository.find(username).compose(existing -> {
+      if (existing == null) {
+        JsonObject admin = new JsonObject().put("username", username).put("password", password)
+            .put("full_name", "Administrator").put("phone", "+10000000000");
+        return create(admin, true).compose(user -> user != null ? Future.<Void>succeededFuture()
+            : ensureBootstrapAdmin(username, password)).onSuccess(v -> LOG.info("Bootstrap admin {} ready", username));
+      }
+      if (Boolean.TRUE.equals(existing.getBoolean("is_admin"))) {
+        return Future.succeededFuture();
+      }
+      return Future.failedFuture(new IllegalStateException("ADMIN_USERNAME " + username + " is an existing regular "
+          + "account; if it is yours, grant it with: java -jar product-store.jar grant-admin " + username));
+    });
+  }
+
+  /**
+   * OAuth2 password grant; wrong username and wrong password look the same, and take as long. Failed attempts are
+   * counted per client address and per user name; past the limit, a 429 answers before any hashing is done.
+   */
+  public Future<JsonObject> token(String username, String password, String clientAddress) {
+    if (username == null || username.isBlank()) {
+      return Future.failedFuture(ProblemException.invalidField("username", "is required"));
     }
+    if (username.length() > 50) {
+      return Future.failedFuture(ProblemException.invalidField("username", "must be at most 50 characters"));
+    }
+    if (password == null || password.isEmpty()) {
+      return Future.failedFuture(ProblemException.invalidField("password", "is required"));
+    }
+    if (password.length() > 72) {
+      return Future.failedFuture(ProblemException.invalidField("password", "must be at most 72 characters"));
+    }
+    String[] keys = {"address:" + clientAddress, "user:" + username};
+    logins.check(keys);
     return repository.find(username).compose(row -> passwords.matches(password,
         row == null ? null : row.getString("password_hash")).compose(ok -> {
           if (!ok) {
+            logins.failed(keys);
             return Future.failedFuture(ProblemException.unauthorized("Incorrect username or password"));
           }
-          return Future.succeededFuture(new JsonObject()
-              .put("access_token", auth.issueUserToken(username, row.getBoolean("is_admin")))
-              .put("token_type", "bearer")
-              .put("expires_in", auth.tokenSeconds()));
+          return accounts.ensure(username, Boolean.TRUE.equals(row.getBoolean("is_admin")))
+              .map(account -> new JsonObject()
+                  .put("access_token", auth.issueUserToken(username, account))
+                  .put("token_type", "bearer")
+                  .put("expires_in", auth.tokenSeconds()));
         }));
   }
 
@@ -126,17 +173,39 @@ public final class UserService {
         : Future.succeededFuture(toJson(row)));
   }
 
-  public Future<JsonObject> update(Caller caller, JsonObject changes) {
+  /**
+   * Changes the caller's details. A new password needs the current one (a stolen token must not be enough to take
+   * the account), and revokes every token issued before it.
+   */
+  public Future<JsonObject> update(Caller caller, JsonObject changes, String clientAddress) {
+    boolean newPassword = changes.containsKey("password");
+    String[] keys = {"address:" + clientAddress, "user:" + caller.username()};
+    if (newPassword) {
+      if (changes.getString("current_password") == null) {
+        return Future.failedFuture(ProblemException.invalidField("current_password",
+            "is required to change the password"));
+      }
+      logins.check(keys);
+    }
     return repository.find(caller.username()).compose(row -> {
       if (row == null) {
         return Future.failedFuture(ProblemException.notFound("User not found"));
       }
-      Future<String> hash = changes.containsKey("password") ? passwords.hash(changes.getString("password"))
-          : Future.succeededFuture(row.getString("password_hash"));
+      Future<String> hash = !newPassword ? Future.succeededFuture(row.getString("password_hash"))
+          : passwords.matches(changes.getString("current_password"), row.getString("password_hash"))
+              .compose(ok -> {
+                if (!ok) {
+                  logins.failed(keys);
+                  return Future.failedFuture(ProblemException.invalidField("current_password", "is not correct"));
+                }
+                return passwords.hash(changes.getString("password"));
+              });
       return hash.compose(h -> repository.update(caller.username(),
               changes.getString("full_name", row.getString("full_name")),
               changes.getString("phone", row.getString("phone")),
               changes.containsKey("email") ? changes.getString("email") : row.getString("email"), h))
+          .compose(v -> newPassword ? accounts.revokeTokens(caller.username(), null).mapEmpty()
+              : Future.succeededFuture())
           .compose(v -> me(caller));
     });
   }
@@ -218,11 +287,8 @@ public final class UserService {
 
   // ---- notifications ----
 
-  /** From the order service only (a system caller): stored once per (user, time, order, status). */
-  public Future<JsonObject> notify(Caller caller, JsonObject payload) {
-    if (!caller.isSystem()) {
-      return Future.failedFuture(ProblemException.forbidden("Only services may send notifications"));
-    }
+  /** From the order service only (its internal operation allows no other caller): stored once per (user, time, order, status). */
+  public Future<JsonObject> notify(JsonObject payload) {
     String status = payload.getString("status");
     String orderId = payload.getString("order_id");
     return repository.addNotification(payload.getString("username"), Instant.parse(payload.getString("at")),

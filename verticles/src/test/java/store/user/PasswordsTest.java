@@ -14,7 +14,7 @@ class PasswordsTest {
 
   @Test
   void hashesAreSaltedBcryptAtTheConfiguredCostAndVerify(Vertx vertx, VertxTestContext test) {
-    Passwords passwords = new Passwords(vertx, 10);
+    Passwords passwords = new Passwords(vertx, 10, 2, 64);
     passwords.hash("password123").compose(first -> passwords.hash("password123").compose(second -> {
       test.verify(() -> {
         assertThat(first).startsWith("$2").contains("$10$").doesNotContain("password123");
@@ -34,6 +34,6 @@ class PasswordsTest {
 
   @Test
   void aCostBelowOwaspsMinimumIsRefused(Vertx vertx) {
-    assertThatThrownBy(() -> new Passwords(vertx, 4)).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> new Passwords(vertx, 4, 2, 64)).isInstanceOf(IllegalArgumentException.class);
   }
 }

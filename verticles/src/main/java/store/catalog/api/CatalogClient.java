@@ -12,7 +12,8 @@ import store.platform.transport.ServiceChannel;
  * decided. HTTP retries {@link #IDEMPOTENT} operations only: reserve and release are keyed by reservation id.
  */
 public final class CatalogClient {
-  public static final java.util.Set<String> IDEMPOTENT = java.util.Set.of("get-product", "reserve", "release");
+  public static final java.util.Set<String> IDEMPOTENT = java.util.Set.of("get-product", "reserve", "release",
+      "get-reservation");
 
   private final ServiceChannel channel;
 
@@ -31,6 +32,11 @@ public final class CatalogClient {
    */
   public Future<JsonObject> reserve(String reservationId, JsonArray lines, Caller caller) {
     return channel.call("reserve", new JsonObject().put("reservation_id", reservationId).put("lines", lines), caller);
+  }
+
+  /** {@code {reservation_id, state, owner, lines: [{product_id, name, price, quantity}]}}; 404 problem if unknown. */
+  public Future<JsonObject> reservation(String reservationId, Caller caller) {
+    return channel.call("get-reservation", new JsonObject().put("reservation_id", reservationId), caller);
   }
 
   /** Puts a reservation's stock back; safe to repeat. */

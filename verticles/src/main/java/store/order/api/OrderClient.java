@@ -20,12 +20,12 @@ public final class OrderClient {
   }
 
   /**
-   * Records an order for stock the catalog has already reserved under {@code reservationId};
-   * {@code lines} are the reservation's {@code [{product_id, name, price, quantity}]}.
+   * Records an order for stock the catalog has already reserved for the caller under {@code reservationId}
+   * ({@code order:<orderId>}); the order service reads lines and prices from that reservation.
    */
-  public Future<JsonObject> create(Caller caller, UUID orderId, String reservationId, JsonArray lines) {
+  public Future<JsonObject> create(Caller caller, UUID orderId, String reservationId) {
     return channel.call("create", new JsonObject().put("order_id", orderId.toString())
-        .put("reservation_id", reservationId).put("items", lines), caller);
+        .put("reservation_id", reservationId), caller);
   }
 
   /** One order, if the caller may see it. */

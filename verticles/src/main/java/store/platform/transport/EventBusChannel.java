@@ -12,13 +12,16 @@ import store.platform.ProblemException;
 
 /** All-in-one transport: request/reply on the callee's event-bus address. */
 public final class EventBusChannel implements ServiceChannel {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(EventBusChannel.class);
   private final Vertx vertx;
+  private final String from;
   private final String service;
   private final long timeoutMs;
   private final CallMetrics metrics;
 
-  public EventBusChannel(Vertx vertx, String service, long timeoutMs, CallMetrics metrics) {
+  public EventBusChannel(Vertx vertx, String from, String service, long timeoutMs, CallMetrics metrics) {
     this.vertx = vertx;
+    this.from = from;
     this.service = service;
     this.timeoutMs = timeoutMs;
     this.metrics = metrics;
@@ -28,6 +31,7 @@ public final class EventBusChannel implements ServiceChannel {
   public Future<JsonObject> call(String operation, JsonObject payload, Caller caller) {
     DeliveryOptions options = new DeliveryOptions().setSendTimeout(timeoutMs)
         .addHeader(InternalOperations.OPERATION_HEADER, operation)
+        .addHeader(InternalOperations.FROM_HEADER, from)
         .addHeader(InternalOperations.CALLER_HEADER, caller.username())
         .addHeader(InternalOperations.ADMIN_HEADER, Boolean.toString(caller.admin()));
     Future<JsonObject> reply = vertx.eventBus()
@@ -42,10 +46,13 @@ public final class EventBusChannel implements ServiceChannel {
       try {
         return Future.failedFuture(ProblemException.fromJson(new JsonObject(reply.getMessage()), reply.failureCode()));
       } catch (RuntimeException notJson) {
-        return Future.failedFuture(ProblemException.unavailable(service + " service failed: " + reply.getMessage()));
+        LOG.warn("{} service failed: {}", service, reply.getMessage());
+        return Future.failedFuture(ProblemException.unavailable("The " + service + " service failed; try again"));
       }
     }
-    return Future.failedFuture(ProblemException.unavailable(service + " service is unavailable: " + failure.getMessage()));
+    // the reason (timeout, no handler) goes to the log, not to the client
+    LOG.warn("{} service is unavailable: {}", service, failure.getMessage());
+    return Future.failedFuture(ProblemException.unavailable("The " + service + " service is unavailable; try again"));
   }
 
   @Override

@@ -21,7 +21,9 @@ import store.platform.ProblemException;
  * 5xx answers: a 4xx is an answer, not a fault, and neither retries nor opens the circuit.
  */
 public final class HttpChannel implements ServiceChannel {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(HttpChannel.class);
   private final Vertx vertx;
+  private final String from;
   private final WebClient client;
   private final String service;
   private final String baseUrl;
@@ -32,9 +34,11 @@ public final class HttpChannel implements ServiceChannel {
   private final CircuitBreaker breaker;
   private final CallMetrics metrics;
 
-  public HttpChannel(Vertx vertx, WebClient client, String service, String baseUrl, Auth auth, long timeoutMs,
-      int retries, Set<String> idempotentOperations, CircuitBreakerOptions breakerOptions, CallMetrics metrics) {
+  public HttpChannel(Vertx vertx, WebClient client, String from, String service, String baseUrl, Auth auth,
+      long timeoutMs, int retries, Set<String> idempotentOperations, CircuitBreakerOptions breakerOptions,
+      CallMetrics metrics) {
     this.vertx = vertx;
+    this.from = from;
     this.client = client;
     this.service = service;
     this.baseUrl = baseUrl.endsWith("/") ? baseUrl.substring(0, baseUrl.length() - 1) : baseUrl;
@@ -42,7 +46,7 @@ public final class HttpChannel implements ServiceChannel {
     this.timeoutMs = timeoutMs;
     this.retries = retries;
     this.idempotent = idempotentOperations;
-    this.breaker = CircuitBreaker.create(service + "-breaker", vertx, breakerOptions);
+    this.breaker = CircuitBreaker.create(from + "-to-" + service + "-breaker", vertx, breakerOptions);
     this.metrics = metrics;
     metrics.watch(service, breaker);
   }
@@ -58,7 +62,7 @@ public final class HttpChannel implements ServiceChannel {
     Future<HttpResponse<Buffer>> once = breaker.execute(() -> client
         .postAbs(baseUrl + "/internal/" + operation)
         .timeout(timeoutMs)
-        .putHeader(Auth.INTERNAL_HEADER, auth.issueInternalCredential(caller))
+        .putHeader(Auth.INTERNAL_HEADER, auth.issueInternalCredential(from, service, operation, caller))
         .sendJsonObject(payload)
         .compose(response -> response.statusCode() >= 500
             ? Future.failedFuture(new ServerError(response))
@@ -72,8 +76,10 @@ public final class HttpChannel implements ServiceChannel {
       if (failure instanceof ServerError error) {
         return Future.succeededFuture(error.response); // the callee's own 5xx problem, passed on
       }
-      String why = failure instanceof OpenCircuitException ? "circuit open" : String.valueOf(failure.getMessage());
-      return Future.failedFuture(ProblemException.unavailable(service + " service is unavailable (" + why + ")"));
+      // the peer's address and the transport's words go to the log, not to the client
+      LOG.warn("{} service is unavailable: {}", service, failure instanceof OpenCircuitException ? "circuit open"
+          : failure.getMessage());
+      return Future.failedFuture(ProblemException.unavailable("The " + service + " service is unavailable; try again"));
     });
   }
 
@@ -82,7 +88,8 @@ public final class HttpChannel implements ServiceChannel {
     try {
       body = response.body() == null || response.body().length() == 0 ? new JsonObject() : response.bodyAsJsonObject();
     } catch (RuntimeException e) {
-      body = new JsonObject().put("detail", response.bodyAsString());
+      LOG.warn("{} answered {} with a body that is not JSON", service, response.statusCode());
+      body = new JsonObject().put("detail", "The " + service + " service answered an unexpected reply");
     }
     if (response.statusCode() < 300) {
       return Future.succeededFuture(body);

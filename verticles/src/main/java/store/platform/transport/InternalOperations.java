@@ -9,20 +9,23 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
 import store.platform.Auth;
 import store.platform.Caller;
 import store.platform.ProblemException;
 import store.platform.Problems;
 
 /**
- * The receiving side of a service boundary: one table of operations, registered on both channels, so no
- * operation is written twice. On the event bus the caller travels in delivery headers (the bus is in-process and
- * has no bridge to clients); over HTTP it travels as a signed internal credential that public routes never accept.
+ * The receiving side of a service boundary: one table of operations, each with the services allowed to call it,
+ * registered on both channels, so no operation is written twice. On the event bus the caller travels in delivery
+ * headers (the bus is in-process and has no bridge to clients); over HTTP it travels as an internal credential,
+ * signed with the internal key, naming caller, target and operation, and served on the internal listener only.
  */
 public final class InternalOperations {
   static final String OPERATION_HEADER = "operation";
   static final String CALLER_HEADER = "caller";
   static final String ADMIN_HEADER = "caller-admin";
+  static final String FROM_HEADER = "from";
 
   /** One operation: JSON in, JSON out, on behalf of a caller. */
   @FunctionalInterface
@@ -30,10 +33,14 @@ public final class InternalOperations {
     Future<JsonObject> handle(JsonObject payload, Caller caller);
   }
 
-  private final Map<String, Operation> operations = new LinkedHashMap<>();
+  private record Entry(Set<String> callers, Operation operation) {
+  }
 
-  public InternalOperations on(String name, Operation operation) {
-    operations.put(name, operation);
+  private final Map<String, Entry> operations = new LinkedHashMap<>();
+
+  /** Declares an operation and the services that may call it. */
+  public InternalOperations on(String name, Set<String> callers, Operation operation) {
+    operations.put(name, new Entry(callers, operation));
     return this;
   }
 
@@ -48,7 +55,8 @@ public final class InternalOperations {
   private void onMessage(Message<JsonObject> message) {
     Caller caller = new Caller(message.headers().get(CALLER_HEADER),
         Boolean.parseBoolean(message.headers().get(ADMIN_HEADER)));
-    invoke(message.headers().get(OPERATION_HEADER), message.body(), caller).onComplete(ar -> {
+    invoke(message.headers().get(FROM_HEADER), message.headers().get(OPERATION_HEADER), message.body(), caller)
+        .onComplete(ar -> {
       if (ar.succeeded()) {
         message.reply(ar.result(), new DeliveryOptions());
       } else {
@@ -58,12 +66,13 @@ public final class InternalOperations {
     });
   }
 
-  /** {@code POST /internal/{operation}} with an internal credential. Never routed by the gateway. */
-  public void mount(Router router, Auth auth) {
+  /** {@code POST /internal/{operation}} with an internal credential, on the internal listener only. */
+  public void mount(Router router, Auth auth, String service) {
     router.post("/internal/:operation").handler(rc -> {
       String credential = rc.request().getHeader(Auth.INTERNAL_HEADER);
-      auth.verifyInternalCredential(credential)
-          .compose(caller -> invoke(rc.pathParam("operation"), body(rc), caller))
+      String operation = rc.pathParam("operation");
+      auth.verifyInternalCredential(credential, service, operation)
+          .compose(verified -> invoke(verified.service(), operation, body(rc), verified.caller()))
           .onSuccess(result -> rc.response().putHeader("Content-Type", "application/json").end(result.encode()))
           .onFailure(rc::fail);
     });
@@ -73,13 +82,16 @@ public final class InternalOperations {
     return rc.body().isEmpty() ? new JsonObject() : rc.body().asJsonObject();
   }
 
-  private Future<JsonObject> invoke(String name, JsonObject payload, Caller caller) {
-    Operation operation = operations.get(name);
-    if (operation == null) {
+  private Future<JsonObject> invoke(String from, String name, JsonObject payload, Caller caller) {
+    Entry entry = operations.get(name);
+    if (entry == null) {
       return Future.failedFuture(ProblemException.notFound("No internal operation " + name));
     }
+    if (from == null || !entry.callers().contains(from)) {
+      return Future.failedFuture(ProblemException.forbidden("Service " + from + " may not call " + name));
+    }
     try {
-      return operation.handle(payload == null ? new JsonObject() : payload, caller);
+      return entry.operation().handle(payload == null ? new JsonObject() : payload, caller);
     } catch (RuntimeException e) {
       return Future.failedFuture(e);
     }

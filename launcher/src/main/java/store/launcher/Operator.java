@@ -1,0 +1,62 @@
+package store.launcher;
+
+import io.vertx.cassandra.CassandraClient;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.util.Set;
+import store.platform.Accounts;
+import store.platform.CassandraSessions;
+import store.platform.Cql;
+import store.platform.StoreConfig;
+import store.user.UserAdministration;
+
+/**
+ * The operator's account commands: {@code grant-admin}, {@code revoke-admin}, {@code delete-user}. They reach
+ * Cassandra with the store's own configuration (the embedded node under {@code ./data} when no CASSANDRA_HOST is
+ * set), change the account, and exit. Roles are granted here, never chosen at registration.
+ */
+final class Operator {
+  static final Set<String> COMMANDS = Set.of("grant-admin", "revoke-admin", "delete-user");
+
+  private Operator() {
+  }
+
+  /** Answers the process exit code. */
+  static int run(String command, String username) {
+    if (username == null || username.isBlank()) {
+      System.err.println("Usage: java -jar product-store.jar " + command + " USERNAME");
+      return 2;
+    }
+    Vertx vertx = Vertx.vertx();
+    EmbeddedCassandra node = null;
+    try {
+      JsonObject config = Main.await(StoreConfig.load(vertx));
+      node = Main.embeddedIfNeeded(config);
+      CassandraClient cassandra = Main.await(CassandraSessions.open(vertx, config));
+      Cql cql = new Cql(cassandra, new SimpleMeterRegistry());
+      UserAdministration accounts = new UserAdministration(cql, new Accounts(cql, 0));
+      Future<Void> done = accounts.createSchema().compose(v -> switch (command) {
+        case "grant-admin" -> accounts.setAdmin(username, true);
+        case "revoke-admin" -> accounts.setAdmin(username, false);
+        default -> accounts.delete(username);
+      });
+      Main.await(done.eventually(cassandra::close));
+      System.out.println(switch (command) {
+        case "grant-admin" -> username + " is now an admin; earlier tokens are revoked";
+        case "revoke-admin" -> username + " is no longer an admin; earlier tokens are revoked";
+        default -> username + " is deleted; its tokens no longer work";
+      });
+      return 0;
+    } catch (Exception e) {
+      System.err.println(command + " " + username + " failed: " + e.getMessage());
+      return 1;
+    } finally {
+      vertx.close();
+      if (node != null && node.startedHere()) {
+        node.close();
+      }
+    }
+  }
+}
