@@ -19,6 +19,8 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import store.testing.ShoppingScenario;
+import store.platform.Caller;
+import store.testing.HostileRun;
 import store.testing.StoreApi;
 import store.testing.StoreApi.Response;
 import store.testing.StoreProcess;
@@ -117,6 +119,56 @@ class SplitTopologyIT {
   }
 
   @Test
+  @Order(2)
+  void anInternalCredentialOpensItsOwnOperationFromItsOwnCallerOnly() throws Exception {
+    String buyer = "scope_" + UUID.randomUUID().toString().substring(0, 8);
+    Caller caller = new Caller(buyer, false);
+    String productId = api.createProduct(admin, "scope-" + UUID.randomUUID(), "Scoped", 7, 5);
+    JsonObject reserve = new JsonObject().put("reservation_id", "scope-" + UUID.randomUUID())
+        .put("lines", new JsonArray().add(new JsonObject().put("product_id", productId).put("quantity", 1)));
+    // a credential captured from a product look-up cannot reserve stock
+    Response wrongOperation = internalCall("catalog", "reserve",
+        TestStore.auth().issueInternalCredential("cart", "catalog", "get-product", caller), reserve);
+    assertThat(wrongOperation.status()).as(wrongOperation.toString()).isEqualTo(401);
+    // nor can one meant for another service
+    Response wrongService = internalCall("catalog", "reserve",
+        TestStore.auth().issueInternalCredential("cart", "order", "reserve", caller), reserve);
+    assertThat(wrongService.status()).as(wrongService.toString()).isEqualTo(401);
+    // the user service never reserves stock: its credential for it is refused by the operation's caller list
+    Response wrongCaller = internalCall("catalog", "reserve",
+        TestStore.auth().issueInternalCredential("user", "catalog", "reserve", caller), reserve);
+    assertThat(wrongCaller.status()).as(wrongCaller.toString()).isEqualTo(403);
+    assertThat(api.stock(admin, productId)).isEqualTo(5);
+
+    // the order service takes its lines and prices from the catalog's reservation, not from the caller
+    UUID orderId = UUID.randomUUID();
+    Response priced = internalCall("order", "create",
+        TestStore.auth().issueInternalCredential("cart", "order", "create", caller),
+        new JsonObject().put("order_id", orderId.toString()).put("reservation_id", "order:" + orderId)
+            .put("items", new JsonArray().add(new JsonObject().put("product_id", productId).put("name", "Scoped")
+                .put("price", 0.01).put("quantity", 5))));
+    assertThat(priced.status()).as(priced.toString()).isEqualTo(404);
+    assertThat(api.get("order", "/orders/" + orderId, admin).status()).isEqualTo(404);
+  }
+
+  private Response internalCall(String service, String operation, String credential, JsonObject body) {
+    StoreApi internal = StoreApi.split(vertx, Map.of(service, PORTS.get(service) + 1000));
+    return internal.send(io.vertx.core.http.HttpMethod.POST, service, "/internal/" + operation, null, body,
+        io.vertx.core.MultiMap.caseInsensitiveMultiMap().add("X-Internal-Credential", credential));
+  }
+
+  @Test
+  @Order(2)
+  void everyRouteRejectsHostileInputOverHttpToo() throws Exception {
+    String username = "hostile_" + UUID.randomUUID().toString().substring(0, 8);
+    String token = api.registerAndLogin(username, "hostile-password");
+    int version = StoreApi.await(TestStore.auth().accounts().state(username)).version();
+    String internal = TestStore.auth().issueInternalCredential("cart", "catalog", "get-product",
+        new Caller(username, false));
+    assertThat(new HostileRun(api, username, token, admin).run(internal, version)).isGreaterThan(500);
+  }
+
+  @Test
   @Order(3)
   void orderServiceDownDuringCheckoutLeavesCartAndStockAsTheyWere() throws Exception {
     String productId = api.createProduct(admin, "split-" + UUID.randomUUID(), "Fragile Bowl", 9, 10);
@@ -128,6 +180,10 @@ class SplitTopologyIT {
     Response checkout = api.post("cart", "/cart/checkout", alice, null);
     assertThat(checkout.status()).as(checkout.toString()).isEqualTo(503);
     assertThat(checkout.contentType()).startsWith("application/problem+json");
+    assertThat(checkout.headers().get("Retry-After")).isNotBlank();
+    assertThat(checkout.body().toString()).as("no peer address in the answer")
+        .doesNotContain("127.0.0.1").doesNotContain(Integer.toString(PORTS.get("order") + 1000))
+        .doesNotContain("Connection refused");
     assertThat(api.get("cart", "/cart/", alice).json()).isEqualTo(cartBefore);
     assertThat(api.stock(admin, productId)).isEqualTo(10);
 

@@ -71,7 +71,7 @@ public final class StoreApi {
     } else {
       sent = request.send();
     }
-    return sent.map(r -> new Response(r.statusCode(), r.getHeader("Content-Type"), r.body()));
+    return sent.map(r -> new Response(r.statusCode(), r.getHeader("Content-Type"), r.body(), r.headers()));
   }
 
   public Response send(HttpMethod method, String service, String path, String token, Object body,
@@ -144,7 +144,7 @@ public final class StoreApi {
   }
 
   /** An HTTP answer. */
-  public record Response(int status, String contentType, Buffer body) {
+  public record Response(int status, String contentType, Buffer body, MultiMap headers) {
     public JsonObject json() {
       return body == null ? null : body.toJsonObject();
     }

@@ -30,6 +30,7 @@ public final class TestStore {
   public static final Map<String, String> SETTINGS = Map.ofEntries(
       Map.entry("SECRET_KEY", SECRET),
       Map.entry("INTERNAL_KEY", INTERNAL_KEY),
+      Map.entry("TRUSTED_PROXIES", "127.0.0.1"), // tests play the gateway: X-Real-IP names the client
       Map.entry("HTTP_PORT", Integer.toString(HTTP_PORT)),
       Map.entry("CASSANDRA_HOST", "127.0.0.1"),
       Map.entry("CASSANDRA_PORT", Integer.toString(CASSANDRA_PORT)),
@@ -47,6 +48,7 @@ public final class TestStore {
   private static EmbeddedCassandra node;
   private static Main.Running store;
   private static Auth auth;
+  private static Cql cql;
 
   private TestStore() {
   }
@@ -101,12 +103,18 @@ public final class TestStore {
       Vertx vertx = Vertx.vertx();
       JsonObject config = new JsonObject().put("cassandra", new JsonObject().put("host", "127.0.0.1")
           .put("port", CASSANDRA_PORT));
-      Accounts accounts = new Accounts(new Cql(await(CassandraSessions.open(vertx, config)),
-          new SimpleMeterRegistry()), 0);
+      cql = new Cql(await(CassandraSessions.open(vertx, config)), new SimpleMeterRegistry());
+      Accounts accounts = new Accounts(cql, 0);
       await(accounts.createSchema());
       auth = new Auth(vertx, SECRET, INTERNAL_KEY, 30, accounts);
     }
     return auth;
+  }
+
+  /** A CQL session on the test node's {@code store} keyspace, for setting up what only a crash could leave behind. */
+  public static synchronized Cql cql() throws Exception {
+    auth();
+    return cql;
   }
 
   public static String bearer(String username, boolean admin) {

@@ -22,7 +22,7 @@ import java.util.Set;
  */
 public final class HttpVerticle extends VerticleBase {
   /** Allowed cross-origin callers when {@code security.cors-origins} is empty: pages served from this machine. */
-  static final String LOCAL_ORIGINS = "https?://(localhost|127\\.0\\.0\\.1|\\[::1\\])(:[0-9]+)?";
+  public static final String LOCAL_ORIGINS = "https?://(localhost|127\\.0\\.0\\.1|\\[::1\\])(:[0-9]+)?";
 
   private final Platform platform;
   private final List<ServiceModule> modules;
@@ -92,8 +92,10 @@ public final class HttpVerticle extends VerticleBase {
   private Future<HttpServer> listen(Router router, String host, int listenPort) {
     router.route().last().handler(Problems::notFound);
     router.route().failureHandler(Problems::handleFailure);
+    // a form field may be as long as a body may be: the service checks its fields and names the one that is wrong
+    int bodyLimit = (int) StoreConfig.longValue(platform.config(), "http.body-limit-bytes", 1 << 20);
     HttpServer server = vertx.createHttpServer(new HttpServerOptions().setHost(host).setPort(listenPort)
-        .setCompressionSupported(true));
+        .setCompressionSupported(true).setMaxFormAttributeSize(bodyLimit));
     servers.add(server);
     return server.requestHandler(router).listen();
   }

@@ -68,6 +68,12 @@ public final class Problems {
     if (failure == null && statusCode >= 400) {
       return byStatus(statusCode, null);
     }
+    if (statusCode >= 400 && statusCode < 500) {
+      return byStatus(statusCode, null); // a web handler's refusal, e.g. CORS (403)
+    }
+    if (failure instanceof java.io.IOException && String.valueOf(failure.getMessage()).contains("Size exceed")) {
+      return byStatus(413, null); // a form field beyond the server's limit
+    }
     LOG.error("Unhandled failure", failure);
     return new ProblemException(500, "internal-error", "Internal Server Error",
         "An unexpected error occurred; it has been logged.");

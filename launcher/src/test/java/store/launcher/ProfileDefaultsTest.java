@@ -1,0 +1,71 @@
+package store.launcher;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.Test;
+import store.platform.StoreConfig;
+
+/** What each profile allows and binds to: pure logic over the packaged defaults, no Cassandra. */
+class ProfileDefaultsTest {
+  private static final String KEY = "profile-test-key-0123456789abcdef0123";
+
+  private static JsonObject defaults() {
+    return StoreConfig.packagedDefaults();
+  }
+
+  @Test
+  void devBindsToLoopbackAndProdToAllInterfaces() {
+    JsonObject dev = defaults();
+    Main.applyModeDefaults("all", dev);
+    assertThat(StoreConfig.string(dev, "profile", "")).isEqualTo("dev");
+    assertThat(StoreConfig.string(dev, "http.host", "")).isEqualTo("127.0.0.1");
+
+    JsonObject prod = defaults();
+    StoreConfig.put(prod, "security.secret-key", KEY);
+    StoreConfig.put(prod, "security.internal-key", "another-" + KEY);
+    Main.applyModeDefaults("catalog", prod);
+    assertThat(StoreConfig.string(prod, "profile", "")).isEqualTo("prod");
+    assertThat(StoreConfig.string(prod, "http.host", "")).isEqualTo("0.0.0.0");
+    assertThat(StoreConfig.string(prod, "internal.host", "")).isEqualTo("0.0.0.0");
+  }
+
+  @Test
+  void prodRefusesDemoUsersTheAdminNameRuleAndMissingSecrets() {
+    JsonObject noSecret = defaults();
+    assertThatThrownBy(() -> Main.applyModeDefaults("cart", noSecret)).hasMessageContaining("SECRET_KEY");
+
+    JsonObject weak = defaults();
+    StoreConfig.put(weak, "security.secret-key", "change-me");
+    assertThatThrownBy(() -> Main.applyModeDefaults("all", weak)).hasMessageContaining("32 bytes");
+
+    JsonObject noInternal = defaults();
+    StoreConfig.put(noInternal, "security.secret-key", KEY);
+    assertThatThrownBy(() -> Main.applyModeDefaults("order", noInternal)).hasMessageContaining("INTERNAL_KEY");
+
+    JsonObject demo = defaults();
+    StoreConfig.put(demo, "security.secret-key", KEY);
+    StoreConfig.put(demo, "security.internal-key", "another-" + KEY);
+    StoreConfig.put(demo, "user.demo-users-enabled", true);
+    assertThatThrownBy(() -> Main.applyModeDefaults("user", demo)).hasMessageContaining("DEMO_USERS");
+
+    JsonObject prefix = defaults();
+    StoreConfig.put(prefix, "security.secret-key", KEY);
+    StoreConfig.put(prefix, "security.internal-key", "another-" + KEY);
+    StoreConfig.put(prefix, "security.admin-prefix-rule", true);
+    assertThatThrownBy(() -> Main.applyModeDefaults("user", prefix)).hasMessageContaining("ADMIN_PREFIX_RULE");
+
+    JsonObject shortAdmin = defaults();
+    StoreConfig.put(shortAdmin, "user.bootstrap-admin.username", "root");
+    StoreConfig.put(shortAdmin, "user.bootstrap-admin.password", "admin123");
+    assertThatThrownBy(() -> Main.applyModeDefaults("all", shortAdmin)).hasMessageContaining("ADMIN_PASSWORD");
+  }
+
+  @Test
+  void theDefaultCorsListIsThisMachineOnly() {
+    assertThat(StoreConfig.array(defaults(), "security.cors-origins")).isEmpty();
+    assertThat("http://localhost:3000").matches(store.platform.HttpVerticle.LOCAL_ORIGINS);
+    assertThat("https://evil.example").doesNotMatch(store.platform.HttpVerticle.LOCAL_ORIGINS);
+  }
+}
