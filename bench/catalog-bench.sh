@@ -84,7 +84,7 @@ trap 'exit 130' INT TERM
 echo "== starting $JAR in $WORK (HTTP $HTTP_PORT, embedded Cassandra on $CASSANDRA_PORT)"
 (
   cd "$WORK"
-  exec env -u CASSANDRA_HOST SECRET_KEY="$SECRET" HTTP_PORT="$HTTP_PORT" CASSANDRA_PORT="$CASSANDRA_PORT" \
+  exec env -u CASSANDRA_HOST SECRET_KEY="$SECRET" HELLO_ROUTE=true HTTP_PORT="$HTTP_PORT" CASSANDRA_PORT="$CASSANDRA_PORT" \
     java ${JAVA_OPTS:-} -jar "$JAR" all >"$WORK/store.log" 2>&1
 ) &
 PID=$!
@@ -105,20 +105,12 @@ until [[ "$(curl -s -o /dev/null -w '%{http_code}' "$BASE/health/ready" || true)
 done
 echo "ready after $(( $(date +%s) - started )) s"
 
-jwt() { # jwt <username> <admin:true|false>
-  python3 - "$SECRET" "$1" "$2" <<'PY'
-import base64, hashlib, hmac, json, sys, time
-secret, user, admin = sys.argv[1], sys.argv[2], sys.argv[3] == "true"
-b64 = lambda b: base64.urlsafe_b64encode(b).rstrip(b"=").decode()
-now = int(time.time())
-head = b64(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
-body = b64(json.dumps({"sub": user, "is_admin": admin, "iat": now, "exp": now + 3600}).encode())
-sig = b64(hmac.new(secret.encode(), f"{head}.{body}".encode(), hashlib.sha256).digest())
-print(f"{head}.{body}.{sig}")
-PY
+login() { # login <username> <password>: a token from the store's own /token (the dev profile's demo users)
+  curl -sf -X POST "$BASE/user-api/token" -d "username=$1&password=$2" \
+    | python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])'
 }
-USER_TOKEN=$(jwt bench-user false)
-ADMIN_TOKEN=$(jwt bench-admin true)
+USER_TOKEN=$(login swagger_user password123)
+ADMIN_TOKEN=$(login swagger_admin admin123)
 
 if $LOAD; then
   echo "== loading 20 000 products (10 categories) with $LOAD_THREADS threads"

@@ -7,7 +7,8 @@ JAR=$PWD/launcher/target/product-store.jar
 [ -f "$JAR" ] || { echo "build first: ./mvnw -q package -DskipTests"; exit 1; }
 USERS=${1:-8}; ITERATIONS=${2:-60}
 WORK=$(mktemp -d); OUT=$WORK/results.jsonl
-export SECRET_KEY=bench-$RANDOM$RANDOM CASSANDRA_PORT=9442 DEMO_USERS=true SAMPLE_DATA=false \
+SECRET_KEY=$(head -c 48 /dev/urandom | base64 -w0); INTERNAL_KEY=$(head -c 48 /dev/urandom | base64 -w0)
+export SECRET_KEY INTERNAL_KEY PROFILE=dev CASSANDRA_PORT=9442 DEMO_USERS=true SAMPLE_DATA=false \
        ORDER_PROCESSING_DELAY_MS=3600000   # keep the lifecycle quiet while measuring
 PIDS=()
 cleanup() { for p in "${PIDS[@]:-}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
@@ -22,8 +23,9 @@ python3 bench/flow_bench.py --topology all --base http://127.0.0.1:18380 --users
 kill "${PIDS[0]}"; wait "${PIDS[0]}" || true; PIDS=()
 
 echo "== split (four processes, HTTP)"
-export BACKEND_URL=http://127.0.0.1:18400 CART_SERVICE_URL=http://127.0.0.1:18401 \
-       ORDER_SERVICE_URL=http://127.0.0.1:18402 USER_SERVICE_URL=http://127.0.0.1:18403
+# peers call each other's internal listeners (public port + 1000)
+export BACKEND_URL=http://127.0.0.1:19400 CART_SERVICE_URL=http://127.0.0.1:19401 \
+       ORDER_SERVICE_URL=http://127.0.0.1:19402 USER_SERVICE_URL=http://127.0.0.1:19403
 (cd "$WORK" && HTTP_PORT=18400 exec java -jar "$JAR" catalog > catalog.log 2>&1) & PIDS+=($!)
 wait_ready http://127.0.0.1:18400
 i=1

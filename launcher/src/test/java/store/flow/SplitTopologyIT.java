@@ -257,7 +257,10 @@ class SplitTopologyIT {
       last = api.addToCart(alice, productId, 1);
       assertThat(last.status()).as(last.toString()).isEqualTo(503);
     }
-    assertThat(last.json().getString("detail")).contains("circuit open");
+    assertThat(last.json().getString("detail")).doesNotContain("127.0.0.1");
+    String cartMetrics = api.get("cart", "/metrics", null).body().toString();
+    assertThat(cartMetrics.lines().filter(l -> l.startsWith("circuit_breaker_state{") && l.contains("target=\"catalog\"")))
+        .as("the cart's circuit towards the catalog is open (2)").anyMatch(l -> l.endsWith(" 2.0"));
 
     Response stale = api.post("cart", "/products/" + productId + "/view", alice, null);
     assertThat(stale.status()).as(stale.toString()).isEqualTo(200);

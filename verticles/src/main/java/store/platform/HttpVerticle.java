@@ -95,7 +95,7 @@ public final class HttpVerticle extends VerticleBase {
     // a form field may be as long as a body may be: the service checks its fields and names the one that is wrong
     int bodyLimit = (int) StoreConfig.longValue(platform.config(), "http.body-limit-bytes", 1 << 20);
     HttpServer server = vertx.createHttpServer(new HttpServerOptions().setHost(host).setPort(listenPort)
-        .setCompressionSupported(true).setMaxFormAttributeSize(bodyLimit));
+        .setCompressionSupported(true).setMaxFormAttributeSize(bodyLimit).setMaxInitialLineLength(8192));
     servers.add(server);
     return server.requestHandler(router).listen();
   }
