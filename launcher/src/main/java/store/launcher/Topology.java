@@ -91,10 +91,11 @@ final class Topology {
         .setResetTimeout(StoreConfig.longValue(config, "client.breaker.reset-ms", 5000))
         .setTimeout(-1); // the request timeout is WebClient's own
     int retries = StoreConfig.integer(config, "client.retries", 2);
-    // a peer's internal listener (port + 1000 by default): BACKEND_URL, CART_SERVICE_URL, … in the seed's names
+    // a peer's internal listeners (port + 1000 by default): BACKEND_URL, CART_SERVICE_URL, … in the seed's names,
+    // comma-separated when the peer runs as several replicas
     return (from, target) -> channels.computeIfAbsent(from + ">" + target, k -> new HttpChannel(vertx, client, from,
-        target, StoreConfig.string(config, "services." + target + "-url",
-            "http://127.0.0.1:" + internalPort(PORTS.get(target))), auth, timeout,
+        target, List.of(StoreConfig.string(config, "services." + target + "-url",
+            "http://127.0.0.1:" + internalPort(PORTS.get(target))).split("\\s*,\\s*")), auth, timeout,
         retries, IDEMPOTENT.getOrDefault(target, Set.of()), breaker, metrics));
   }
 }

@@ -56,7 +56,8 @@ public final class ContractRouter {
   public Future<Router> build(Vertx vertx, String prefix, String gatewayPrefix) {
     return vertx.fileSystem().readFile(contractPath).map(Object::toString).compose(text -> {
       // as served to Swagger users: paths are relative to the gateway prefix, in both topologies
-      String served = text.replaceFirst("(?m)^paths:", "servers:\n  - url: " + gatewayPrefix + "\npaths:");
+      String served = text.replaceFirst("(?m)^paths:", "servers:\n  - url: " + gatewayPrefix + "\npaths:")
+          .replace("x-served-request-body:", "requestBody:");
       JsonObject raw = new JsonObject(new org.yaml.snakeyaml.Yaml().<java.util.Map<String, Object>>load(text));
       if (!prefix.isEmpty()) {
         raw.put("servers", new JsonArray().add(new JsonObject().put("url", "http://product-store" + prefix)));

@@ -24,7 +24,14 @@ public final class SwaggerUi {
         + "  window.ui = SwaggerUIBundle({ urls: " + urls.encode() + ", dom_id: '#swagger-ui', deepLinking: true,\n"
         + "    persistAuthorization: true, presets: [SwaggerUIBundle.presets.apis, SwaggerUIStandalonePreset],\n"
         + "    layout: 'StandaloneLayout' });\n};\n";
-    router.get("/swagger").handler(rc -> rc.redirect("/swagger/"));
+    // "/swagger" also matches "/swagger/" in Vert.x: only the bare path is redirected, or the redirect loops
+    router.get("/swagger").handler(rc -> {
+      if (rc.request().path().equals("/swagger")) {
+        rc.redirect("/swagger/");
+      } else {
+        rc.next();
+      }
+    });
     router.get("/swagger/swagger-initializer.js").handler(rc -> rc.response()
         .putHeader("Content-Type", "application/javascript").end(initializer));
     router.get("/swagger/*").handler(StaticHandler.create("META-INF/resources/webjars/swagger-ui/" + VERSION));

@@ -26,7 +26,9 @@ public final class HttpChannel implements ServiceChannel {
   private final String from;
   private final WebClient client;
   private final String service;
-  private final String baseUrl;
+  /** The callee's replicas (internal listeners); calls rotate over them, and a retry goes to the next one. */
+  private final java.util.List<String> baseUrls;
+  private final java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
   private final Auth auth;
   private final long timeoutMs;
   private final int retries;
@@ -34,14 +36,15 @@ public final class HttpChannel implements ServiceChannel {
   private final CircuitBreaker breaker;
   private final CallMetrics metrics;
 
-  public HttpChannel(Vertx vertx, WebClient client, String from, String service, String baseUrl, Auth auth,
+  public HttpChannel(Vertx vertx, WebClient client, String from, String service, java.util.List<String> baseUrls,
+      Auth auth,
       long timeoutMs, int retries, Set<String> idempotentOperations, CircuitBreakerOptions breakerOptions,
       CallMetrics metrics) {
     this.vertx = vertx;
     this.from = from;
     this.client = client;
     this.service = service;
-    this.baseUrl = baseUrl.endsWith("/") ? baseUrl.substring(0, baseUrl.length() - 1) : baseUrl;
+    this.baseUrls = baseUrls.stream().map(u -> u.endsWith("/") ? u.substring(0, u.length() - 1) : u).toList();
     this.auth = auth;
     this.timeoutMs = timeoutMs;
     this.retries = retries;
@@ -60,7 +63,7 @@ public final class HttpChannel implements ServiceChannel {
 
   private Future<HttpResponse<Buffer>> attempt(String operation, JsonObject payload, Caller caller, int left) {
     Future<HttpResponse<Buffer>> once = breaker.execute(() -> client
-        .postAbs(baseUrl + "/internal/" + operation)
+        .postAbs(baseUrls.get(Math.floorMod(next.getAndIncrement(), baseUrls.size())) + "/internal/" + operation)
         .timeout(timeoutMs)
         .putHeader(Auth.INTERNAL_HEADER, auth.issueInternalCredential(from, service, operation, caller))
         .sendJsonObject(payload)
