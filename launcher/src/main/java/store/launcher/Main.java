@@ -168,7 +168,8 @@ public final class Main {
       boolean allInOne = "all".equals(mode);
       int internalPort = StoreConfig.integer(config, "internal.port", Topology.internalPort(port));
       int instances = StoreConfig.integer(config, "http.instances", 2);
-      await(vertx.deployVerticle(() -> new HttpVerticle(platform, modules, port, internalPort, allInOne),
+      await(vertx.deployVerticle(() -> new HttpVerticle(platform, modules, port, internalPort, allInOne,
+          Topology.gatewayContracts()),
           new DeploymentOptions().setInstances(instances)));
       LOG.info("Product Store ({}, {} profile) listening on http://{}:{}{}", mode,
           StoreConfig.string(config, "profile", "prod"), StoreConfig.string(config, "http.host", ""), port,

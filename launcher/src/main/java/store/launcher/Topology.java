@@ -64,6 +64,12 @@ final class Topology {
         : List.of(FACTORIES.get(mode).get());
   }
 
+  /** Every service's contract as a browser reaches it through the gateway (or all-in-one), e.g. /api/openapi.yaml. */
+  static List<String[]> gatewayContracts() {
+    return FACTORIES.values().stream().map(Supplier::get)
+        .map(m -> new String[] {m.name(), m.prefix() + "/openapi.yaml"}).toList();
+  }
+
   /** Where a service's internal operations listen by default: its public port + 1000 (9000–9003). */
   static int internalPort(int publicPort) {
     return publicPort + 1000;

@@ -30,12 +30,17 @@ class AllInOneRoutesTest {
   @Test
   void swaggerUiListsEveryServiceContract(Vertx vertx) {
     StoreApi api = root(vertx);
-    Response page = api.get("root", "/swagger/index.html", null);
+    Response page = api.get("root", "/swagger/", null); // the documented URL, not only index.html
     assertThat(page.status()).isEqualTo(200);
     assertThat(page.body().toString()).contains("swagger-ui");
     String initializer = api.get("root", "/swagger/swagger-initializer.js", null).body().toString();
     assertThat(initializer).contains("/api/openapi.yaml", "/cart-api/openapi.yaml", "/order-api/openapi.yaml",
         "/user-api/openapi.yaml");
+    // "Authorize" logs in with the password flow at the gateway's token URL, and /token shows its form body
+    String users = api.get("root", "/user-api/openapi.yaml", null).body().toString();
+    assertThat(users).contains("tokenUrl: /user-api/token").contains("application/x-www-form-urlencoded")
+        .doesNotContain("x-served-request-body");
+    assertThat(api.get("root", "/api/openapi.yaml", null).body().toString()).contains("tokenUrl: /user-api/token");
   }
 
   @ParameterizedTest

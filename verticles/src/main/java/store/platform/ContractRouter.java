@@ -57,12 +57,21 @@ public final class ContractRouter {
     return vertx.fileSystem().readFile(contractPath).map(Object::toString).compose(text -> {
       // as served to Swagger users: paths are relative to the gateway prefix, in both topologies
       String served = text.replaceFirst("(?m)^paths:", "servers:\n  - url: " + gatewayPrefix + "\npaths:")
-          .replace("x-served-request-body:", "requestBody:");
+          .replace("x-served-request-body:", "requestBody:")
+          .replace("tokenUrl: http://product-store/", "tokenUrl: /");
       JsonObject raw = new JsonObject(new org.yaml.snakeyaml.Yaml().<java.util.Map<String, Object>>load(text));
       if (!prefix.isEmpty()) {
         raw.put("servers", new JsonArray().add(new JsonObject().put("url", "http://product-store" + prefix)));
       }
       JsonObject document = raw.copy();
+      // authorisation is enforced here, from `document`; the router builder would otherwise install its own chain
+      // for the contract's schemes (and finds no provider for them)
+      raw.remove("security");
+      raw.getJsonObject("paths").forEach(path -> ((JsonObject) path.getValue()).forEach(op -> {
+        if (op.getValue() instanceof JsonObject operation) {
+          operation.remove("security");
+        }
+      }));
       return OpenAPIContract.from(vertx, raw).map(contract -> router(vertx, contract, served, document));
     });
   }

@@ -29,10 +29,14 @@ public final class HttpVerticle extends VerticleBase {
   private final int port;
   private final int internalPort;
   private final boolean allInOne;
+  /** (service, contract URL through the gateway) of every service, for Swagger UI's selector. */
+  private final List<String[]> gatewayContracts;
   private final List<HttpServer> servers = new ArrayList<>();
 
-  public HttpVerticle(Platform platform, List<ServiceModule> modules, int port, int internalPort, boolean allInOne) {
+  public HttpVerticle(Platform platform, List<ServiceModule> modules, int port, int internalPort, boolean allInOne,
+      List<String[]> gatewayContracts) {
     this.platform = platform;
+    this.gatewayContracts = gatewayContracts;
     this.modules = modules;
     this.port = port;
     this.internalPort = internalPort;
@@ -76,8 +80,10 @@ public final class HttpVerticle extends VerticleBase {
     if (allInOne) {
       Health health = new Health(vertx, "product-store", platform.cql().client());
       health.mount(root);
-      SwaggerUi.mount(root, modules.stream().map(m -> new String[] {m.name(), m.prefix() + "/openapi.yaml"}).toList());
     }
+    // every process serves Swagger UI for all four contracts at their gateway URLs: all-in-one answers those URLs
+    // itself; behind nginx each is routed to its service
+    SwaggerUi.mount(root, gatewayContracts);
     return Future.all(ready).compose(v -> {
       Future<HttpServer> publicServer = listen(root, StoreConfig.string(platform.config(), "http.host", "127.0.0.1"),
           port);
