@@ -43,6 +43,11 @@ class OperatingConfigTest {
   }
 
   @Test
+  void theGatewayConfigPassesNginxAndItsRoutingChecks() throws Exception {
+    run(List.of("bash", "nginx/check.sh"));
+  }
+
+  @Test
   void theDocumentationSiteBuildsStrictly() throws Exception {
     if (!installed("mkdocs")) {
       assertThat(CI).as("mkdocs must be installed in CI (Debian packages mkdocs, mkdocs-material)").isFalse();

@@ -1,0 +1,232 @@
+package store.gateway;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.json.JsonObject;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import store.testing.ShoppingScenario;
+import store.testing.StoreApi;
+import store.testing.StoreApi.Response;
+import store.testing.TestStore;
+
+/**
+ * The split topology behind the real nginx, started by the one command a developer uses ({@code nginx/run-split.sh}:
+ * two catalog and two cart replicas, order, user, the gateway config rendered by {@code nginx/render.sh}). Needs
+ * Debian's nginx: without it the tests skip, visibly, except under CI=true, where they fail.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class GatewayIT {
+  static final Path REPO = Path.of("..").toAbsolutePath().normalize();
+  static final int GATEWAY = 18600;
+  static final int PORT_BASE = 18500;
+  static final Path WORK = Path.of("target", "gateway-it").toAbsolutePath();
+  private static Process gateway;
+  private static Vertx vertx;
+  private static StoreApi api;
+  private static String admin;
+
+  static boolean nginxInstalled() {
+    return Files.isExecutable(Path.of("/usr/sbin/nginx")) || Files.isExecutable(Path.of("/usr/bin/nginx"));
+  }
+
+  @BeforeAll
+  static void startTheGatewayTopology() throws Exception {
+    if (!nginxInstalled()) {
+      assertThat(System.getenv("CI")).as("nginx must be installed in CI (apt-get install nginx)").isNotEqualTo("true");
+      Assumptions.abort("SKIP: nginx not installed (apt-get install nginx)");
+    }
+    TestStore.cassandra();
+    Files.createDirectories(WORK);
+    ProcessBuilder builder = new ProcessBuilder("bash", REPO.resolve("nginx/run-split.sh").toString())
+        .redirectErrorStream(true).redirectOutput(WORK.resolve("run-split.log").toFile());
+    Map<String, String> env = builder.environment();
+    env.put("WORK", WORK.toString());
+    env.put("GATEWAY_PORT", Integer.toString(GATEWAY));
+    env.put("PORT_BASE", Integer.toString(PORT_BASE));
+    env.put("CASSANDRA_HOST", "127.0.0.1");
+    env.put("CASSANDRA_PORT", Integer.toString(TestStore.CASSANDRA_PORT));
+    env.put("CASSANDRA_KEYSPACE", "gateway_it");
+    env.put("SECRET_KEY", TestStore.SECRET);
+    env.put("INTERNAL_KEY", TestStore.INTERNAL_KEY);
+    env.put("CLIENT_TIMEOUT_MS", "2000");
+    Path site = REPO.resolve("launcher/target/site");
+    if (Files.isDirectory(site)) {
+      env.put("DOCS_ROOT", site.toString());
+    }
+    gateway = builder.start();
+    long deadline = System.nanoTime() + Duration.ofMinutes(4).toNanos();
+    while (!log().contains("Ctrl-C stops everything")) {
+      assertThat(gateway.isAlive()).as("run-split.sh exited:%n%s", log()).isTrue();
+      assertThat(System.nanoTime()).as("gateway not up in 4 min:%n%s", log()).isLessThan(deadline);
+      Thread.sleep(500);
+    }
+    vertx = Vertx.vertx();
+    api = StoreApi.allInOne(vertx, "http://127.0.0.1:" + GATEWAY);
+    admin = api.login("swagger_admin", "admin123");
+  }
+
+  static String log() {
+    try {
+      return Files.readString(WORK.resolve("run-split.log"), StandardCharsets.UTF_8);
+    } catch (java.io.IOException e) {
+      return "";
+    }
+  }
+
+  @AfterAll
+  static void stopEverything() throws Exception {
+    if (gateway != null) {
+      gateway.destroy(); // SIGTERM: the script stops nginx and every service
+      assertThat(gateway.waitFor(90, TimeUnit.SECONDS)).as("run-split.sh stops on SIGTERM").isTrue();
+      for (int port : List.of(GATEWAY, PORT_BASE, PORT_BASE + 1, PORT_BASE + 10, PORT_BASE + 11)) {
+        assertThat(store.launcher.EmbeddedCassandra.answers("127.0.0.1", port)).as("port %d released", port)
+            .isFalse();
+      }
+    }
+    if (vertx != null) {
+      vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    }
+  }
+
+  private static int pid(String name) throws Exception {
+    return Integer.parseInt(Files.readString(WORK.resolve("pids").resolve(name + ".pid")).trim());
+  }
+
+  private static double requestsServed(int port) {
+    StoreApi replica = StoreApi.split(vertx, Map.of("replica", port));
+    return replica.get("replica", "/metrics", null).body().toString().lines()
+        .filter(l -> l.startsWith("vertx_http_server_requests_total"))
+        .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+  }
+
+  @Test
+  @Order(1)
+  void theSeedsShoppingSequenceWorksThroughTheGateway() {
+    ShoppingScenario.run(api);
+  }
+
+  @Test
+  @Order(2)
+  void swaggerUiAndTheDocsSiteWorkInARealBrowser() throws Exception {
+    Path e2e = REPO.resolve("launcher/src/test/e2e");
+    boolean ready = Files.isExecutable(Path.of("/usr/bin/chromium"))
+        && Files.isDirectory(e2e.resolve("node_modules/playwright-core"));
+    if (!ready) {
+      assertThat(System.getenv("CI")).as("Chromium and playwright-core must be installed in CI").isNotEqualTo("true");
+      Assumptions.abort("SKIP: needs /usr/bin/chromium (apt-get install chromium) and "
+          + "npm ci --prefix launcher/src/test/e2e");
+    }
+    Assumptions.assumeTrue(Files.isDirectory(REPO.resolve("launcher/target/site")) || System.getenv("CI") == null,
+        "the docs site is built by OperatingConfigTest");
+    Path shots = WORK.resolve("screenshots");
+    Process browser = new ProcessBuilder("node", e2e.resolve("swagger-and-docs.mjs").toString(),
+        "http://127.0.0.1:" + GATEWAY, shots.toString()).redirectErrorStream(true)
+        .redirectOutput(WORK.resolve("browser.log").toFile()).start();
+    assertThat(browser.waitFor(3, TimeUnit.MINUTES)).as("the browser test finishes").isTrue();
+    String output = Files.readString(WORK.resolve("browser.log"));
+    assertThat(browser.exitValue()).as(output).isZero();
+    JsonObject seen = new JsonObject(output.lines().filter(l -> l.startsWith("{")).findFirst().orElseThrow());
+    assertThat(seen.getJsonObject("services").fieldNames()).contains("catalog", "cart", "order", "user");
+    assertThat(seen.getString("tryItOut")).isEqualTo("200");
+    assertThat(shots.resolve("swagger-try-it-out.png")).exists();
+  }
+
+  @Test
+  @Order(2)
+  void identityHeadersInternalRoutesAndMetricsAreNotReachable() {
+    String alice = api.registerAndLogin("gw_alice_" + UUID.randomUUID().toString().substring(0, 6), "alice-pass");
+    String bob = api.registerAndLogin("gw_bob_" + UUID.randomUUID().toString().substring(0, 6), "bob-password");
+    String productId = api.createProduct(admin, "gw-" + UUID.randomUUID(), "Gateway Lamp", 10, 10);
+    assertThat(api.addToCart(bob, productId, 2).status()).isEqualTo(200);
+    MultiMap forged = MultiMap.caseInsensitiveMultiMap().add("X-User-ID", "gw_bob").add("X-Is-Admin", "true");
+    assertThat(api.send(HttpMethod.GET, "cart", "/cart/", null, null, forged).status()).isEqualTo(401);
+    Response asAlice = api.send(HttpMethod.GET, "cart", "/cart/", alice, null, forged);
+    assertThat(asAlice.json().getJsonArray("items")).as("Alice's own, empty cart").isEmpty();
+
+    StoreApi root = StoreApi.split(vertx, Map.of("gw", GATEWAY));
+    for (String path : List.of("/internal/reserve", "/api/internal/reserve", "/cart-api/internal/checkout",
+        "/user-api/internal/notify", "/api/metrics", "/cart-api/metrics")) {
+      Response r = root.post("gw", path, null, new JsonObject());
+      assertThat(r.status()).as(path).isEqualTo(404);
+      assertThat(r.contentType()).as(path).startsWith("application/problem+json");
+    }
+    Response any = root.get("gw", "/api/products/categories/list", null);
+    assertThat(any.headers().get("X-Request-ID")).as("a request id is generated and returned").isNotBlank();
+    assertThat(any.headers().get("X-Content-Type-Options")).isEqualTo("nosniff");
+  }
+
+  @Test
+  @Order(3)
+  void theTokenEndpointAnswers429PastItsBurst() {
+    List<Future<Response>> logins = new ArrayList<>();
+    for (int i = 0; i < 60; i++) { // right passwords: the store's own limit counts failures only
+      logins.add(api.sendAsync(HttpMethod.POST, "user", "/token", null, MultiMap.caseInsensitiveMultiMap()
+          .add("username", "swagger_user").add("password", "password123"), MultiMap.caseInsensitiveMultiMap()));
+    }
+    List<Response> answers = logins.stream().map(StoreApi::await).toList();
+    List<Response> limited = answers.stream().filter(r -> r.status() == 429).toList();
+    assertThat(limited).as("the gateway's limit_req past its burst").isNotEmpty();
+    assertThat(limited.get(0).contentType()).startsWith("application/problem+json");
+    assertThat(limited.get(0).headers().get("Retry-After")).isNotBlank();
+    assertThat(answers).allSatisfy(r -> assertThat(r.status()).isIn(200, 429));
+  }
+
+  @Test
+  @Order(4)
+  void bothCartReplicasServeAndKillingOneLosesNoIdempotentRequestNorAcknowledgedWrite() throws Exception {
+    String shopper = api.registerAndLogin("gw_kill_" + UUID.randomUUID().toString().substring(0, 6), "kill-pass");
+    String category = "kill-" + UUID.randomUUID();
+    List<String> products = new ArrayList<>();
+    for (int i = 0; i < 30; i++) {
+      products.add(api.createProduct(admin, category, "Item " + i, 1, 100));
+    }
+    double[] before = {requestsServed(PORT_BASE + 1), requestsServed(PORT_BASE + 11)};
+    for (int i = 0; i < 20; i++) {
+      assertThat(api.get("cart", "/cart/", shopper).status()).isEqualTo(200);
+    }
+    assertThat(requestsServed(PORT_BASE + 1)).as("cart-1 served").isGreaterThan(before[0]);
+    assertThat(requestsServed(PORT_BASE + 11)).as("cart-2 served").isGreaterThan(before[1]);
+
+    List<String> acknowledged = new ArrayList<>();
+    List<String> idempotentFailures = new ArrayList<>();
+    for (int i = 0; i < products.size(); i++) {
+      if (i == 10) {
+        new ProcessBuilder("kill", "-KILL", Integer.toString(pid("cart-2"))).start().waitFor();
+      }
+      Response added = api.addToCart(shopper, products.get(i), 1);
+      if (added.status() == 200) {
+        acknowledged.add(products.get(i));
+      }
+      for (Response idempotent : List.of(api.get("cart", "/cart/", shopper),
+          api.put("cart", "/cart/items/" + products.get(0), shopper, new JsonObject().put("quantity", 3)))) {
+        if (idempotent.status() != 200 && (i > 0 || idempotent.status() != 404)) {
+          idempotentFailures.add(i + ": " + idempotent);
+        }
+      }
+    }
+    assertThat(idempotentFailures).as("GET and PUT are retried on the surviving replica").isEmpty();
+    assertThat(acknowledged.size()).as("most additions were acknowledged").isGreaterThanOrEqualTo(25);
+    List<String> inCart = api.get("cart", "/cart/", shopper).json().getJsonArray("items").stream()
+        .map(o -> ((JsonObject) o).getString("product_id")).toList();
+    assertThat(inCart).as("every acknowledged write is there").containsAll(acknowledged);
+  }
+}
