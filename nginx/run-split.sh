@@ -85,6 +85,8 @@ start user user 3 DEMO_USERS=true
 for s in "catalog-2 10" "cart-1 1" "cart-2 11" "order 2" "user 3"; do ready $s; done
 
 echo "== nginx"
+# started as root (a container, CI), nginx's workers would run as nobody, who may not read a clone under /root
+if [[ $(id -u) == 0 ]]; then export NGINX_USER=${NGINX_USER:-root}; fi
 CATALOG_UPSTREAMS="127.0.0.1:$(port 0) 127.0.0.1:$(port 10)" CART_UPSTREAMS="127.0.0.1:$(port 1) 127.0.0.1:$(port 11)" \
 ORDER_UPSTREAMS="127.0.0.1:$(port 2)" USER_UPSTREAMS="127.0.0.1:$(port 3)" \
 LISTEN="127.0.0.1:$GATEWAY_PORT" STATUS_LISTEN="127.0.0.1:$((GATEWAY_PORT + 1))" \
