@@ -28,6 +28,22 @@ class AllInOneRoutesTest {
   }
 
   @Test
+  void theDocsSiteIsServedOnceBuilt(Vertx vertx) throws Exception {
+    StoreApi api = root(vertx);
+    java.nio.file.Path site = java.nio.file.Path.of("target", "test-docs-site");
+    java.nio.file.Files.createDirectories(site.resolve("security"));
+    java.nio.file.Files.deleteIfExists(site.resolve("index.html"));
+    Response missing = api.get("root", "/docs/", null);
+    assertThat(missing.status()).isEqualTo(404);
+    assertThat(missing.json().getString("detail")).contains("mkdocs build");
+    java.nio.file.Files.writeString(site.resolve("index.html"), "<h1>Product Store docs</h1>");
+    java.nio.file.Files.writeString(site.resolve("security/index.html"), "<h1>Security</h1>");
+    assertThat(api.get("root", "/docs/", null).body().toString()).contains("Product Store docs");
+    assertThat(api.get("root", "/docs/security/", null).body().toString()).contains("Security");
+    assertThat(api.get("root", "/docs/../pom.xml", null).status()).isEqualTo(404);
+  }
+
+  @Test
   void swaggerUiListsEveryServiceContract(Vertx vertx) {
     StoreApi api = root(vertx);
     Response page = api.get("root", "/swagger/", null); // the documented URL, not only index.html

@@ -68,6 +68,10 @@ class GatewayIT {
     env.put("SECRET_KEY", TestStore.SECRET);
     env.put("INTERNAL_KEY", TestStore.INTERNAL_KEY);
     env.put("CLIENT_TIMEOUT_MS", "2000");
+    env.put("ORDER_PROCESSING_DELAY_MS", "1000"); // the lifecycle in seconds, not minutes
+    env.put("ORDER_SHIPPING_DELAY_MS", "500");
+    env.put("ORDER_DELIVERY_MIN_MS", "300");
+    env.put("ORDER_DELIVERY_MAX_MS", "500");
     Path site = REPO.resolve("launcher/target/site");
     if (Files.isDirectory(site)) {
       env.put("DOCS_ROOT", site.toString());
@@ -176,9 +180,41 @@ class GatewayIT {
 
   @Test
   @Order(3)
+  void fiftyLocustShoppersForAMinuteSeeNoFailureAndNoServiceLogsAnError() throws Exception {
+    Path locust = Path.of("/usr/bin/locust");
+    if (!Files.isExecutable(locust)) {
+      assertThat(System.getenv("CI")).as("locust must be installed in CI (apt-get install python3-locust)")
+          .isNotEqualTo("true");
+      Assumptions.abort("SKIP: locust not installed (apt-get install python3-locust)");
+    }
+    Path out = Path.of("target", "locust").toAbsolutePath();
+    Files.createDirectories(out);
+    Process run = new ProcessBuilder(locust.toString(), "-f", REPO.resolve("loadtest/locustfile.py").toString(),
+        "--headless", "-u", "50", "-r", "10", "-t", "60s", "--host", "http://127.0.0.1:" + GATEWAY,
+        "--csv", out.resolve("gateway").toString(), "--only-summary")
+        .redirectErrorStream(true).redirectOutput(out.resolve("locust.log").toFile()).start();
+    assertThat(run.waitFor(3, TimeUnit.MINUTES)).as("locust finishes").isTrue();
+    String log = Files.readString(out.resolve("locust.log"));
+    List<String> stats = Files.readAllLines(out.resolve("gateway_stats.csv"));
+    String total = stats.stream().filter(l -> l.contains(",Aggregated,")).findFirst().orElseThrow();
+    String[] columns = stats.get(0).split(",");
+    String[] values = total.split(",");
+    int requests = Integer.parseInt(values[List.of(columns).indexOf("Request Count")]);
+    int failures = Integer.parseInt(values[List.of(columns).indexOf("Failure Count")]);
+    assertThat(requests).as("requests sent; %s", log).isGreaterThan(500);
+    assertThat(failures).as("failed requests; see %s", out.resolve("gateway_failures.csv")).isZero();
+    assertThat(run.exitValue()).as(log).isZero();
+    for (Path service : Files.newDirectoryStream(WORK.resolve("logs"))) {
+      assertThat(Files.readAllLines(service).stream().filter(l -> l.contains(" ERROR ")))
+          .as("errors in %s", service).isEmpty();
+    }
+  }
+
+  @Test
+  @Order(4)
   void theTokenEndpointAnswers429PastItsBurst() {
     List<Future<Response>> logins = new ArrayList<>();
-    for (int i = 0; i < 60; i++) { // right passwords: the store's own limit counts failures only
+    for (int i = 0; i < 150; i++) { // right passwords: the store's own limit counts failures only
       logins.add(api.sendAsync(HttpMethod.POST, "user", "/token", null, MultiMap.caseInsensitiveMultiMap()
           .add("username", "swagger_user").add("password", "password123"), MultiMap.caseInsensitiveMultiMap()));
     }
@@ -191,7 +227,7 @@ class GatewayIT {
   }
 
   @Test
-  @Order(4)
+  @Order(5)
   void bothCartReplicasServeAndKillingOneLosesNoIdempotentRequestNorAcknowledgedWrite() throws Exception {
     String shopper = api.registerAndLogin("gw_kill_" + UUID.randomUUID().toString().substring(0, 6), "kill-pass");
     String category = "kill-" + UUID.randomUUID();

@@ -80,6 +80,7 @@ public final class HttpVerticle extends VerticleBase {
     if (allInOne) {
       Health health = new Health(vertx, "product-store", platform.cql().client());
       health.mount(root);
+      mountDocs(root, StoreConfig.string(platform.config(), "docs.site-dir", "site"));
     }
     // every process serves Swagger UI for all four contracts at their gateway URLs: all-in-one answers those URLs
     // itself; behind nginx each is routed to its service
@@ -92,6 +93,28 @@ public final class HttpVerticle extends VerticleBase {
       }
       return publicServer.compose(s -> listen(internal,
           StoreConfig.string(platform.config(), "internal.host", "127.0.0.1"), internalPort));
+    });
+  }
+
+  /** The MkDocs site at /docs/ (as the gateway serves it), once `mkdocs build` has written it. */
+  private static void mountDocs(Router root, String siteDir) {
+    java.nio.file.Path site = java.nio.file.Path.of(siteDir).toAbsolutePath();
+    root.get("/docs").handler(rc -> {
+      if (rc.request().path().equals("/docs")) {
+        rc.redirect("/docs/");
+      } else {
+        rc.next();
+      }
+    });
+    io.vertx.ext.web.handler.StaticHandler files = io.vertx.ext.web.handler.StaticHandler.create(
+        io.vertx.ext.web.handler.FileSystemAccess.ROOT, site.toString()).setCachingEnabled(false);
+    root.get("/docs/*").handler(rc -> {
+      if (java.nio.file.Files.isRegularFile(site.resolve("index.html"))) {
+        files.handle(rc);
+      } else {
+        rc.fail(ProblemException.notFound("The documentation site is not built: run `mkdocs build` in the "
+            + "repository (Debian: apt-get install mkdocs mkdocs-material)"));
+      }
     });
   }
 

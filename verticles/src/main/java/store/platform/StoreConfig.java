@@ -69,6 +69,7 @@ public final class StoreConfig {
     ENVIRONMENT.put("ORDER_DELIVERY_MAX_MS", "order.lifecycle.delivery-max-ms");
     ENVIRONMENT.put("ORDER_RETENTION_MS", "order.lifecycle.retention-ms");
     ENVIRONMENT.put("ORDER_POLL_MS", "order.lifecycle.poll-ms");
+    ENVIRONMENT.put("DOCS_SITE_DIR", "docs.site-dir");
     ENVIRONMENT.put("OTEL_EXPORTER_OTLP_ENDPOINT", "tracing.otlp-endpoint");
     ENVIRONMENT.put("OTEL_SERVICE_NAME", "tracing.service-name");
   }

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# What the gateway costs: the category page straight from a catalog replica, the same page through nginx, and
+# nginx's own `return 200` (same nginx, same machine) — wrk, in one run, against nginx/run-split.sh's topology.
+# Usage: bench/gateway-bench.sh [duration] [connections]    (needs the fat jar, nginx and wrk)
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+DURATION=${1:-15s}; CONNECTIONS=${2:-64}; THREADS=2
+WORK=$(mktemp -d)
+GATEWAY_PORT=18700; PORT_BASE=18710
+export WORK GATEWAY_PORT PORT_BASE CASSANDRA_PORT=9742
+SPLIT=""; BARE=""
+cleanup() {
+  [[ -n $BARE ]] && kill -QUIT "$BARE" 2>/dev/null
+  [[ -n $SPLIT ]] && kill -TERM "$SPLIT" 2>/dev/null && wait "$SPLIT" 2>/dev/null
+  true
+}
+trap cleanup EXIT
+
+"$ROOT/nginx/run-split.sh" >"$WORK/run-split.log" 2>&1 & SPLIT=$!
+until grep -q "Ctrl-C stops everything" "$WORK/run-split.log"; do
+  kill -0 "$SPLIT" 2>/dev/null || { cat "$WORK/run-split.log"; exit 1; }
+  sleep 1
+done
+
+# nginx answering by itself, with the gateway's worker settings: the ceiling any proxied route can reach
+mkdir -p "$WORK/bare/logs"
+cat >"$WORK/bare/nginx.conf" <<EOF
+worker_processes auto;
+pid $WORK/bare/nginx.pid;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  server { listen 127.0.0.1:18799; location / { return 200 "hello"; } }
+}
+EOF
+nginx -e "$WORK/bare/logs/error.log" -c "$WORK/bare/nginx.conf" -g "daemon off;" & BARE=$!
+
+TOKEN=$(curl -sf -X POST "http://127.0.0.1:$GATEWAY_PORT/user-api/token" -d 'username=swagger_user&password=password123' \
+  | python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
+PAGE="products/?category=Books&limit=20"
+declare -A URL=([direct]="http://127.0.0.1:$PORT_BASE/$PAGE" [gateway]="http://127.0.0.1:$GATEWAY_PORT/api/$PAGE"
+                [nginx-return-200]="http://127.0.0.1:18799/")
+printf '%-18s %10s %9s %9s\n' route RPS "p50 ms" "p99 ms"
+declare -A RPS
+for name in direct gateway nginx-return-200; do
+  wrk -t$THREADS -c"$CONNECTIONS" -d5s -H "Authorization: Bearer $TOKEN" "${URL[$name]}" >/dev/null
+  out=$(wrk -t$THREADS -c"$CONNECTIONS" -d"$DURATION" --latency -H "Authorization: Bearer $TOKEN" "${URL[$name]}")
+  if grep -q "Non-2xx" <<<"$out"; then echo "$name: non-2xx answers" >&2; echo "$out" >&2; exit 1; fi
+  RPS[$name]=$(awk '/^Requests\/sec:/ {print $2}' <<<"$out")
+  printf '%-18s %10s %9s %9s\n' "$name" "${RPS[$name]}" "$(awk '$1 == "50%" {print $2}' <<<"$out")" \
+    "$(awk '$1 == "99%" {print $2}' <<<"$out")"
+done
+awk -v d="${RPS[direct]}" -v g="${RPS[gateway]}" \
+  'BEGIN { printf "gateway costs %.1f %% of direct RPS (target <= 30 %%)\n", 100 * (d - g) / d }'
+echo "(direct = one catalog replica; the gateway spreads over two replicas on the same $(nproc) cores)"
