@@ -84,6 +84,7 @@ trap 'exit 130' INT TERM
 echo "== starting $JAR in $WORK (HTTP $HTTP_PORT, embedded Cassandra on $CASSANDRA_PORT)"
 (
   cd "$WORK"
+  # shellcheck disable=SC2086 # JAVA_OPTS holds several options, split on purpose
   exec env -u CASSANDRA_HOST SECRET_KEY="$SECRET" HELLO_ROUTE=true HTTP_PORT="$HTTP_PORT" CASSANDRA_PORT="$CASSANDRA_PORT" \
     java ${JAVA_OPTS:-} -jar "$JAR" all >"$WORK/store.log" 2>&1
 ) &

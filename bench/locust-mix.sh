@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The original system's shopping mix (loadtest/locustfile.py) with 200 users through nginx in front of the split
-# topology (nginx/run-split.sh), headless; then plots (latency over time, RPS per endpoint) and the figures for
+# topology (nginx/run-split.sh), headless, spawned at 10 users/s as the original load test did; then plots (latency over time, RPS per endpoint) and the figures for
 # docs/performance.md: RPS, p50/p95/p99, failures, the services' RSS, and errors in their logs.
 # Usage: bench/locust-mix.sh [users] [duration]      (needs the fat jar, nginx, python3-locust, python3-matplotlib)
 set -euo pipefail
@@ -20,7 +20,7 @@ until grep -q "Ctrl-C stops everything" "$OUT/run-split.log"; do
 done
 
 echo "== locust: $USERS users for $DURATION through http://127.0.0.1:$GATEWAY_PORT"
-/usr/bin/locust -f "$ROOT/loadtest/locustfile.py" --headless -u "$USERS" -r 20 -t "$DURATION" \
+/usr/bin/locust -f "$ROOT/loadtest/locustfile.py" --headless -u "$USERS" -r 10 -t "$DURATION" \
   --host "http://127.0.0.1:$GATEWAY_PORT" --csv "$OUT/mix" --csv-full-history --only-summary \
   >"$OUT/locust.log" 2>&1 || true   # a non-zero exit (failures) is reported below, not fatal here
 
@@ -60,7 +60,7 @@ fig.savefig(os.path.join(out, "locust-latency.png"), dpi=90)
 rows = [r for r in stats if r["Name"] != "Aggregated"]
 rows.sort(key=lambda r: float(r["Requests/s"]))
 fig, ax = plt.subplots(figsize=(9, 5))
-ax.barh([r["Method"] + " " + r["Name"] for r in rows], [float(r["Requests/s"]) for r in rows])
+ax.barh([r.get("Type", r.get("Method", "")) + " " + r["Name"] for r in rows], [float(r["Requests/s"]) for r in rows])
 ax.set_xlabel("requests/s"); ax.set_title("Locust mix through nginx: RPS per endpoint"); fig.tight_layout()
 fig.savefig(os.path.join(out, "locust-rps.png"), dpi=90)
 print("plots:", os.path.join(out, "locust-latency.png"), os.path.join(out, "locust-rps.png"))

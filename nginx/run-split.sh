@@ -27,16 +27,17 @@ export SECRET_KEY INTERNAL_KEY CASSANDRA_PORT PROFILE=dev TRUSTED_PROXIES=127.0.
 
 port() { echo $((PORT_BASE + $1)); }                 # public port of slot n
 internal() { echo "http://127.0.0.1:$((PORT_BASE + 1000 + $1))"; }
-export BACKEND_URL="$(internal 0),$(internal 10)" CART_SERVICE_URL="$(internal 1),$(internal 11)" \
-       ORDER_SERVICE_URL="$(internal 2)" USER_SERVICE_URL="$(internal 3)"
+BACKEND_URL="$(internal 0),$(internal 10)" CART_SERVICE_URL="$(internal 1),$(internal 11)"
+ORDER_SERVICE_URL="$(internal 2)" USER_SERVICE_URL="$(internal 3)"
+export BACKEND_URL CART_SERVICE_URL ORDER_SERVICE_URL USER_SERVICE_URL
 
 stop_all() {
     trap - INT TERM EXIT
     echo "stopping..."
-    [[ -f $WORK/pids/nginx.pid ]] && kill -QUIT "$(cat "$WORK/pids/nginx.pid")" 2>/dev/null || true
+    if [[ -f $WORK/pids/nginx.pid ]]; then kill -QUIT "$(cat "$WORK/pids/nginx.pid")" 2>/dev/null || true; fi
     # the services first (graceful: in-flight requests finish), the catalog that owns Cassandra last
     for name in user order cart-2 cart-1 catalog-2 catalog-1; do
-        [[ -f $WORK/pids/$name.pid ]] && kill -TERM "$(cat "$WORK/pids/$name.pid")" 2>/dev/null || true
+        if [[ -f $WORK/pids/$name.pid ]]; then kill -TERM "$(cat "$WORK/pids/$name.pid")" 2>/dev/null || true; fi
         if [[ $name == catalog-1 ]]; then wait 2>/dev/null || true; fi
     done
     wait 2>/dev/null || true
@@ -82,7 +83,7 @@ start cart-1 cart 1
 start cart-2 cart 11
 start order order 2
 start user user 3 DEMO_USERS=true
-for s in "catalog-2 10" "cart-1 1" "cart-2 11" "order 2" "user 3"; do ready $s; done
+for s in "catalog-2 10" "cart-1 1" "cart-2 11" "order 2" "user 3"; do ready "${s% *}" "${s#* }"; done
 
 echo "== nginx"
 # started as root (a container, CI), nginx's workers would run as nobody, who may not read a clone under /root

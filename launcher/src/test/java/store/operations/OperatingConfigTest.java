@@ -13,7 +13,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The operating half's own checks, with the real programs from Debian's packages: Prometheus rules and their unit
  * tests, Alertmanager's config and template, the dashboards' PromQL (observability/check.sh), the gateway config
- * (nginx/check.sh) and the documentation site (mkdocs --strict). Outside CI a missing program skips, visibly; with
+ * (nginx/check.sh), compose, Kubernetes manifests and every shell script (deploy/check.sh) and the documentation
+ * site (mkdocs --strict). Outside CI a missing program skips, visibly; with
  * CI=true it fails.
  */
 class OperatingConfigTest {
@@ -45,6 +46,11 @@ class OperatingConfigTest {
   @Test
   void theGatewayConfigPassesNginxAndItsRoutingChecks() throws Exception {
     run(List.of("bash", "nginx/check.sh"));
+  }
+
+  @Test
+  void composeKubernetesAndScriptsAgreeWithTheStoreAndEachOther() throws Exception {
+    run(List.of("bash", "deploy/check.sh"));
   }
 
   @Test

@@ -8,7 +8,6 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.time.Duration;
-import java.util.HashSet;
 import java.util.Set;
 import store.cart.api.CartClient;
 import store.order.api.OrderClient;
@@ -26,7 +25,7 @@ import store.platform.transport.InternalOperations;
 public final class UserModule implements ServiceModule {
   private Platform platform;
   private UserService service;
-  private Set<String> trustedProxies;
+  private ClientAddress clientAddress;
 
   @Override
   public String name() {
@@ -42,8 +41,8 @@ public final class UserModule implements ServiceModule {
   public Future<Void> start(Platform platform) {
     this.platform = platform;
     JsonObject config = platform.config();
-    trustedProxies = new HashSet<>();
-    StoreConfig.array(config, "security.trusted-proxies").forEach(p -> trustedProxies.add(p.toString()));
+    clientAddress = new ClientAddress(StoreConfig.array(config, "security.trusted-proxies").stream()
+        .map(Object::toString).toList());
     Duration window = Duration.ofSeconds(StoreConfig.integer(config, "security.login-limits.window-seconds", 60));
     AttemptLimiter logins = new AttemptLimiter("login",
         StoreConfig.integer(config, "security.login-limits.failures-per-address", 20), window);
@@ -52,7 +51,7 @@ public final class UserModule implements ServiceModule {
     service = new UserService(new UserRepository(platform.cql()),
         new Passwords(platform.vertx(), StoreConfig.integer(config, "security.bcrypt-cost", 10),
             StoreConfig.integer(config, "security.hashing.threads", 2),
-            StoreConfig.integer(config, "security.hashing.max-queued", 64)),
+            StoreConfig.integer(config, "security.hashing.max-queued", 256)),
         platform.auth(), new CartClient(platform.channel("cart")), new OrderClient(platform.channel("order")),
         StoreConfig.bool(config, "security.admin-prefix-rule", false), logins, registrations,
         platform.registry());
@@ -84,7 +83,7 @@ public final class UserModule implements ServiceModule {
   }
 
   private String client(RoutingContext rc) {
-    return ClientAddress.of(rc.request(), trustedProxies);
+    return clientAddress.of(rc.request());
   }
 
   /**

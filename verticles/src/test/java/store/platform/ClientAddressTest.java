@@ -18,7 +18,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class ClientAddressTest {
 
   private void check(Vertx vertx, VertxTestContext ctx, Set<String> trusted, String expected) {
-    vertx.createHttpServer().requestHandler(req -> req.response().end(ClientAddress.of(req, trusted)))
+    ClientAddress addresses = new ClientAddress(trusted);
+    vertx.createHttpServer().requestHandler(req -> req.response().end(addresses.of(req)))
         .listen(0, "127.0.0.1")
         .compose((HttpServer server) -> {
           HttpClient client = vertx.createHttpClient();
@@ -40,5 +41,23 @@ class ClientAddressTest {
   @Test
   void theGatewaysHeaderNamesTheClient(Vertx vertx, VertxTestContext ctx) {
     check(vertx, ctx, Set.of("127.0.0.1"), "203.0.113.9");
+  }
+
+  @Test
+  void aTrustedRangeCoversTheGatewayToo(Vertx vertx, VertxTestContext ctx) {
+    check(vertx, ctx, Set.of("10.0.0.0/8", "127.0.0.0/24"), "203.0.113.9");
+  }
+
+  @Test
+  void aRangeThatDoesNotCoverThePeerTrustsNothing(Vertx vertx, VertxTestContext ctx) {
+    check(vertx, ctx, Set.of("127.0.1.0/24", "::1/128"), "127.0.0.1");
+  }
+
+  @Test
+  void namesAndBadRangesAreRefused() {
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> new ClientAddress(Set.of("gateway.local")))
+        .hasMessageContaining("TRUSTED_PROXIES");
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> new ClientAddress(Set.of("10.0.0.0/33")))
+        .hasMessageContaining("prefix");
   }
 }
