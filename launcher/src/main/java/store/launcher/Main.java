@@ -135,6 +135,8 @@ public final class Main {
     MicrometerMetricsOptions metricsOptions = new MicrometerMetricsOptions()
         .setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true).setPublishQuantiles(true))
         .setJvmMetricsEnabled(true)
+        // HTTP metrics by templated route ("/api/products/:product_id"), never by raw path: bounded cardinality
+        .addLabels(io.vertx.micrometer.Label.HTTP_ROUTE)
         .setEnabled(true);
     Vertx vertx = Vertx.builder()
         .with(new VertxOptions().setMetricsOptions(metricsOptions))
