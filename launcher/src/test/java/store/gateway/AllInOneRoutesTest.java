@@ -24,7 +24,7 @@ class AllInOneRoutesTest {
   }
 
   private static StoreApi root(Vertx vertx) {
-    return StoreApi.split(vertx, java.util.Map.of("root", Integer.parseInt(baseUrl.substring(baseUrl.lastIndexOf(':') + 1))));
+    return StoreApi.root(vertx, baseUrl);
   }
 
   @Test

@@ -14,7 +14,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -249,8 +248,7 @@ class SecurityRegressionTest {
   }
 
   private double casCount() {
-    StoreApi root = StoreApi.split(vertx, Map.of("root", Integer.parseInt(baseUrl.substring(
-        baseUrl.lastIndexOf(':') + 1))));
+    StoreApi root = StoreApi.root(vertx, baseUrl);
     return root.get("root", "/metrics", null).body().toString().lines()
         .filter(l -> l.startsWith("cassandra_query_duration_seconds_count{") && l.contains("query=\"stock.cas\""))
         .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();

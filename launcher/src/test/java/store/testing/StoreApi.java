@@ -34,6 +34,11 @@ public final class StoreApi {
     return new StoreApi(vertx, service -> baseUrl + prefixes.get(service));
   }
 
+  /** The all-in-one port itself, without a service prefix, as service "root" (metrics, Swagger UI, docs). */
+  public static StoreApi root(Vertx vertx, String baseUrl) {
+    return new StoreApi(vertx, service -> baseUrl);
+  }
+
   public static StoreApi split(Vertx vertx, Map<String, Integer> ports) {
     return new StoreApi(vertx, service -> "http://127.0.0.1:" + ports.get(service));
   }
