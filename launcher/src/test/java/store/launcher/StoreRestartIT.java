@@ -189,6 +189,44 @@ class StoreRestartIT {
   }
 
   @Test
+  void aFrozenCassandraIsA503WithRetryAfterAndWritesRecoverWithoutARestart() throws Exception {
+    workDir = Files.createTempDirectory("store-frozen-it");
+    Process store = launch(workDir, "frozen.log");
+    awaitReady(store, "frozen.log");
+    String admin = "Bearer " + login(ADMIN, ADMIN_PASSWORD);
+    ProcessHandle node = store.toHandle().children().filter(c -> c.info().commandLine().orElse("")
+        .contains("store.cassandra.NodeMain")).findFirst().orElseThrow();
+    String category = "frozen-" + java.util.UUID.randomUUID();
+    HttpRequest.Builder create = request("/api/products/").header("Authorization", admin)
+        .header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString(new JsonObject().put("name", "Ice").put("category", category)
+            .put("price", 1).put("stock_count", 1).encode()));
+    assertThat(send(create).statusCode()).isEqualTo(201);
+
+    new ProcessBuilder("kill", "-STOP", Long.toString(node.pid())).start().waitFor();
+    try {
+      HttpResponse<String> frozen = http.send(create.timeout(Duration.ofSeconds(30)).build(),
+          HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+      assertThat(frozen.statusCode()).as(frozen.body()).isIn(503, 504);
+      assertThat(frozen.headers().firstValue("Content-Type").orElse("")).startsWith("application/problem+json");
+      if (frozen.statusCode() == 503) {
+        assertThat(frozen.headers().firstValue("Retry-After")).isPresent();
+      }
+      assertThat(frozen.body()).doesNotContain("internal-error");
+    } finally {
+      new ProcessBuilder("kill", "-CONT", Long.toString(node.pid())).start().waitFor();
+    }
+    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    int status = 0;
+    while (System.nanoTime() < deadline && status != 201) {
+      status = send(create).statusCode();
+      Thread.sleep(500);
+    }
+    assertThat(status).as("writes work again once Cassandra answers, without a restart").isEqualTo(201);
+    stopGracefully(store, "frozen.log");
+  }
+
+  @Test
   void helpPrintsUsageAndExitsZero() throws Exception {
     workDir = Files.createTempDirectory("store-help-it");
     Process help = launch(workDir, "help.log", "--help");

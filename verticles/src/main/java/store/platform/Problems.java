@@ -65,6 +65,12 @@ public final class Problems {
     if (failure instanceof HttpException http) {
       return byStatus(http.getStatusCode(), http.getPayload());
     }
+    if (failure instanceof com.datastax.oss.driver.api.core.DriverException cassandra) {
+      ProblemException problem = storageProblem(cassandra);
+      if (problem != null) {
+        return problem;
+      }
+    }
     if (failure == null && statusCode >= 400) {
       return byStatus(statusCode, null);
     }
@@ -77,6 +83,34 @@ public final class Problems {
     LOG.error("Unhandled failure", failure);
     return new ProblemException(500, "internal-error", "Internal Server Error",
         "An unexpected error occurred; it has been logged.");
+  }
+
+  /**
+   * Cassandra not answering (frozen, down, overloaded, too few replicas, timed out) is the store being unavailable for
+   * a moment, not a bug: a 503 problem with {@code Retry-After}, or a 504 when a write timed out and may or may not
+   * have happened (the client should ask before retrying a non-idempotent request). Null for anything else.
+   */
+  static ProblemException storageProblem(com.datastax.oss.driver.api.core.DriverException failure) {
+    LOG.warn("Cassandra: {}", failure.toString());
+    if (failure instanceof com.datastax.oss.driver.api.core.servererrors.WriteTimeoutException
+        || failure instanceof com.datastax.oss.driver.api.core.servererrors.CASWriteUnknownException) {
+      return new ProblemException(504, "storage-timeout", "Gateway Timeout",
+          "The database did not confirm the write in time; it may or may not have been applied");
+    }
+    if (failure instanceof com.datastax.oss.driver.api.core.DriverTimeoutException
+        || failure instanceof com.datastax.oss.driver.api.core.AllNodesFailedException
+        || failure instanceof com.datastax.oss.driver.api.core.NodeUnavailableException
+        || failure instanceof com.datastax.oss.driver.api.core.RequestThrottlingException
+        || failure instanceof com.datastax.oss.driver.api.core.servererrors.ReadTimeoutException
+        || failure instanceof com.datastax.oss.driver.api.core.servererrors.UnavailableException
+        || failure instanceof com.datastax.oss.driver.api.core.servererrors.OverloadedException
+        || failure instanceof com.datastax.oss.driver.api.core.servererrors.BootstrappingException
+        || failure instanceof com.datastax.oss.driver.api.core.connection.BusyConnectionException
+        || failure instanceof com.datastax.oss.driver.api.core.connection.ClosedConnectionException
+        || failure instanceof com.datastax.oss.driver.api.core.connection.HeartbeatException) {
+      return ProblemException.unavailable("The database is not answering right now; try again shortly");
+    }
+    return null;
   }
 
   private static ProblemException byStatus(int status, String payload) {
