@@ -159,6 +159,30 @@ class SplitTopologyIT {
 
   @Test
   @Order(2)
+  void aCheckoutsRequestIdReachesTheAccessLogOfEveryServiceOverHttp() throws Exception {
+    String productId = api.createProduct(admin, "rid-" + UUID.randomUUID(), "Traced Mug", 3, 5);
+    String shopper = api.registerAndLogin("rid_" + UUID.randomUUID().toString().substring(0, 8), "rid-password");
+    assertThat(api.addToCart(shopper, productId, 1).status()).isEqualTo(200);
+    String rid = "gw-" + UUID.randomUUID();
+    Response order = api.send(io.vertx.core.http.HttpMethod.POST, "user", "/users/me/orders", shopper, null,
+        io.vertx.core.MultiMap.caseInsensitiveMultiMap().add("X-Request-ID", rid));
+    assertThat(order.status()).as(order.toString()).isEqualTo(200);
+    Path work = Path.of("target", "split-it").toAbsolutePath();
+    for (String service : List.of("user", "cart", "catalog", "order")) {
+      Path log = work.resolve(service).resolve(service + ".log");
+      boolean found = StoreApi.eventually(Duration.ofSeconds(5), () -> {
+        try {
+          return java.nio.file.Files.readString(log).contains("rid=" + rid);
+        } catch (java.io.IOException e) {
+          return false;
+        }
+      }, seen -> seen);
+      assertThat(found).as("%s's access log has the request id %s", service, rid).isTrue();
+    }
+  }
+
+  @Test
+  @Order(2)
   void everyRouteRejectsHostileInputOverHttpToo() throws Exception {
     String username = "hostile_" + UUID.randomUUID().toString().substring(0, 8);
     String token = api.registerAndLogin(username, "hostile-password");

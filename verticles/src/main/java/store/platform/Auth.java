@@ -149,7 +149,7 @@ public final class Auth {
     String header = rc.request().getHeader("Authorization");
     String token = header != null && header.regionMatches(true, 0, "Bearer ", 0, 7) ? header.substring(7).trim() : null;
     verifyUserToken(token).onSuccess(caller -> {
-      rc.put(CALLER_KEY, caller);
+      rc.put(CALLER_KEY, caller.withRequestId(RequestLog.id(rc)));
       rc.next();
     }).onFailure(rc::fail);
   }

@@ -46,6 +46,7 @@ public final class HttpVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     Router root = Router.router(vertx);
+    root.route().handler(RequestLog::handle);
     root.route().handler(cors());
     root.route().handler(BodyHandler.create(false)
         .setBodyLimit(StoreConfig.longValue(platform.config(), "http.body-limit-bytes", 1 << 20)));
@@ -55,6 +56,7 @@ public final class HttpVerticle extends VerticleBase {
     }
     Router internal = allInOne ? null : Router.router(vertx);
     if (internal != null) {
+      internal.route().handler(RequestLog::handle);
       internal.route().handler(BodyHandler.create(false)
           .setBodyLimit(StoreConfig.longValue(platform.config(), "http.body-limit-bytes", 1 << 20)));
       internal.get("/metrics").handler(PrometheusScrapingHandler.create());

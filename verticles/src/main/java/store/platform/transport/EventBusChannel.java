@@ -34,6 +34,9 @@ public final class EventBusChannel implements ServiceChannel {
         .addHeader(InternalOperations.FROM_HEADER, from)
         .addHeader(InternalOperations.CALLER_HEADER, caller.username())
         .addHeader(InternalOperations.ADMIN_HEADER, Boolean.toString(caller.admin()));
+    if (caller.requestId() != null) {
+      options.addHeader(InternalOperations.REQUEST_ID_HEADER, caller.requestId());
+    }
     Future<JsonObject> reply = vertx.eventBus()
         .<JsonObject>request(InternalOperations.address(service), payload, options)
         .map(Message::body)

@@ -14,6 +14,7 @@ import java.util.Set;
 import store.platform.Auth;
 import store.platform.Caller;
 import store.platform.ProblemException;
+import store.platform.RequestLog;
 
 /**
  * Split-mode transport: {@code POST {baseUrl}/internal/{operation}} through WebClient, with a timeout and a circuit
@@ -66,6 +67,7 @@ public final class HttpChannel implements ServiceChannel {
         .postAbs(baseUrls.get(Math.floorMod(next.getAndIncrement(), baseUrls.size())) + "/internal/" + operation)
         .timeout(timeoutMs)
         .putHeader(Auth.INTERNAL_HEADER, auth.issueInternalCredential(from, service, operation, caller))
+        .putHeader(RequestLog.HEADER, caller.requestId() == null ? "" : caller.requestId())
         .sendJsonObject(payload)
         .compose(response -> response.statusCode() >= 500
             ? Future.failedFuture(new ServerError(response))

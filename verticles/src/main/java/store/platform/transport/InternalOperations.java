@@ -14,6 +14,7 @@ import store.platform.Auth;
 import store.platform.Caller;
 import store.platform.ProblemException;
 import store.platform.Problems;
+import store.platform.RequestLog;
 
 /**
  * The receiving side of a service boundary: one table of operations, each with the services allowed to call it,
@@ -26,6 +27,7 @@ public final class InternalOperations {
   static final String CALLER_HEADER = "caller";
   static final String ADMIN_HEADER = "caller-admin";
   static final String FROM_HEADER = "from";
+  static final String REQUEST_ID_HEADER = "request-id";
 
   /** One operation: JSON in, JSON out, on behalf of a caller. */
   @FunctionalInterface
@@ -37,6 +39,7 @@ public final class InternalOperations {
   }
 
   private final Map<String, Entry> operations = new LinkedHashMap<>();
+  private String service = "?";
 
   /** Declares an operation and the services that may call it. */
   public InternalOperations on(String name, Set<String> callers, Operation operation) {
@@ -49,19 +52,25 @@ public final class InternalOperations {
   }
 
   public Future<Void> registerOnEventBus(Vertx vertx, String service) {
+    this.service = service;
     return vertx.eventBus().<JsonObject>consumer(address(service), this::onMessage).completion();
   }
 
   private void onMessage(Message<JsonObject> message) {
+    long start = System.nanoTime();
+    String from = message.headers().get(FROM_HEADER);
+    String operation = message.headers().get(OPERATION_HEADER);
     Caller caller = new Caller(message.headers().get(CALLER_HEADER),
-        Boolean.parseBoolean(message.headers().get(ADMIN_HEADER)));
-    invoke(message.headers().get(FROM_HEADER), message.headers().get(OPERATION_HEADER), message.body(), caller)
-        .onComplete(ar -> {
+        Boolean.parseBoolean(message.headers().get(ADMIN_HEADER)),
+        RequestLog.sane(message.headers().get(REQUEST_ID_HEADER)));
+    invoke(from, operation, message.body(), caller).onComplete(ar -> {
       if (ar.succeeded()) {
         message.reply(ar.result(), new DeliveryOptions());
+        RequestLog.internal(service, operation, from, 200, start, caller.requestId());
       } else {
         ProblemException problem = Problems.toProblem(ar.cause(), 500);
         message.fail(problem.status(), problem.toJson().encode());
+        RequestLog.internal(service, operation, from, problem.status(), start, caller.requestId());
       }
     });
   }
@@ -72,7 +81,8 @@ public final class InternalOperations {
       String credential = rc.request().getHeader(Auth.INTERNAL_HEADER);
       String operation = rc.pathParam("operation");
       auth.verifyInternalCredential(credential, service, operation)
-          .compose(verified -> invoke(verified.service(), operation, body(rc), verified.caller()))
+          .compose(verified -> invoke(verified.service(), operation, body(rc),
+              verified.caller().withRequestId(RequestLog.id(rc))))
           .onSuccess(result -> rc.response().putHeader("Content-Type", "application/json").end(result.encode()))
           .onFailure(rc::fail);
     });
