@@ -21,7 +21,6 @@ import javax.crypto.spec.SecretKeySpec;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
-import store.platform.Auth;
 import store.platform.Caller;
 import store.testing.TestStore;
 
