@@ -9,18 +9,9 @@ WORK=$(mktemp -d)
 GATEWAY_PORT=18700; PORT_BASE=18710
 export WORK GATEWAY_PORT PORT_BASE CASSANDRA_PORT=9742
 SPLIT=""; BARE=""
-cleanup() {
-  [[ -n $BARE ]] && kill -QUIT "$BARE" 2>/dev/null
-  [[ -n $SPLIT ]] && kill -TERM "$SPLIT" 2>/dev/null && wait "$SPLIT" 2>/dev/null
-  true
-}
-trap cleanup EXIT
-
-"$ROOT/nginx/run-split.sh" >"$WORK/run-split.log" 2>&1 & SPLIT=$!
-until grep -q "Ctrl-C stops everything" "$WORK/run-split.log"; do
-  kill -0 "$SPLIT" 2>/dev/null || { cat "$WORK/run-split.log"; exit 1; }
-  sleep 1
-done
+# shellcheck source=bench/split-topology.sh
+. "$ROOT/bench/split-topology.sh"
+start_split "$WORK/run-split.log"
 
 # nginx answering by itself, with the gateway's worker settings: the ceiling any proxied route can reach
 mkdir -p "$WORK/bare/logs"

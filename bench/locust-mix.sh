@@ -10,14 +10,9 @@ OUT=${OUT:-$ROOT/target/locust-mix}
 rm -rf "$OUT"; mkdir -p "$OUT"
 export WORK=$OUT/split GATEWAY_PORT=18800 PORT_BASE=18810 CASSANDRA_PORT=9842
 SPLIT=""
-cleanup() { [[ -n $SPLIT ]] && kill -TERM "$SPLIT" 2>/dev/null && wait "$SPLIT" 2>/dev/null; true; }
-trap cleanup EXIT
-
-"$ROOT/nginx/run-split.sh" >"$OUT/run-split.log" 2>&1 & SPLIT=$!
-until grep -q "Ctrl-C stops everything" "$OUT/run-split.log"; do
-  kill -0 "$SPLIT" 2>/dev/null || { cat "$OUT/run-split.log"; exit 1; }
-  sleep 1
-done
+# shellcheck source=bench/split-topology.sh
+. "$ROOT/bench/split-topology.sh"
+start_split "$OUT/run-split.log"
 
 echo "== locust: $USERS users for $DURATION through http://127.0.0.1:$GATEWAY_PORT"
 /usr/bin/locust -f "$ROOT/loadtest/locustfile.py" --headless -u "$USERS" -r 10 -t "$DURATION" \

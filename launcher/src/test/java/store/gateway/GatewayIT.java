@@ -116,10 +116,7 @@ class GatewayIT {
   }
 
   private static double requestsServed(int port) {
-    StoreApi replica = StoreApi.split(vertx, Map.of("replica", port));
-    return replica.get("replica", "/metrics", null).body().toString().lines()
-        .filter(l -> l.startsWith("vertx_http_server_requests_total"))
-        .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+    return StoreApi.split(vertx, Map.of("replica", port)).metricSum("replica", "vertx_http_server_requests_total");
   }
 
   @Test

@@ -248,10 +248,8 @@ class SecurityRegressionTest {
   }
 
   private double casCount() {
-    StoreApi root = StoreApi.root(vertx, baseUrl);
-    return root.get("root", "/metrics", null).body().toString().lines()
-        .filter(l -> l.startsWith("cassandra_query_duration_seconds_count{") && l.contains("query=\"stock.cas\""))
-        .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+    return StoreApi.root(vertx, baseUrl).metricSum("root", "cassandra_query_duration_seconds_count{",
+        "query=\"stock.cas\"");
   }
 
   @Test

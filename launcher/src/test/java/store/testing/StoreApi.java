@@ -92,6 +92,16 @@ public final class StoreApi {
     }
   }
 
+  /**
+   * The sum of a service's Prometheus samples whose line starts with {@code metric} and contains every one of
+   * {@code labels} (e.g. {@code query="stock.cas"}): what an operator's dashboard would add up.
+   */
+  public double metricSum(String service, String metric, String... labels) {
+    return get(service, "/metrics", null).body().toString().lines()
+        .filter(l -> l.startsWith(metric) && java.util.Arrays.stream(labels).allMatch(l::contains))
+        .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+  }
+
   // ---- shopper's steps ----
 
   /** Registers and logs in; answers the access token. */

@@ -32,6 +32,7 @@ public final class HttpVerticle extends VerticleBase {
   /** (service, contract URL through the gateway) of every service, for Swagger UI's selector. */
   private final List<String[]> gatewayContracts;
   private final List<HttpServer> servers = new ArrayList<>();
+  private long bodyLimit;
 
   public HttpVerticle(Platform platform, List<ServiceModule> modules, int port, int internalPort, boolean allInOne,
       List<String[]> gatewayContracts) {
@@ -48,8 +49,8 @@ public final class HttpVerticle extends VerticleBase {
     Router root = Router.router(vertx);
     root.route().handler(RequestLog::handle);
     root.route().handler(cors());
-    root.route().handler(BodyHandler.create(false)
-        .setBodyLimit(StoreConfig.longValue(platform.config(), "http.body-limit-bytes", 1 << 20)));
+    bodyLimit = StoreConfig.longValue(platform.config(), "http.body-limit-bytes", 1 << 20);
+    root.route().handler(BodyHandler.create(false).setBodyLimit(bodyLimit));
     root.get("/metrics").handler(PrometheusScrapingHandler.create());
     if (StoreConfig.bool(platform.config(), "http.hello-route", false)) {
       root.get("/hello").handler(rc -> rc.response().putHeader("Content-Type", "text/plain").end("hello"));
@@ -57,8 +58,7 @@ public final class HttpVerticle extends VerticleBase {
     Router internal = allInOne ? null : Router.router(vertx);
     if (internal != null) {
       internal.route().handler(RequestLog::handle);
-      internal.route().handler(BodyHandler.create(false)
-          .setBodyLimit(StoreConfig.longValue(platform.config(), "http.body-limit-bytes", 1 << 20)));
+      internal.route().handler(BodyHandler.create(false).setBodyLimit(bodyLimit));
       internal.get("/metrics").handler(PrometheusScrapingHandler.create());
     }
 
@@ -124,9 +124,8 @@ public final class HttpVerticle extends VerticleBase {
     router.route().last().handler(Problems::notFound);
     router.route().failureHandler(Problems::handleFailure);
     // a form field may be as long as a body may be: the service checks its fields and names the one that is wrong
-    int bodyLimit = (int) StoreConfig.longValue(platform.config(), "http.body-limit-bytes", 1 << 20);
     HttpServer server = vertx.createHttpServer(new HttpServerOptions().setHost(host).setPort(listenPort)
-        .setCompressionSupported(true).setMaxFormAttributeSize(bodyLimit).setMaxInitialLineLength(8192));
+        .setCompressionSupported(true).setMaxFormAttributeSize((int) bodyLimit).setMaxInitialLineLength(8192));
     servers.add(server);
     return server.requestHandler(router).listen();
   }

@@ -63,11 +63,7 @@ public final class HttpChannel implements ServiceChannel {
   }
 
   private Future<HttpResponse<Buffer>> attempt(String operation, JsonObject payload, Caller caller, int left) {
-    Future<HttpResponse<Buffer>> once = breaker.execute(() -> client
-        .postAbs(baseUrls.get(Math.floorMod(next.getAndIncrement(), baseUrls.size())) + "/internal/" + operation)
-        .timeout(timeoutMs)
-        .putHeader(Auth.INTERNAL_HEADER, auth.issueInternalCredential(from, service, operation, caller))
-        .putHeader(RequestLog.HEADER, caller.requestId() == null ? "" : caller.requestId())
+    Future<HttpResponse<Buffer>> once = breaker.execute(() -> request(operation, caller)
         .sendJsonObject(payload)
         .compose(response -> response.statusCode() >= 500
             ? Future.failedFuture(new ServerError(response))
@@ -86,6 +82,14 @@ public final class HttpChannel implements ServiceChannel {
           : failure.getMessage());
       return Future.failedFuture(ProblemException.unavailable("The " + service + " service is unavailable; try again"));
     });
+  }
+
+  private io.vertx.ext.web.client.HttpRequest<Buffer> request(String operation, Caller caller) {
+    io.vertx.ext.web.client.HttpRequest<Buffer> request = client
+        .postAbs(baseUrls.get(Math.floorMod(next.getAndIncrement(), baseUrls.size())) + "/internal/" + operation)
+        .timeout(timeoutMs)
+        .putHeader(Auth.INTERNAL_HEADER, auth.issueInternalCredential(from, service, operation, caller));
+    return caller.requestId() == null ? request : request.putHeader(RequestLog.HEADER, caller.requestId());
   }
 
   private Future<JsonObject> answer(HttpResponse<Buffer> response) {
