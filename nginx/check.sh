@@ -101,6 +101,12 @@ as_runner=(env)
 if [[ $EUID -eq 0 ]] && command -v setpriv >/dev/null && id nobody >/dev/null 2>&1; then
     as_runner=(setpriv --reuid="$(id -u nobody)" --regid="$(id -g nobody)" --clear-groups)
 fi
+# The clone may live where nobody cannot read (a 0700 home or mktemp directory): render from a copy of the
+# gateway's sources in the work directory, the same files byte for byte.
+src="$work/src"
+mkdir -p "$src"
+cp "$here"/*.sh "$here"/*.conf "$here"/*.template "$src"/
+chmod -R a+rX "$src"
 
 # ---- 1a. the test layout -----------------------------------------------------------------------------------
 mkdir -p "$work/test"
@@ -113,7 +119,7 @@ mkdir -p "$work/test"
     LOCUST_UPSTREAM="127.0.0.1:$P_LOCUST" JAEGER_UPSTREAM="127.0.0.1:$P_JAEGER" \
     DOCS_ROOT="$work/site" CORS_ORIGINS="http://app.example https://shop.example:8443" \
     UPSTREAM_MAX_FAILS=0 WORKER_PROCESSES=1 \
-    sh "$here/render.sh" "$work/test" >/dev/null
+    sh "$src/render.sh" "$work/test" >/dev/null
 check "nginx -t: test layout (127.0.0.1 ports)" \
     "${as_runner[@]}" "$NGINX" -q -t -e "$work/test/logs/error.log" -c "$work/test/nginx.conf"
 
@@ -129,7 +135,7 @@ env LISTEN=8080 STATUS_LISTEN=8081 \
     ORDER_UPSTREAMS="order-1:8002 order-2:8002" USER_UPSTREAMS="user-1:8003 user-2:8003" \
     LOCUST_UPSTREAM="locust:8089" JAEGER_UPSTREAM="jaeger:16686" RESOLVER=127.0.0.11 \
     DOCS_ROOT=/usr/share/nginx/docs TRUSTED_PROXIES="172.16.0.0/12" ACCESS_LOG=/dev/stdout ERROR_LOG=stderr \
-    RUN_DIR="$work/compose" sh "$here/render.sh" "$work/compose" >/dev/null
+    RUN_DIR="$work/compose" sh "$src/render.sh" "$work/compose" >/dev/null
 printf '127.0.0.1 localhost catalog-1 catalog-2 cart-1 cart-2 order-1 order-2 user-1 user-2\n' >"$work/compose/hosts"
 # shellcheck disable=SC2016 # $1..$3 are expanded by the inner shell
 compose_test='mount --bind "$1" /etc/hosts && exec "$2" -q -t -e stderr -c "$3"'
