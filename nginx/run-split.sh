@@ -6,7 +6,8 @@
 #
 # Variables: GATEWAY_PORT (8088), PORT_BASE (8000: services on PORT_BASE+0..3 and the second replicas on +10, +11;
 # internal listeners on +1000), CASSANDRA_HOST (unset: an embedded node), CASSANDRA_PORT (9042), WORK (./data/split: logs, nginx config, Cassandra data),
-# SECRET_KEY / INTERNAL_KEY (random per run if unset), DOCS_ROOT (./site, built by `mkdocs build`).
+# SECRET_KEY / INTERNAL_KEY (random per run if unset), DOCS_ROOT (./site, built by `mkdocs build`),
+# READY_TIMEOUT (300: seconds each service may take to answer /health/live).
 # The store runs in the dev profile (demo users swagger_user/password123, swagger_admin/admin123).
 # Process ids are written to $WORK/pids/<name>.pid (tests use them to kill one replica).
 set -euo pipefail
@@ -56,14 +57,18 @@ start() {
 }
 
 ready() { # ready NAME SLOT: until /health/live answers
-    local deadline=$((SECONDS + 240))
+    local deadline=$((SECONDS + ${READY_TIMEOUT:-300}))
     until curl -sf "http://127.0.0.1:$(port "$2")/health/live" >/dev/null; do
         if ! kill -0 "$(cat "$WORK/pids/$1.pid")" 2>/dev/null; then
             echo "$1 exited; last lines of $WORK/logs/$1.log:" >&2
             tail -n 30 "$WORK/logs/$1.log" >&2
             exit 1
         fi
-        ((SECONDS < deadline)) || { echo "$1 not ready in 240 s" >&2; exit 1; }
+        if ((SECONDS >= deadline)); then
+            echo "$1 not ready in ${READY_TIMEOUT:-300} s; last lines of $WORK/logs/$1.log:" >&2
+            tail -n 30 "$WORK/logs/$1.log" >&2
+            exit 1
+        fi
         sleep 0.5
     done
     echo "  $1 ready on :$(port "$2")"

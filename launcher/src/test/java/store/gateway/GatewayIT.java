@@ -77,10 +77,11 @@ class GatewayIT {
       env.put("DOCS_ROOT", site.toString());
     }
     gateway = builder.start();
-    long deadline = System.nanoTime() + Duration.ofMinutes(4).toNanos();
+    // six JVMs starting at once on two cores; generous, and a failure shows every service's log
+    long deadline = System.nanoTime() + Duration.ofMinutes(8).toNanos();
     while (!log().contains("Ctrl-C stops everything")) {
-      assertThat(gateway.isAlive()).as("run-split.sh exited:%n%s", log()).isTrue();
-      assertThat(System.nanoTime()).as("gateway not up in 4 min:%n%s", log()).isLessThan(deadline);
+      assertThat(gateway.isAlive()).as("run-split.sh exited:%n%s%s", log(), serviceLogs()).isTrue();
+      assertThat(System.nanoTime()).as("gateway not up in 8 min:%n%s%s", log(), serviceLogs()).isLessThan(deadline);
       Thread.sleep(500);
     }
     vertx = Vertx.vertx();
@@ -94,6 +95,21 @@ class GatewayIT {
     } catch (java.io.IOException e) {
       return "";
     }
+  }
+
+  /** The last lines of each service's log, for a start-up that failed or hung. */
+  static String serviceLogs() {
+    StringBuilder out = new StringBuilder();
+    try (var logs = Files.list(WORK.resolve("logs"))) {
+      for (Path file : logs.sorted().toList()) {
+        List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+        out.append("\n== ").append(file.getFileName()).append('\n')
+            .append(String.join("\n", lines.subList(Math.max(0, lines.size() - 15), lines.size())));
+      }
+    } catch (java.io.IOException | java.io.UncheckedIOException e) {
+      out.append("\n(no service logs: ").append(e).append(')');
+    }
+    return out.toString();
   }
 
   @AfterAll

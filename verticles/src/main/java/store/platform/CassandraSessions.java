@@ -8,6 +8,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
+import java.util.List;
 
 /**
  * Opens the one Cassandra session of a process: makes sure the keyspace exists, then shares a client bound to it.
@@ -60,6 +61,10 @@ public final class CassandraSessions {
             .withDuration(DefaultDriverOption.METADATA_SCHEMA_REQUEST_TIMEOUT, Duration.ofSeconds(20))
             .withDuration(DefaultDriverOption.CONTROL_CONNECTION_AGREEMENT_TIMEOUT, Duration.ofSeconds(20))
             .withInt(DefaultDriverOption.REQUEST_PAGE_SIZE, 5000)
+            // the driver keeps schema metadata of our keyspace only: on a shared cluster, every other keyspace's
+            // DDL would otherwise make every process re-read the whole schema
+            .withStringList(DefaultDriverOption.METADATA_SCHEMA_REFRESHED_KEYSPACES,
+                List.of(keyspace == null ? StoreConfig.string(config, "cassandra.keyspace", "store") : keyspace))
             .build());
     if (keyspace != null) {
       options.setKeyspace(keyspace);
