@@ -208,7 +208,7 @@ def check_compose(env_file):
     # -- variables of the store processes
     required = {"PROFILE", "SECRET_KEY", "INTERNAL_KEY", "CASSANDRA_HOST", "BACKEND_URL", "CART_SERVICE_URL",
                 "ORDER_SERVICE_URL", "USER_SERVICE_URL", "INTERNAL_HOST", "TRUSTED_PROXIES",
-                "OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_SERVICE_NAME"}
+                "OTEL_TRACES_EXPORTER", "OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_SERVICE_NAME"}
     gateway_service = services.get("nginx", {})
     gateway_ip = interpolate(
         ((gateway_service.get("networks") or {}).get("default") or {}).get("ipv4_address", ""), env)
@@ -219,11 +219,14 @@ def check_compose(env_file):
         mode = mode_of(service)
         for var in variables:
             check(var in store_vars, f"compose {name}: {var} is not in docs/configuration.md's tables")
-            check(var in read_vars, f"compose {name}: {var} is not read by the store (StoreConfig.ENVIRONMENT)")
+            # OTEL_* are the OpenTelemetry SDK's own variables (docs/monitoring.md), read by its autoconfiguration
+            check(var in read_vars or var.startswith("OTEL_"),
+                  f"compose {name}: {var} is not read by the store (StoreConfig.ENVIRONMENT)")
         missing = required - set(variables)
         check(not missing, f"compose {name}: missing {sorted(missing)}")
         check(variables.get("PROFILE") == "prod", f"compose {name}: PROFILE must be prod")
         check(variables.get("OTEL_SERVICE_NAME") == mode, f"compose {name}: OTEL_SERVICE_NAME should be {mode}")
+        check(variables.get("OTEL_TRACES_EXPORTER") == "otlp", f"compose {name}: OTEL_TRACES_EXPORTER should be otlp")
         for var, peer_mode in peer_modes.items():
             for url in str(variables.get(var, "")).split(","):
                 match = re.fullmatch(r"http://([A-Za-z0-9.-]+):(\d+)", url.strip())

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Checks the Grafana dashboards against a real Prometheus (stdlib only).
 
-    check_dashboards.py --prometheus http://127.0.0.1:9090 [--require-data]
+    check_dashboards.py --prometheus http://127.0.0.1:9090 [--require-data] [--dashboard catalog.json ...]
 
 For every dashboard under grafana/dashboards/:
   * the JSON parses; uid and title are set and unique; panel ids are unique;
@@ -15,6 +15,9 @@ For every dashboard under grafana/dashboards/:
     on an empty Prometheus;
   * with --require-data (against a Prometheus that scrapes the running
     system), every panel query must also return at least one series.
+
+--dashboard NAME (repeatable; "catalog.json" or "catalog") checks only the
+named dashboards, e.g. those a partial system can fill; default: all of them.
 
 Exit status 1 and one line per problem on failure.
 """
@@ -61,9 +64,10 @@ def walk(panels):
 
 
 class Checker:
-    def __init__(self, prometheus, require_data):
+    def __init__(self, prometheus, require_data, only=None):
         self.prometheus = prometheus.rstrip("/")
         self.require_data = require_data
+        self.only = only  # dashboard file names to check; None: all
         self.problems = []
         self.queries = 0
 
@@ -118,6 +122,8 @@ class Checker:
         if not rules:
             self.problem("prometheus", "no recording rules loaded")
         dashboards = sorted(DASHBOARDS.glob("*.json"))
+        if self.only is not None:
+            dashboards = [path for path in dashboards if path.name in self.only]
         if not dashboards:
             self.problem(str(DASHBOARDS), "no dashboards")
         seen_uids, seen_titles = {}, {}
@@ -197,9 +203,20 @@ def main():
     parser.add_argument("--prometheus", required=True, help="base URL, e.g. http://127.0.0.1:9090")
     parser.add_argument("--require-data", action="store_true", help="every panel query must return a series")
     parser.add_argument("--wait", type=float, default=30, help="seconds to wait for Prometheus to be ready")
+    parser.add_argument("--dashboard", action="append", metavar="NAME",
+                        help="check only this dashboard (file name under grafana/dashboards/, .json optional); "
+                             "repeatable; default: all")
     args = parser.parse_args()
 
-    checker = Checker(args.prometheus, args.require_data)
+    only = None
+    if args.dashboard:
+        known = {path.name for path in DASHBOARDS.glob("*.json")}
+        only = {name if name.endswith(".json") else name + ".json" for name in args.dashboard}
+        unknown = sorted(only - known)
+        if unknown:
+            parser.error("no such dashboard: %s (known: %s)" % (", ".join(unknown), ", ".join(sorted(known))))
+
+    checker = Checker(args.prometheus, args.require_data, only)
     checker.wait_ready(args.wait)
     ok = checker.check()
     for line in checker.problems:

@@ -102,6 +102,11 @@ public final class EmbeddedCassandra implements AutoCloseable {
     }
   }
 
+  /** Where the node's Prometheus metrics are served (JMX exporter agent): 9103 for the default CQL port. */
+  public int metricsPort() {
+    return cqlPort + 61;
+  }
+
   /** Starts the node unless one already answers on the port; blocks until CQL accepts connections. */
   public EmbeddedCassandra start(Duration timeout) throws IOException, InterruptedException {
     if (answers("127.0.0.1", cqlPort)) {
@@ -137,6 +142,12 @@ public final class EmbeddedCassandra implements AutoCloseable {
     command.add("-Dcassandra.skip_wait_for_gossip_to_settle=0");
     command.add("-Dcassandra.ring_delay_ms=100");
     command.add("-Dcassandra.jmx.local.port=" + (cqlPort - 1843)); // 7199 for the default 9042
+    Path agent = libDir.resolve("agent").resolve("jmx_prometheus_javaagent.jar");
+    Path rules = libDir.resolve("agent").resolve("jmx-exporter.yml");
+    if (Files.isRegularFile(agent) && Files.isRegularFile(rules)) {
+      // Cassandra's metrics for Prometheus (observability/cassandra/jmx-exporter.yml), on loopback
+      command.add("-javaagent:" + agent.toAbsolutePath() + "=127.0.0.1:" + metricsPort() + ":" + rules.toAbsolutePath());
+    }
     command.add("-cp");
     command.add(libDir.toAbsolutePath() + "/*");
     command.add("store.cassandra.NodeMain");

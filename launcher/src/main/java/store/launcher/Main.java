@@ -7,6 +7,9 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.tracing.TracingOptions;
+import io.vertx.tracing.opentelemetry.OpenTelemetryTracingFactory;
+import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.micrometer.VertxPrometheusOptions;
@@ -25,6 +28,7 @@ import store.platform.CassandraSessions;
 import store.platform.Cql;
 import store.platform.HttpVerticle;
 import store.platform.Platform;
+import store.platform.Profiles;
 import store.platform.ServiceModule;
 import store.platform.StoreConfig;
 import store.platform.transport.CallMetrics;
@@ -61,6 +65,7 @@ public final class Main {
                             data under ./data/ (kept across restarts), stopped with the launcher; an already
                             running node on the port is reused.
         CASSANDRA_PORT      CQL port (9042)        CASSANDRA_DATA_DIR   embedded node's data (./data)
+        CASSANDRA_WAIT_SECONDS  how long a service waits for an external Cassandra to answer (120)
         CASSANDRA_USERNAME, CASSANDRA_PASSWORD, CASSANDRA_SSL   an external cluster's credentials and TLS
         PROFILE             dev | prod (default: dev all-in-one, prod for one service). prod refuses demo users
                             and needs every secret.
@@ -112,7 +117,8 @@ public final class Main {
   }
 
   /** A started process: what must be stopped, in order. */
-  public record Running(Vertx vertx, CassandraClient cassandra, EmbeddedCassandra node, int port, Auth auth) {
+  public record Running(Vertx vertx, CassandraClient cassandra, EmbeddedCassandra node, int port, Auth auth,
+      OpenTelemetrySdk tracing) {
     public void stop() {
       LOG.info("Stopping: closing servers (in-flight requests finish), then Cassandra");
       try {
@@ -122,6 +128,9 @@ public final class Main {
         await(vertx.close());
       } catch (Exception e) {
         LOG.warn("Vert.x did not close cleanly: {}", e.toString());
+      }
+      if (tracing != null) {
+        tracing.shutdown().join(10, TimeUnit.SECONDS); // the last spans are exported, not dropped
       }
       if (node != null) {
         node.close();
@@ -137,10 +146,15 @@ public final class Main {
         // HTTP metrics by templated route ("/api/products/:product_id"), never by raw path: bounded cardinality
         .addLabels(io.vertx.micrometer.Label.HTTP_ROUTE)
         .setEnabled(true);
-    Vertx vertx = Vertx.builder()
-        .with(new VertxOptions().setMetricsOptions(metricsOptions))
-        .withMetrics(new MicrometerMetricsFactory())
-        .build();
+    OpenTelemetrySdk tracing = Tracing.fromEnvironment("all".equals(mode) ? "product-store" : mode);
+    VertxOptions options = new VertxOptions().setMetricsOptions(metricsOptions);
+    var builder = Vertx.builder().withMetrics(new MicrometerMetricsFactory());
+    if (tracing != null) {
+      // HTTP server and client, event bus and Cassandra spans, one trace across services (W3C trace context)
+      options.setTracingOptions(new TracingOptions());
+      builder.withTracer(new OpenTelemetryTracingFactory(tracing));
+    }
+    Vertx vertx = builder.with(options).build();
     EmbeddedCassandra node = null;
     try {
       JsonObject config = await(StoreConfig.load(vertx));
@@ -149,7 +163,11 @@ public final class Main {
       node = embeddedIfNeeded(config);
       EmbeddedCassandra startedNode = node != null && node.startedHere() ? node : null;
 
+      long began = System.nanoTime();
+      awaitCassandra(config);
+      long cassandraAnswered = System.nanoTime();
       CassandraClient cassandra = await(CassandraSessions.open(vertx, config));
+      long sessionOpen = System.nanoTime();
       MeterRegistry registry = BackendRegistries.getDefaultNow();
       Cql cql = new Cql(cassandra, registry);
       Accounts accounts = new Accounts(cql, StoreConfig.longValue(config, "security.account-cache-ms", 1000));
@@ -158,27 +176,41 @@ public final class Main {
           StoreConfig.string(config, "security.internal-key", null),
           StoreConfig.integer(config, "security.token-minutes", 30), accounts);
       Platform platform = new Platform(vertx, config, auth, cql, registry,
-          Topology.channels(mode, vertx, config, auth, new CallMetrics(registry)), null);
+          Topology.channels(mode, vertx, config, auth, new CallMetrics(registry)),
+          new Profiles(vertx, Path.of(StoreConfig.string(config, "profiles.dir", "data/profiles"))), null);
 
       List<ServiceModule> modules = Topology.modules(mode);
+      StringBuilder phases = new StringBuilder();
       for (ServiceModule module : modules) {
+        long moduleBegan = System.nanoTime();
         await(module.start(platform.forService(module.name())));
-        LOG.info("Service {} started", module.name());
+        phases.append(", ").append(module.name()).append(' ').append(millisSince(moduleBegan)).append(" ms");
       }
       int port = Topology.port(mode, config);
       boolean allInOne = "all".equals(mode);
       int internalPort = StoreConfig.integer(config, "internal.port", Topology.internalPort(port));
       int instances = StoreConfig.integer(config, "http.instances", 2);
+      long listening = System.nanoTime();
       await(vertx.deployVerticle(() -> new HttpVerticle(platform, modules, port, internalPort, allInOne,
           Topology.gatewayContracts()),
           new DeploymentOptions().setInstances(instances)));
+      // one line for the whole start-up, phase by phase: where a slow start went
+      LOG.info("Started in {} ms: Cassandra answered {} ms, session {} ms{}, listeners {} ms", millisSince(began),
+          millisBetween(began, cassandraAnswered), millisBetween(cassandraAnswered, sessionOpen), phases,
+          millisSince(listening));
       LOG.info("Product Store ({}, {} profile) listening on http://{}:{}{}", mode,
           StoreConfig.string(config, "profile", "prod"), StoreConfig.string(config, "http.host", ""), port,
           allInOne ? "  — /api /cart-api /order-api /user-api /swagger/"
               : "; internal operations on " + StoreConfig.string(config, "internal.host", "") + ":" + internalPort);
-      return new Running(vertx, cassandra, startedNode, port, auth);
+      if (tracing != null) {
+        LOG.info("Tracing on: {}", System.getenv().getOrDefault("OTEL_TRACES_EXPORTER", "see otel.* properties"));
+      }
+      return new Running(vertx, cassandra, startedNode, port, auth, tracing);
     } catch (Exception e) {
       vertx.close();
+      if (tracing != null) {
+        tracing.close();
+      }
       if (node != null) {
         node.close();
       }
@@ -192,6 +224,11 @@ public final class Main {
    * interfaces; in dev they bind to loopback and a missing SECRET_KEY is replaced by a random one.
    */
   static void applyModeDefaults(String mode, JsonObject config) {
+    List<String> unknown = StoreConfig.unknownKeys(config);
+    if (!unknown.isEmpty()) {
+      throw new IllegalArgumentException("Unknown configuration keys " + unknown + " (in ./conf/application.yaml?): "
+          + "docs/configuration.md lists every key");
+    }
     boolean allInOne = "all".equals(mode);
     String profile = StoreConfig.string(config, "profile", allInOne ? "dev" : "prod");
     if (!profile.equals("dev") && !profile.equals("prod")) {
@@ -241,6 +278,30 @@ public final class Main {
     }
   }
 
+  /**
+   * Waits for an external Cassandra to accept connections (a service started before its database, as compose or a
+   * laptop may do), with a progress line every 5 s, for at most {@code cassandra.wait-seconds}.
+   */
+  static void awaitCassandra(JsonObject config) throws InterruptedException {
+    String hosts = StoreConfig.string(config, "cassandra.host", "127.0.0.1");
+    int port = StoreConfig.integer(config, "cassandra.port", 9042);
+    long waitSeconds = StoreConfig.integer(config, "cassandra.wait-seconds", 120);
+    long began = System.nanoTime();
+    long nextReport = 5;
+    while (java.util.Arrays.stream(hosts.split(",")).noneMatch(h -> EmbeddedCassandra.answers(h.trim(), port))) {
+      long waited = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - began);
+      if (waited >= waitSeconds) {
+        throw new IllegalStateException("Cassandra at " + hosts + ":" + port + " did not answer within " + waitSeconds
+            + " s (CASSANDRA_WAIT_SECONDS); is it running, and are CASSANDRA_HOST and CASSANDRA_PORT right?");
+      }
+      if (waited >= nextReport) {
+        LOG.info("Waiting for Cassandra at {}:{} ... {} s (up to {} s)", hosts, port, waited, waitSeconds);
+        nextReport += 5;
+      }
+      Thread.sleep(500);
+    }
+  }
+
   /** Starts (or re-attaches to) the embedded node when no external Cassandra is configured; null otherwise. */
   static EmbeddedCassandra embeddedIfNeeded(JsonObject config) throws Exception {
     if (!StoreConfig.string(config, "cassandra.host", "").isEmpty()) {
@@ -253,6 +314,14 @@ public final class Main {
         line -> LOG.info(line)).start(Duration.ofMinutes(3));
     StoreConfig.put(config, "cassandra.host", "127.0.0.1");
     return node;
+  }
+
+  private static long millisSince(long nanoTime) {
+    return millisBetween(nanoTime, System.nanoTime());
+  }
+
+  private static long millisBetween(long fromNanos, long toNanos) {
+    return TimeUnit.NANOSECONDS.toMillis(toNanos - fromNanos);
   }
 
   private static String randomKey() {

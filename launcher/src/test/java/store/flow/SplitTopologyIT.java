@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.io.File;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
@@ -18,13 +20,14 @@ import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
-import store.testing.ShoppingScenario;
 import store.platform.Caller;
+import store.testing.ShoppingScenario;
 import store.testing.HostileRun;
 import store.testing.StoreApi;
 import store.testing.StoreApi.Response;
 import store.testing.StoreProcess;
 import store.testing.TestStore;
+import store.testing.TestZipkin;
 
 /**
  * Four processes of the fat jar, one service each, talking HTTP (WebClient + circuit breaker) — the same flow as
@@ -72,6 +75,7 @@ class SplitTopologyIT {
     env.put("CLIENT_RETRIES", "1");
     env.put("BREAKER_MAX_FAILURES", "3");
     env.put("BREAKER_RESET_MS", "5000");
+    env.putAll(TestZipkin.start()); // every process traced into one real Zipkin
     Path work = Path.of("target", "split-it").toAbsolutePath();
     for (var service : PORTS.entrySet()) {
       processes.put(service.getKey(), new StoreProcess(service.getKey(), service.getValue(), env,
@@ -100,6 +104,36 @@ class SplitTopologyIT {
   @Order(1)
   void theSeedsSequenceWorksEndToEndOverHttp() {
     ShoppingScenario.run(api);
+  }
+
+  @Test
+  @Order(2)
+  void oneCheckoutIsOneTraceAcrossTheFourProcessesAndCassandra() {
+    Path work = Path.of("target", "split-it").toAbsolutePath();
+    File[] logs = PORTS.keySet().stream().map(s -> work.resolve(s).resolve(s + ".log").toFile())
+        .toArray(File[]::new);
+    List<JsonObject> spans = TestZipkin.checkoutTrace(api, admin, logs);
+    // user → cart → catalog → order (and back to user with the notification), each its own Zipkin service
+    assertThat(TestZipkin.serviceNames(spans)).contains("user", "cart", "catalog", "order");
+    assertThat(spans).anyMatch(s -> "CLIENT".equals(s.getString("kind"))
+        && "user".equals(s.getJsonObject("localEndpoint").getString("serviceName"))
+        && String.valueOf(TestZipkin.tag(s, "url.full")).contains("/internal/"));
+    // and each of those services wrote the trace id beside its own access-log line for the request
+    String traceId = spans.get(0).getString("traceId");
+    for (String service : List.of("user", "cart", "catalog", "order")) {
+      StoreApi.eventually(Duration.ofSeconds(5), () -> read(work.resolve(service).resolve(service + ".log")),
+          text -> text.contains("trace=" + traceId));
+      assertThat(read(work.resolve(service).resolve(service + ".log"))).as(service + "'s access log")
+          .contains("trace=" + traceId);
+    }
+  }
+
+  private static String read(Path file) {
+    try {
+      return Files.readString(file);
+    } catch (java.io.IOException e) {
+      return "";
+    }
   }
 
   @Test
@@ -172,7 +206,7 @@ class SplitTopologyIT {
       Path log = work.resolve(service).resolve(service + ".log");
       boolean found = StoreApi.eventually(Duration.ofSeconds(5), () -> {
         try {
-          return java.nio.file.Files.readString(log).contains("rid=" + rid);
+          return Files.readString(log).contains("rid=" + rid);
         } catch (java.io.IOException e) {
           return false;
         }

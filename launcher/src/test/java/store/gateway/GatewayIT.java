@@ -223,6 +223,43 @@ class GatewayIT {
     }
   }
 
+  /**
+   * A real Prometheus scrapes the four services' six processes, nginx (through nginx-prometheus-exporter) and the
+   * Cassandra node (its JMX exporter agent) while Locust shops; then every panel of those dashboards must return a
+   * series and every rule must evaluate (observability/live-check.sh).
+   */
+  @Test
+  @Order(3)
+  void aRealPrometheusScrapingTheTopologyHasDataForEveryDashboardPanel() throws Exception {
+    Path locust = Path.of("/usr/bin/locust");
+    boolean exporter = Files.isExecutable(Path.of("/usr/bin/prometheus-nginx-exporter"));
+    if (!Files.isExecutable(locust) || !Files.isExecutable(Path.of("/usr/bin/prometheus")) || !exporter) {
+      assertThat(System.getenv("CI")).as("locust, prometheus and prometheus-nginx-exporter must be installed in CI")
+          .isNotEqualTo("true");
+      Assumptions.abort("SKIP: apt-get install python3-locust prometheus prometheus-nginx-exporter");
+    }
+    Path out = Path.of("target", "live-check").toAbsolutePath();
+    Files.createDirectories(out);
+    Process shoppers = new ProcessBuilder(locust.toString(), "-f", REPO.resolve("loadtest/locustfile.py").toString(),
+        "--headless", "-u", "20", "-r", "10", "-t", "50s", "--host", "http://127.0.0.1:" + GATEWAY, "--only-summary")
+        .redirectErrorStream(true).redirectOutput(out.resolve("locust.log").toFile()).start();
+    ProcessBuilder check = new ProcessBuilder("bash", REPO.resolve("observability/live-check.sh").toString())
+        .redirectErrorStream(true).redirectOutput(out.resolve("live-check.log").toFile());
+    Map<String, String> env = check.environment();
+    env.put("CATALOG_TARGETS", "127.0.0.1:" + PORT_BASE + " 127.0.0.1:" + (PORT_BASE + 10));
+    env.put("CART_TARGETS", "127.0.0.1:" + (PORT_BASE + 1) + " 127.0.0.1:" + (PORT_BASE + 11));
+    env.put("ORDER_TARGETS", "127.0.0.1:" + (PORT_BASE + 2));
+    env.put("USER_TARGETS", "127.0.0.1:" + (PORT_BASE + 3));
+    env.put("NGINX_STATUS_URL", "http://127.0.0.1:" + (GATEWAY + 1) + "/stub_status");
+    env.put("CASSANDRA_TARGETS", "127.0.0.1:" + (TestStore.CASSANDRA_PORT + 61)); // the node's JMX exporter agent
+    env.put("DASHBOARDS", "catalog cart order user gateway cassandra"); // traces: Jaeger's metrics (compose only)
+    env.put("WARMUP_SECONDS", "30");
+    Process live = check.start();
+    assertThat(live.waitFor(4, TimeUnit.MINUTES)).as("live-check finishes").isTrue();
+    shoppers.waitFor(2, TimeUnit.MINUTES);
+    assertThat(live.exitValue()).as(Files.readString(out.resolve("live-check.log"))).isZero();
+  }
+
   @Test
   @Order(4)
   void theTokenEndpointAnswers429PastItsBurst() {

@@ -63,6 +63,20 @@ class ProfileDefaultsTest {
   }
 
   @Test
+  void aKeyNothingReadsIsAStartUpErrorNamingIt() {
+    assertThat(StoreConfig.unknownKeys(defaults())).as("the packaged defaults").isEmpty();
+    JsonObject typo = defaults();
+    StoreConfig.put(typo, "http.prot", 9090);
+    StoreConfig.put(typo, "casandra.host", "db");
+    assertThat(StoreConfig.unknownKeys(typo)).containsExactly("casandra.host", "http.prot");
+    assertThatThrownBy(() -> Main.applyModeDefaults("all", typo)).hasMessageContaining("http.prot")
+        .hasMessageContaining("casandra.host");
+    JsonObject fromVariables = defaults(); // every variable's key is known, in the yaml or not
+    fromVariables.mergeIn(StoreConfig.overrides(java.util.Map.of("HTTP_PORT", "9999", "CASSANDRA_PORT", "9043")), true);
+    assertThat(StoreConfig.unknownKeys(fromVariables)).isEmpty();
+  }
+
+  @Test
   void theDefaultCorsListIsThisMachineOnly() {
     assertThat(StoreConfig.array(defaults(), "security.cors-origins")).isEmpty();
     assertThat("http://localhost:3000").matches(store.platform.HttpVerticle.LOCAL_ORIGINS);

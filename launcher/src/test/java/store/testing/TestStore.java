@@ -32,6 +32,7 @@ public final class TestStore {
       Map.entry("INTERNAL_KEY", INTERNAL_KEY),
       Map.entry("TRUSTED_PROXIES", "127.0.0.1"),
       Map.entry("DOCS_SITE_DIR", "target/test-docs-site"), // tests play the gateway: X-Real-IP names the client
+      Map.entry("PROFILES_DIR", "target/test-profiles"),
       Map.entry("HTTP_PORT", Integer.toString(HTTP_PORT)),
       Map.entry("CASSANDRA_HOST", "127.0.0.1"),
       Map.entry("CASSANDRA_PORT", Integer.toString(CASSANDRA_PORT)),

@@ -17,6 +17,7 @@ import java.util.UUID;
 import store.cart.CartRepository.CartItem;
 import store.catalog.api.CatalogClient;
 import store.order.api.OrderClient;
+import store.platform.Spans;
 import store.platform.Caller;
 import store.platform.ProblemException;
 
@@ -156,6 +157,10 @@ public final class CartService {
    * request answers the first order, and a retry after a crash meets the same reservation and the same order.
    */
   public Future<JsonObject> checkout(Caller caller, String idempotencyKey) {
+    return Spans.around("cart.checkout", () -> checkoutTraced(caller, idempotencyKey));
+  }
+
+  private Future<JsonObject> checkoutTraced(Caller caller, String idempotencyKey) {
     String username = caller.username();
     UUID orderId = idempotencyKey == null ? UUID.randomUUID() : UUID.nameUUIDFromBytes(
         (username + "\n" + idempotencyKey).getBytes(java.nio.charset.StandardCharsets.UTF_8));

@@ -20,6 +20,8 @@ import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
+import store.platform.SharedFutures;
+import store.platform.Spans;
 import store.platform.Caller;
 import store.platform.ProblemException;
 
@@ -236,7 +238,8 @@ public final class CatalogService {
   public Future<JsonObject> reserve(String reservationId, List<Line> lines, String owner) {
     List<Line> merged = Line.merge(lines);
     merged.sort(Comparator.comparing(Line::productId)); // a stable order across concurrent reservations
-    return claimAndTake(reservationId, merged, Line.toJson(merged).encode(), owner, PENDING_WAITS);
+    return Spans.around("catalog.reserve",
+        () -> claimAndTake(reservationId, merged, Line.toJson(merged).encode(), owner, PENDING_WAITS));
   }
 
   private Future<JsonObject> claimAndTake(String reservationId, List<Line> lines, String requested, String owner,
@@ -379,7 +382,7 @@ public final class CatalogService {
 
   private static <K, V> Future<V> cached(Cache<K, Future<V>> cache, K key, Supplier<Future<V>> load) {
     Future<V> future = cache.get(key, k -> load.get());
-    return future.recover(e -> {
+    return SharedFutures.onCallerContext(future).recover(e -> {
       cache.asMap().remove(key, future); // never cache a failure
       return Future.failedFuture(e);
     });

@@ -18,6 +18,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import store.catalog.api.CatalogClient;
+import store.platform.Spans;
 import store.platform.Caller;
 import store.platform.ProblemException;
 import store.user.api.UserClient;
@@ -213,12 +214,12 @@ public final class OrderService {
   private Future<JsonObject> move(Row row, OrderStatus from, OrderStatus to) {
     UUID id = row.getUuid("order_id");
     Instant now = Instant.now();
-    return repository.transition(id, from, to, now).compose(applied -> {
+    return Spans.around("order.status-change", () -> repository.transition(id, from, to, now).compose(applied -> {
       if (!applied) {
         return Future.failedFuture(ProblemException.conflict("Order " + id + " changed meanwhile; try again"));
       }
       return afterTransition(row, to, now).compose(v -> get(Caller.system("order"), id));
-    });
+    }));
   }
 
   /** What follows every status change: metrics, the user's notification, then the next timer. */

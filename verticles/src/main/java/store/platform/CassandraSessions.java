@@ -7,6 +7,7 @@ import io.vertx.cassandra.CassandraClientOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.tracing.TracingPolicy;
 import java.time.Duration;
 import java.util.List;
 
@@ -69,6 +70,7 @@ public final class CassandraSessions {
     if (keyspace != null) {
       options.setKeyspace(keyspace);
     }
+    options.setTracingPolicy(TracingPolicy.PROPAGATE); // a statement run for a traced request is a span of it
     return options;
   }
 }

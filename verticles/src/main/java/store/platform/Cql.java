@@ -18,7 +18,7 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class Cql {
   private final CassandraClient client;
   private final MeterRegistry registry;
-  private final Map<String, Future<PreparedStatement>> prepared = new ConcurrentHashMap<>();
+  private final Map<String, PreparedStatement> prepared = new ConcurrentHashMap<>();
   private final Map<String, Timer> timers = new ConcurrentHashMap<>();
 
   public Cql(CassandraClient client, MeterRegistry registry) {
@@ -65,12 +65,21 @@ public final class Cql {
             ? Future.succeededFuture() : Future.failedFuture(e));
   }
 
+  /**
+   * Binds to the statement prepared once per process. The cache holds statements, not futures: a future's callbacks
+   * run on the context that created it, so a cached future would move every later request's continuation onto the
+   * first caller's event loop, and out of its trace.
+   */
   private Future<BoundStatement> bind(String cql, Object... values) {
-    Future<PreparedStatement> statement = prepared.computeIfAbsent(cql, client::prepare);
-    if (statement.failed()) {
-      prepared.remove(cql, statement); // let a later call try again, e.g. after Cassandra came back
+    PreparedStatement known = prepared.get(cql);
+    if (known != null) {
+      return Future.succeededFuture(known.bind(values));
     }
-    return statement.map(ps -> ps.bind(values));
+    // first use (or after a failed prepare, e.g. Cassandra was down): two requests may both prepare; harmless
+    return client.prepare(cql).map(ps -> {
+      prepared.putIfAbsent(cql, ps);
+      return ps.bind(values);
+    });
   }
 
   private <T> Future<T> timed(String name, Future<T> execution) {

@@ -8,7 +8,6 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.ext.web.handler.CorsHandler;
-import io.vertx.micrometer.PrometheusScrapingHandler;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -51,7 +50,8 @@ public final class HttpVerticle extends VerticleBase {
     root.route().handler(cors());
     bodyLimit = StoreConfig.longValue(platform.config(), "http.body-limit-bytes", 1 << 20);
     root.route().handler(BodyHandler.create(false).setBodyLimit(bodyLimit));
-    root.get("/metrics").handler(PrometheusScrapingHandler.create());
+    root.get("/metrics").handler(MetricsEndpoint.create());
+    platform.profiles().mount(root, platform.auth()::authenticate);
     if (StoreConfig.bool(platform.config(), "http.hello-route", false)) {
       root.get("/hello").handler(rc -> rc.response().putHeader("Content-Type", "text/plain").end("hello"));
     }
@@ -59,7 +59,7 @@ public final class HttpVerticle extends VerticleBase {
     if (internal != null) {
       internal.route().handler(RequestLog::handle);
       internal.route().handler(BodyHandler.create(false).setBodyLimit(bodyLimit));
-      internal.get("/metrics").handler(PrometheusScrapingHandler.create());
+      internal.get("/metrics").handler(MetricsEndpoint.create());
     }
 
     List<Future<?>> ready = new ArrayList<>();

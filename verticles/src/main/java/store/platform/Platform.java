@@ -8,14 +8,14 @@ import store.platform.transport.ServiceChannel;
 
 /**
  * What the launcher wires once per process and every service uses: configuration, the token authorities, the
- * Cassandra session, the metrics registry, the login limiter, and a channel to each other service (event bus or HTTP,
+ * Cassandra session, the metrics registry, the JFR profiles, and a channel to each other service (event bus or HTTP,
  * chosen by the launcher). {@link #forService} gives each module its own view, so its calls say who is calling.
  */
 public record Platform(Vertx vertx, JsonObject config, Auth auth, Cql cql, MeterRegistry registry,
-    BiFunction<String, String, ServiceChannel> channels, String service) {
+    BiFunction<String, String, ServiceChannel> channels, Profiles profiles, String service) {
 
   public Platform forService(String name) {
-    return new Platform(vertx, config, auth, cql, registry, channels, name);
+    return new Platform(vertx, config, auth, cql, registry, channels, profiles, name);
   }
 
   /** A channel from this module's service to {@code target}. */

@@ -10,7 +10,7 @@ import org.slf4j.LoggerFactory;
 /**
  * The request id and the access log: every request gets an id (the gateway's {@code X-Request-ID} when it sent a
  * sane one, else a new one), answers it in {@code X-Request-ID}, and leaves one line in the {@code access} log with
- * method, path, route, status, duration and id. The id rides along on every call to another service (event-bus
+ * method, path, route, status, duration, id and trace id. The id rides along on every call to another service (event-bus
  * header or HTTP header, see {@link Caller#requestId()}), so one id finds a request in every service's log.
  */
 public final class RequestLog {
@@ -34,11 +34,12 @@ public final class RequestLog {
     rc.put(KEY, id);
     rc.response().putHeader(HEADER, id);
     long start = System.nanoTime();
+    String trace = Spans.traceId(); // the server span Vert.x opened for this request, when traced
     rc.addEndHandler(v -> {
       Route route = rc.currentRoute();
-      ACCESS.info("{} {} {} {}ms route={} rid={}", rc.request().method(), rc.request().path(),
+      ACCESS.info("{} {} {} {}ms route={} rid={} trace={}", rc.request().method(), rc.request().path(),
           rc.response().getStatusCode(), (System.nanoTime() - start) / 1_000_000,
-          route == null || route.getPath() == null ? "-" : route.getPath(), id);
+          route == null || route.getPath() == null ? "-" : route.getPath(), id, trace);
     });
     rc.next();
   }
@@ -49,8 +50,8 @@ public final class RequestLog {
 
   /** One line for an internal operation served from the event bus (all-in-one mode has no HTTP hop for it). */
   public static void internal(String service, String operation, String from, int status, long startNanos,
-      String requestId) {
-    ACCESS.info("EVENTBUS {}.{} from={} {} {}ms rid={}", service, operation, from, status,
-        (System.nanoTime() - startNanos) / 1_000_000, requestId == null ? "-" : requestId);
+      String requestId, String traceId) {
+    ACCESS.info("EVENTBUS {}.{} from={} {} {}ms rid={} trace={}", service, operation, from, status,
+        (System.nanoTime() - startNanos) / 1_000_000, requestId == null ? "-" : requestId, traceId);
   }
 }

@@ -13,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -33,6 +34,7 @@ public final class StoreConfig {
     ENVIRONMENT.put("INTERNAL_PORT", "internal.port");
     ENVIRONMENT.put("HTTP_INSTANCES", "http.instances");
     ENVIRONMENT.put("HELLO_ROUTE", "http.hello-route");
+    ENVIRONMENT.put("PROFILES_DIR", "profiles.dir");
     ENVIRONMENT.put("SECRET_KEY", "security.secret-key");
     ENVIRONMENT.put("INTERNAL_KEY", "security.internal-key");
     ENVIRONMENT.put("TRUSTED_PROXIES", "security.trusted-proxies");
@@ -42,6 +44,7 @@ public final class StoreConfig {
     ENVIRONMENT.put("CORS_ORIGINS", "security.cors-origins");
     ENVIRONMENT.put("CASSANDRA_HOST", "cassandra.host");
     ENVIRONMENT.put("CASSANDRA_PORT", "cassandra.port");
+    ENVIRONMENT.put("CASSANDRA_WAIT_SECONDS", "cassandra.wait-seconds");
     ENVIRONMENT.put("CASSANDRA_USERNAME", "cassandra.username");
     ENVIRONMENT.put("CASSANDRA_PASSWORD", "cassandra.password");
     ENVIRONMENT.put("CASSANDRA_SSL", "cassandra.ssl");
@@ -70,8 +73,6 @@ public final class StoreConfig {
     ENVIRONMENT.put("ORDER_RETENTION_MS", "order.lifecycle.retention-ms");
     ENVIRONMENT.put("ORDER_POLL_MS", "order.lifecycle.poll-ms");
     ENVIRONMENT.put("DOCS_SITE_DIR", "docs.site-dir");
-    ENVIRONMENT.put("OTEL_EXPORTER_OTLP_ENDPOINT", "tracing.otlp-endpoint");
-    ENVIRONMENT.put("OTEL_SERVICE_NAME", "tracing.service-name");
   }
 
   /**
@@ -124,7 +125,7 @@ public final class StoreConfig {
     return (Map<String, Object>) new JsonObject((Map<String, Object>) yaml).copy().getMap();
   }
 
-  static JsonObject overrides(Map<String, String> variables) {
+  public static JsonObject overrides(Map<String, String> variables) {
     JsonObject result = new JsonObject();
     ENVIRONMENT.forEach((name, key) -> {
       String value = variables.get(name);
@@ -153,6 +154,30 @@ public final class StoreConfig {
       return Integer.parseInt(value);
     }
     return value;
+  }
+
+  /**
+   * Keys of {@code config} that nothing reads: not in the packaged defaults and set by no variable. A typo in
+   * {@code ./conf/application.yaml} ({@code http.prot: 9090}) would otherwise be ignored in silence.
+   */
+  public static List<String> unknownKeys(JsonObject config) {
+    java.util.Set<String> known = new java.util.TreeSet<>(ENVIRONMENT.values());
+    leaves("", packagedDefaults(), known);
+    java.util.Set<String> present = new java.util.TreeSet<>();
+    leaves("", config, present);
+    present.removeAll(known);
+    return List.copyOf(present);
+  }
+
+  private static void leaves(String prefix, JsonObject node, java.util.Set<String> out) {
+    for (String field : node.fieldNames()) {
+      Object value = node.getValue(field);
+      if (value instanceof JsonObject child && !child.isEmpty()) {
+        leaves(prefix + field + ".", child, out);
+      } else {
+        out.add(prefix + field); // a value, a list (demo users) or an empty section
+      }
+    }
   }
 
   /** Sets a dotted key, creating the objects on the way. */

@@ -15,6 +15,7 @@ import store.platform.Caller;
 import store.platform.ProblemException;
 import store.platform.Problems;
 import store.platform.RequestLog;
+import store.platform.Spans;
 
 /**
  * The receiving side of a service boundary: one table of operations, each with the services allowed to call it,
@@ -58,6 +59,7 @@ public final class InternalOperations {
 
   private void onMessage(Message<JsonObject> message) {
     long start = System.nanoTime();
+    String trace = Spans.traceId(); // while the consumer's span is current: replying ends it
     String from = message.headers().get(FROM_HEADER);
     String operation = message.headers().get(OPERATION_HEADER);
     Caller caller = new Caller(message.headers().get(CALLER_HEADER),
@@ -66,11 +68,11 @@ public final class InternalOperations {
     invoke(from, operation, message.body(), caller).onComplete(ar -> {
       if (ar.succeeded()) {
         message.reply(ar.result(), new DeliveryOptions());
-        RequestLog.internal(service, operation, from, 200, start, caller.requestId());
+        RequestLog.internal(service, operation, from, 200, start, caller.requestId(), trace);
       } else {
         ProblemException problem = Problems.toProblem(ar.cause(), 500);
         message.fail(problem.status(), problem.toJson().encode());
-        RequestLog.internal(service, operation, from, problem.status(), start, caller.requestId());
+        RequestLog.internal(service, operation, from, problem.status(), start, caller.requestId(), trace);
       }
     });
   }

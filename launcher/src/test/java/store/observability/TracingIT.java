@@ -1,0 +1,68 @@
+package store.observability;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import store.testing.StoreApi;
+import store.testing.StoreProcess;
+import store.testing.TestStore;
+import store.testing.TestZipkin;
+
+/**
+ * All-in-one mode traced into a real Zipkin: one checkout is one trace, through the event bus to every service and
+ * each Cassandra statement (the split topology's traces are checked in SplitTopologyIT).
+ */
+class TracingIT {
+  private static final int PORT = 18720;
+  private static final Path WORK = Path.of("target", "tracing-it").toAbsolutePath();
+  private static StoreProcess store;
+  private static Vertx vertx;
+
+  @BeforeAll
+  static void tracedStore() throws Exception {
+    TestStore.cassandra();
+    Map<String, String> env = new HashMap<>(TestZipkin.start());
+    env.put("SECRET_KEY", TestStore.SECRET);
+    env.put("CASSANDRA_HOST", "127.0.0.1");
+    env.put("CASSANDRA_PORT", Integer.toString(TestStore.CASSANDRA_PORT));
+    env.put("CASSANDRA_KEYSPACE", "tracing_it");
+    env.put("PROFILE", "dev"); // the demo admin creates the product
+    env.put("SAMPLE_DATA", "false");
+    store = new StoreProcess(null, PORT, env, WORK).start();
+    vertx = Vertx.vertx();
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    if (store != null) {
+      store.close();
+    }
+    if (vertx != null) {
+      vertx.close();
+    }
+  }
+
+  @Test
+  void oneCheckoutIsOneTraceAcrossTheEventBusAndCassandra() {
+    StoreApi api = StoreApi.allInOne(vertx, "http://127.0.0.1:" + PORT);
+    List<JsonObject> spans = TestZipkin.checkoutTrace(api, api.login("swagger_admin", "admin123"),
+        WORK.resolve("all.log").toFile());
+    assertThat(TestZipkin.serviceNames(spans)).containsExactly("product-store");
+    // the hops between services are event-bus requests, each a client and a server span in the trace
+    Set<String> destinations = spans.stream().map(s -> TestZipkin.tag(s, "messaging.destination.name"))
+        .filter(java.util.Objects::nonNull).collect(Collectors.toSet());
+    assertThat(destinations).contains("store.cart.internal", "store.catalog.internal", "store.order.internal");
+    assertThat(spans).anyMatch(s -> "SERVER".equals(s.getString("kind"))
+        && String.valueOf(TestZipkin.tag(s, "http.url")).endsWith("/user-api/users/me/orders"));
+  }
+}
