@@ -19,7 +19,7 @@ fi
 OUT=$(mktemp -d -t tracing-bench.XXXXXX)
 ZIPKIN_PID=""
 cleanup() {
-  [[ -n $ZIPKIN_PID ]] && kill "$ZIPKIN_PID" 2>/dev/null && wait "$ZIPKIN_PID" 2>/dev/null
+  if [[ -n $ZIPKIN_PID ]]; then kill "$ZIPKIN_PID" 2>/dev/null || true; wait "$ZIPKIN_PID" 2>/dev/null || true; fi
   rm -rf "$OUT"
 }
 trap cleanup EXIT

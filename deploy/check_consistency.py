@@ -197,7 +197,9 @@ def check_compose(env_file):
         command = service.get("command") or []
         return command[0] if isinstance(command, list) and command else None
 
-    store_services = {n: s for n, s in services.items() if str(s.get("image", "")).startswith("product-store:")}
+    # the store's long-running services; the one-shot "schema" step runs the same image's schema command
+    store_services = {n: s for n, s in services.items() if str(s.get("image", "")).startswith("product-store:")
+                      and n != "schema"}
     check(set(mode_of(s) for s in store_services.values()) == set(ports),
           f"compose: the store services' modes {sorted(set(mode_of(s) for s in store_services.values()))} "
           f"are not the four services {sorted(ports)}")
@@ -263,6 +265,8 @@ def check_compose(env_file):
         for var in environment_of(schema):
             check(var in store_vars, f"compose schema: {var} is not in docs/configuration.md's tables")
         check(schema.get("restart") == "no", "compose schema: a one-shot step needs restart: \"no\"")
+        check(schema.get("command") == ["schema"] and str(schema.get("image", "")).startswith("product-store:"),
+              "compose schema: must run the store image's schema command")
 
     # -- the gateway
     nginx_env = environment_of(gateway_service)
@@ -591,7 +595,15 @@ def check_k8s(require_models):
                 if ref:
                     check(ref in config_maps, f"{cname}: ConfigMap {ref} does not exist")
             image = container.get("image", "")
-            if image == "product-store":
+            if image == "product-store" and (container.get("args") or [None])[0] == "schema":
+                # the one-shot schema Job: the store's Cassandra variables, no ports, no probes
+                check(workload.get("kind") == "Job", f"{cname}: the schema command belongs in a Job")
+                names = {e["name"] for e in container.get("env", [])}
+                names |= {k for s in container.get("envFrom", []) for k in config_maps.get(
+                    (s.get("configMapRef") or {}).get("name"), {})}
+                for var in names:
+                    check(var in store_vars, f"{cname}: {var} is not in docs/configuration.md's tables")
+            elif image == "product-store":
                 mode = (container.get("args") or [None])[0]
                 if not check(mode in ports, f"{cname}: args {container.get('args')} is not a service mode"):
                     continue

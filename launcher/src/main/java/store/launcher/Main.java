@@ -1,6 +1,7 @@
 package store.launcher;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.vertx.cassandra.CassandraClient;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -8,12 +9,11 @@ import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.tracing.TracingOptions;
-import io.vertx.tracing.opentelemetry.OpenTelemetryTracingFactory;
-import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.micrometer.VertxPrometheusOptions;
 import io.vertx.micrometer.backends.BackendRegistries;
+import io.vertx.tracing.opentelemetry.OpenTelemetryTracingFactory;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
@@ -29,6 +29,7 @@ import store.platform.Cql;
 import store.platform.HttpVerticle;
 import store.platform.Platform;
 import store.platform.Profiles;
+import store.platform.RequestLog;
 import store.platform.ServiceModule;
 import store.platform.StoreConfig;
 import store.platform.transport.CallMetrics;
@@ -41,6 +42,7 @@ public final class Main {
       Product Store — one jar, two topologies.
 
       Usage: java -jar product-store.jar [MODE]
+             java -jar product-store.jar schema
              java -jar product-store.jar grant-admin|revoke-admin|delete-user USERNAME
 
       Modes:
@@ -56,6 +58,8 @@ public final class Main {
       every process.
 
       Operator commands (they use the same configuration to reach Cassandra, then exit):
+        schema             the keyspace and every service's tables, then a wait for schema agreement: run once
+                           before the services start on a cluster (they create what is missing otherwise)
         grant-admin NAME   make an account admin       revoke-admin NAME   take the role back
         delete-user NAME   remove an account
       Every token issued to that account before the change stops working on its next request.
@@ -97,6 +101,9 @@ public final class Main {
       System.out.print(HELP);
       return;
     }
+    if (mode.equals("schema")) {
+      System.exit(SchemaCommand.run());
+    }
     if (Operator.COMMANDS.contains(mode)) {
       System.exit(Operator.run(mode, args.length > 1 ? args[1] : null));
     }
@@ -135,6 +142,7 @@ public final class Main {
       if (node != null) {
         node.close();
       }
+      RequestLog.flush(); // the access log's last lines
       LOG.info("Stopped");
     }
   }
@@ -160,10 +168,10 @@ public final class Main {
       JsonObject config = await(StoreConfig.load(vertx));
       applyModeDefaults(mode, config);
 
+      long began = System.nanoTime();
       node = embeddedIfNeeded(config);
       EmbeddedCassandra startedNode = node != null && node.startedHere() ? node : null;
-
-      long began = System.nanoTime();
+      long nodeUp = System.nanoTime();
       awaitCassandra(config);
       long cassandraAnswered = System.nanoTime();
       CassandraClient cassandra = await(CassandraSessions.open(vertx, config));
@@ -195,9 +203,9 @@ public final class Main {
           Topology.gatewayContracts()),
           new DeploymentOptions().setInstances(instances)));
       // one line for the whole start-up, phase by phase: where a slow start went
-      LOG.info("Started in {} ms: Cassandra answered {} ms, session {} ms{}, listeners {} ms", millisSince(began),
-          millisBetween(began, cassandraAnswered), millisBetween(cassandraAnswered, sessionOpen), phases,
-          millisSince(listening));
+      LOG.info("Started in {} ms: embedded node {} ms, waiting for Cassandra {} ms, session {} ms{}, listeners {} ms",
+          millisSince(began), millisBetween(began, nodeUp), millisBetween(nodeUp, cassandraAnswered),
+          millisBetween(cassandraAnswered, sessionOpen), phases, millisSince(listening));
       LOG.info("Product Store ({}, {} profile) listening on http://{}:{}{}", mode,
           StoreConfig.string(config, "profile", "prod"), StoreConfig.string(config, "http.host", ""), port,
           allInOne ? "  — /api /cart-api /order-api /user-api /swagger/"

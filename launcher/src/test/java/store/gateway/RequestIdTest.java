@@ -48,8 +48,10 @@ class RequestIdTest {
       assertThat(order.status()).as(order.toString()).isEqualTo(200);
       assertThat(order.headers().get("X-Request-ID")).isEqualTo(rid);
 
-      List<String> traced = StoreApi.eventually(Duration.ofSeconds(5), () -> lines.list.stream()
-          .map(ILoggingEvent::getFormattedMessage).filter(l -> l.contains("rid=" + rid)).toList(),
+      // the access log writes its lines in batches: one event, many lines
+      List<String> traced = StoreApi.eventually(Duration.ofSeconds(5), () -> List.copyOf(lines.list).stream()
+          .flatMap(event -> event.getFormattedMessage().lines())
+          .map(l -> l.substring(l.indexOf(" access - ") + 10)).filter(l -> l.contains("rid=" + rid)).toList(),
           found -> found.size() >= 5);
       assertThat(traced).anyMatch(l -> l.startsWith("POST /user-api/users/me/orders 200"))
           .anyMatch(l -> l.contains("cart.checkout from=user 200"))

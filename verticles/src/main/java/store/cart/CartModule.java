@@ -10,6 +10,7 @@ import store.catalog.api.CatalogClient;
 import store.order.api.OrderClient;
 import store.platform.Auth;
 import store.platform.ContractRouter;
+import store.platform.Cql;
 import store.platform.Health;
 import store.platform.Platform;
 import store.platform.ServiceModule;
@@ -30,6 +31,11 @@ public final class CartModule implements ServiceModule {
   @Override
   public String prefix() {
     return "/cart-api";
+  }
+
+  @Override
+  public Future<Void> createSchema(Cql cql) {
+    return new CartRepository(cql).createSchema();
   }
 
   @Override

@@ -17,9 +17,9 @@ import java.util.UUID;
 import store.cart.CartRepository.CartItem;
 import store.catalog.api.CatalogClient;
 import store.order.api.OrderClient;
-import store.platform.Spans;
 import store.platform.Caller;
 import store.platform.ProblemException;
+import store.platform.Spans;
 
 /**
  * The cart's domain logic: lines validated against the catalog's stock, recently viewed products with a last-known

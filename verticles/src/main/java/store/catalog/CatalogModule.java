@@ -19,6 +19,7 @@ import store.catalog.CatalogService.Line;
 import store.catalog.CatalogService.ListQuery;
 import store.platform.Auth;
 import store.platform.ContractRouter;
+import store.platform.Cql;
 import store.platform.Platform;
 import store.platform.ProblemException;
 import store.platform.ServiceModule;
@@ -41,6 +42,11 @@ public final class CatalogModule implements ServiceModule {
   @Override
   public String prefix() {
     return "/api";
+  }
+
+  @Override
+  public Future<Void> createSchema(Cql cql) {
+    return new CatalogRepository(cql).createSchema();
   }
 
   @Override

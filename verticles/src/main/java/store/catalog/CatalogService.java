@@ -20,10 +20,10 @@ import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
-import store.platform.SharedFutures;
-import store.platform.Spans;
 import store.platform.Caller;
 import store.platform.ProblemException;
+import store.platform.SharedFutures;
+import store.platform.Spans;
 
 /**
  * The catalog's domain logic: listing (filter, sort, page), CRUD, and atomic stock reservation. Knows nothing of

@@ -12,6 +12,7 @@ import java.util.Set;
 import store.catalog.api.CatalogClient;
 import store.platform.Auth;
 import store.platform.ContractRouter;
+import store.platform.Cql;
 import store.platform.Platform;
 import store.platform.ServiceModule;
 import store.platform.StoreConfig;
@@ -31,6 +32,11 @@ public final class OrderModule implements ServiceModule {
   @Override
   public String prefix() {
     return "/order-api";
+  }
+
+  @Override
+  public Future<Void> createSchema(Cql cql) {
+    return new OrderRepository(cql).createSchema();
   }
 
   @Override

@@ -18,9 +18,9 @@ import java.util.concurrent.ThreadLocalRandom;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import store.catalog.api.CatalogClient;
-import store.platform.Spans;
 import store.platform.Caller;
 import store.platform.ProblemException;
+import store.platform.Spans;
 import store.user.api.UserClient;
 
 /**

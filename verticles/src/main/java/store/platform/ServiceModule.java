@@ -13,6 +13,12 @@ public interface ServiceModule {
   /** Gateway prefix, e.g. "/api": used in all-in-one mode, stripped behind nginx. */
   String prefix();
 
+  /**
+   * The service's tables (idempotent: CREATE ... IF NOT EXISTS, added columns), for the launcher's {@code schema}
+   * command, which creates every service's tables once before any service starts.
+   */
+  Future<Void> createSchema(Cql cql);
+
   /** Once per process: schema, seed data, background work. */
   Future<Void> start(Platform platform);
 

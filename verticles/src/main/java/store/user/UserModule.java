@@ -15,6 +15,7 @@ import store.platform.AttemptLimiter;
 import store.platform.Auth;
 import store.platform.ClientAddress;
 import store.platform.ContractRouter;
+import store.platform.Cql;
 import store.platform.Platform;
 import store.platform.ProblemException;
 import store.platform.ServiceModule;
@@ -35,6 +36,11 @@ public final class UserModule implements ServiceModule {
   @Override
   public String prefix() {
     return "/user-api";
+  }
+
+  @Override
+  public Future<Void> createSchema(Cql cql) {
+    return new UserRepository(cql).createSchema();
   }
 
   @Override
