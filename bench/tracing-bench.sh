@@ -19,7 +19,12 @@ fi
 OUT=$(mktemp -d -t tracing-bench.XXXXXX)
 ZIPKIN_PID=""
 cleanup() {
-  if [[ -n $ZIPKIN_PID ]]; then kill "$ZIPKIN_PID" 2>/dev/null || true; wait "$ZIPKIN_PID" 2>/dev/null || true; fi
+  if [[ -n $ZIPKIN_PID ]]; then # Zipkin may ignore SIGTERM for a long while: then SIGKILL
+    kill "$ZIPKIN_PID" 2>/dev/null || true
+    for _ in $(seq 1 20); do kill -0 "$ZIPKIN_PID" 2>/dev/null || break; sleep 0.5; done
+    kill -KILL "$ZIPKIN_PID" 2>/dev/null || true
+    wait "$ZIPKIN_PID" 2>/dev/null || true
+  fi
   rm -rf "$OUT"
 }
 trap cleanup EXIT
@@ -29,6 +34,10 @@ rps() { awk '/^catalog / {print $2}' "$1"; }
 echo "== 1/3 tracing off (no OTEL_TRACES_EXPORTER)"
 env -u OTEL_TRACES_EXPORTER "$ROOT/bench/catalog-bench.sh" | tee "$OUT/off.txt"
 
+if curl -sf "http://127.0.0.1:$ZIPKIN_PORT/health" >/dev/null; then
+  echo "something already answers on :$ZIPKIN_PORT (a Zipkin left running?): set ZIPKIN_PORT" >&2
+  exit 1
+fi
 echo "== Zipkin on :$ZIPKIN_PORT"
 QUERY_PORT=$ZIPKIN_PORT java -Xmx512m -jar "$ZIPKIN_JAR" >"$OUT/zipkin.log" 2>&1 &
 ZIPKIN_PID=$!
