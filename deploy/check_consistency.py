@@ -493,6 +493,14 @@ def kustomize(directory):
     return objects, generated, files
 
 
+def container_variables(container, config_maps):
+    """The variables a container gets: its env entries and the keys of the ConfigMaps it takes whole."""
+    names = {e["name"] for e in container.get("env", [])}
+    names |= {k for s in container.get("envFrom", []) for k in config_maps.get(
+        (s.get("configMapRef") or {}).get("name"), {})}
+    return names
+
+
 def containers_of(workload):
     spec = workload["spec"]["template"]["spec"]
     return spec.get("initContainers", []) + spec.get("containers", [])
@@ -598,10 +606,7 @@ def check_k8s(require_models):
             if image == "product-store" and (container.get("args") or [None])[0] == "schema":
                 # the one-shot schema Job: the store's Cassandra variables, no ports, no probes
                 check(workload.get("kind") == "Job", f"{cname}: the schema command belongs in a Job")
-                names = {e["name"] for e in container.get("env", [])}
-                names |= {k for s in container.get("envFrom", []) for k in config_maps.get(
-                    (s.get("configMapRef") or {}).get("name"), {})}
-                for var in names:
+                for var in container_variables(container, config_maps):
                     check(var in store_vars, f"{cname}: {var} is not in docs/configuration.md's tables")
             elif image == "product-store":
                 mode = (container.get("args") or [None])[0]
@@ -617,10 +622,7 @@ def check_k8s(require_models):
                     check(probe.get("port") == "http", f"{cname}: {probe_name} should use the public port (http)")
                 startup = (container.get("startupProbe") or {}).get("httpGet") or {}
                 check(not startup or startup.get("path") in routes, f"{cname}: startupProbe path is not a store route")
-                names = {e["name"] for e in container.get("env", [])}
-                names |= {k for s in container.get("envFrom", []) for k in config_maps.get(
-                    (s.get("configMapRef") or {}).get("name"), {})}
-                for var in names:
+                for var in container_variables(container, config_maps):
                     check(var in store_vars, f"{cname}: {var} is not in docs/configuration.md's tables")
                 for var in ("SECRET_KEY", "INTERNAL_KEY"):
                     check(var in {e["name"] for e in container.get("env", []) if "valueFrom" in e},

@@ -11,20 +11,9 @@ set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 cd "$here"
 
-missing=()
-for program in promtool prometheus amtool python3; do
-  command -v "$program" >/dev/null 2>&1 || missing+=("$program")
-done
-if ((${#missing[@]} > 0)); then
-  if [[ ${CI:-} == true ]]; then
-    echo "FAIL: not installed: ${missing[*]} (apt-get install prometheus prometheus-alertmanager python3)" >&2
-    exit 1
-  fi
-  for program in "${missing[@]}"; do
-    echo "SKIP: $program not installed"
-  done
-  exit 0
-fi
+# shellcheck source=require-programs.sh source-path=SCRIPTDIR
+. "$here/require-programs.sh"
+require_programs "prometheus prometheus-alertmanager python3" promtool prometheus amtool python3
 
 tmp=$(mktemp -d)
 prometheus_pid=

@@ -86,20 +86,9 @@ done
 # --- programs
 programs=(prometheus promtool python3)
 [[ -n ${NGINX_STATUS_URL:-} ]] && programs+=(prometheus-nginx-exporter)
-missing=()
-for program in "${programs[@]}"; do
-  command -v "$program" >/dev/null 2>&1 || missing+=("$program")
-done
-if ((${#missing[@]} > 0)); then
-  if [[ ${CI:-} == true ]]; then
-    echo "FAIL: not installed: ${missing[*]} (apt-get install prometheus prometheus-nginx-exporter python3)" >&2
-    exit 1
-  fi
-  for program in "${missing[@]}"; do
-    echo "SKIP: $program not installed"
-  done
-  exit 0
-fi
+# shellcheck source=require-programs.sh source-path=SCRIPTDIR
+. "$here/require-programs.sh"
+require_programs "prometheus prometheus-nginx-exporter python3" "${programs[@]}"
 
 tmp=$(mktemp -d)
 prometheus_pid=

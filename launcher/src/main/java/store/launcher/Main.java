@@ -211,7 +211,7 @@ public final class Main {
           allInOne ? "  — /api /cart-api /order-api /user-api /swagger/"
               : "; internal operations on " + StoreConfig.string(config, "internal.host", "") + ":" + internalPort);
       if (tracing != null) {
-        LOG.info("Tracing on: {}", System.getenv().getOrDefault("OTEL_TRACES_EXPORTER", "see otel.* properties"));
+        LOG.info("Tracing on: exporter {}", Tracing.exporter());
       }
       return new Running(vertx, cassandra, startedNode, port, auth, tracing);
     } catch (Exception e) {

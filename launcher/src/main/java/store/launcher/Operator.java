@@ -6,6 +6,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.util.Set;
+import java.util.function.Function;
 import store.platform.Accounts;
 import store.platform.CassandraSessions;
 import store.platform.Cql;
@@ -29,28 +30,42 @@ final class Operator {
       System.err.println("Usage: java -jar product-store.jar " + command + " USERNAME");
       return 2;
     }
+    return againstCassandra(command + " " + username, store -> {
+      UserAdministration accounts = new UserAdministration(store.cql(), new Accounts(store.cql(), 0));
+      return accounts.createSchema().compose(v -> switch (command) {
+        case "grant-admin" -> accounts.setAdmin(username, true);
+        case "revoke-admin" -> accounts.setAdmin(username, false);
+        default -> accounts.delete(username);
+      }).map(v -> switch (command) {
+        case "grant-admin" -> username + " is now an admin; earlier tokens are revoked";
+        case "revoke-admin" -> username + " is no longer an admin; earlier tokens are revoked";
+        default -> username + " is deleted; its tokens no longer work";
+      });
+    });
+  }
+
+  /** What an operator command works with: the store's configuration and a session on its keyspace. */
+  record Store(Vertx vertx, JsonObject config, CassandraClient cassandra, Cql cql) {
+  }
+
+  /**
+   * Runs an operator command against the store's Cassandra (the embedded node under ./data when none is configured,
+   * started for the command and stopped after it), prints what it answers, and closes everything. Answers the exit
+   * code: 0, or 1 with the reason on stderr.
+   */
+  static int againstCassandra(String what, Function<Store, Future<String>> work) {
     Vertx vertx = Vertx.vertx();
     EmbeddedCassandra node = null;
     try {
       JsonObject config = Main.await(StoreConfig.load(vertx));
       node = Main.embeddedIfNeeded(config);
+      Main.awaitCassandra(config);
       CassandraClient cassandra = Main.await(CassandraSessions.open(vertx, config));
-      Cql cql = new Cql(cassandra, new SimpleMeterRegistry());
-      UserAdministration accounts = new UserAdministration(cql, new Accounts(cql, 0));
-      Future<Void> done = accounts.createSchema().compose(v -> switch (command) {
-        case "grant-admin" -> accounts.setAdmin(username, true);
-        case "revoke-admin" -> accounts.setAdmin(username, false);
-        default -> accounts.delete(username);
-      });
-      Main.await(done.eventually(cassandra::close));
-      System.out.println(switch (command) {
-        case "grant-admin" -> username + " is now an admin; earlier tokens are revoked";
-        case "revoke-admin" -> username + " is no longer an admin; earlier tokens are revoked";
-        default -> username + " is deleted; its tokens no longer work";
-      });
+      Store store = new Store(vertx, config, cassandra, new Cql(cassandra, new SimpleMeterRegistry()));
+      System.out.println(Main.await(work.apply(store).eventually(cassandra::close)));
       return 0;
     } catch (Exception e) {
-      System.err.println(command + " " + username + " failed: " + e.getMessage());
+      System.err.println(what + " failed: " + e.getMessage());
       return 1;
     } finally {
       vertx.close();

@@ -1,17 +1,13 @@
 package store.launcher;
 
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.cassandra.CassandraClient;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
-import io.vertx.core.json.JsonObject;
 import java.util.Set;
 import java.util.UUID;
 import java.util.stream.Collectors;
 import store.platform.Accounts;
-import store.platform.CassandraSessions;
-import store.platform.Cql;
 import store.platform.ServiceModule;
 import store.platform.StoreConfig;
 
@@ -29,38 +25,21 @@ final class SchemaCommand {
 
   /** Answers the process exit code. */
   static int run() {
-    Vertx vertx = Vertx.vertx();
-    EmbeddedCassandra node = null;
-    try {
-      JsonObject config = Main.await(StoreConfig.load(vertx));
-      node = Main.embeddedIfNeeded(config);
-      Main.awaitCassandra(config);
-      CassandraClient cassandra = Main.await(CassandraSessions.open(vertx, config)); // creates the keyspace
-      Cql cql = new Cql(cassandra, new SimpleMeterRegistry());
-      Future<Void> tables = new Accounts(cql, 0).createSchema();
+    return Operator.againstCassandra("schema", store -> {
+      Future<Void> tables = new Accounts(store.cql(), 0).createSchema();
       for (ServiceModule module : Topology.modules("all")) {
-        tables = tables.compose(v -> module.createSchema(cql));
+        tables = tables.compose(v -> module.createSchema(store.cql()));
       }
-      String keyspace = StoreConfig.string(config, "cassandra.keyspace", "store");
+      String keyspace = StoreConfig.string(store.config(), "cassandra.keyspace", "store");
       long deadline = System.currentTimeMillis() + AGREEMENT_MS;
-      Set<String> created = Main.await(tables.compose(v -> agreement(vertx, cassandra, deadline))
-          .compose(v -> cassandra.executeWithFullFetch(
+      return tables.compose(v -> agreement(store.vertx(), store.cassandra(), deadline))
+          .compose(v -> store.cassandra().executeWithFullFetch(
               "SELECT table_name FROM system_schema.tables WHERE keyspace_name = '" + keyspace + "'"))
-          .map(rows -> rows.stream().map(r -> r.getString("table_name")).collect(Collectors.toCollection(
-              java.util.TreeSet::new)))
-          .eventually(cassandra::close));
-      System.out.println("Schema of keyspace " + keyspace + " ready, agreed by every node: " + created.size()
-          + " tables " + created);
-      return 0;
-    } catch (Exception e) {
-      System.err.println("schema failed: " + e.getMessage());
-      return 1;
-    } finally {
-      vertx.close();
-      if (node != null && node.startedHere()) {
-        node.close();
-      }
-    }
+          .map(rows -> rows.stream().map(r -> r.getString("table_name"))
+              .collect(Collectors.toCollection(java.util.TreeSet::new)))
+          .map(created -> "Schema of keyspace " + keyspace + " ready, agreed by every node: " + created.size()
+              + " tables " + created);
+    });
   }
 
   /** Every node reports the same schema version (system.local and system.peers), or a failure at the deadline. */

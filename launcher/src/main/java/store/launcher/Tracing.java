@@ -16,7 +16,7 @@ final class Tracing {
 
   /** The SDK, registered as the process's global OpenTelemetry, or null when tracing is off. */
   static OpenTelemetrySdk fromEnvironment(String defaultServiceName) {
-    String exporter = setting("OTEL_TRACES_EXPORTER");
+    String exporter = exporter();
     if (exporter == null || exporter.isBlank() || exporter.trim().equals("none")
         || "true".equalsIgnoreCase(setting("OTEL_SDK_DISABLED"))) {
       return null;
@@ -28,6 +28,11 @@ final class Tracing {
         .setResultAsGlobal()
         .build()
         .getOpenTelemetrySdk();
+  }
+
+  /** OTEL_TRACES_EXPORTER (or otel.traces.exporter), or null. */
+  static String exporter() {
+    return setting("OTEL_TRACES_EXPORTER");
   }
 
   /** An OTEL_* variable, or its otel.* system property. */

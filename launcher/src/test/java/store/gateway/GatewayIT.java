@@ -97,6 +97,16 @@ class GatewayIT {
     }
   }
 
+  /** Skips the test without these programs, except in CI, where their absence is a failure. */
+  private static void requirePrograms(String debianPackages, Path... programs) {
+    if (java.util.Arrays.stream(programs).allMatch(Files::isExecutable)) {
+      return;
+    }
+    assertThat(System.getenv("CI")).as("CI must install %s (apt-get install %s)", debianPackages, debianPackages)
+        .isNotEqualTo("true");
+    Assumptions.abort("SKIP: not installed: apt-get install " + debianPackages);
+  }
+
   /** The last lines of each service's log, for a start-up that failed or hung. */
   static String serviceLogs() {
     StringBuilder out = new StringBuilder();
@@ -195,11 +205,7 @@ class GatewayIT {
   @Order(3)
   void fiftyLocustShoppersForAMinuteSeeNoFailureAndNoServiceLogsAnError() throws Exception {
     Path locust = Path.of("/usr/bin/locust");
-    if (!Files.isExecutable(locust)) {
-      assertThat(System.getenv("CI")).as("locust must be installed in CI (apt-get install python3-locust)")
-          .isNotEqualTo("true");
-      Assumptions.abort("SKIP: locust not installed (apt-get install python3-locust)");
-    }
+    requirePrograms("python3-locust", locust);
     Path out = Path.of("target", "locust").toAbsolutePath();
     Files.createDirectories(out);
     Process run = new ProcessBuilder(locust.toString(), "-f", REPO.resolve("loadtest/locustfile.py").toString(),
@@ -232,12 +238,8 @@ class GatewayIT {
   @Order(3)
   void aRealPrometheusScrapingTheTopologyHasDataForEveryDashboardPanel() throws Exception {
     Path locust = Path.of("/usr/bin/locust");
-    boolean exporter = Files.isExecutable(Path.of("/usr/bin/prometheus-nginx-exporter"));
-    if (!Files.isExecutable(locust) || !Files.isExecutable(Path.of("/usr/bin/prometheus")) || !exporter) {
-      assertThat(System.getenv("CI")).as("locust, prometheus and prometheus-nginx-exporter must be installed in CI")
-          .isNotEqualTo("true");
-      Assumptions.abort("SKIP: apt-get install python3-locust prometheus prometheus-nginx-exporter");
-    }
+    requirePrograms("python3-locust prometheus prometheus-nginx-exporter", locust, Path.of("/usr/bin/prometheus"),
+        Path.of("/usr/bin/prometheus-nginx-exporter"));
     Path out = Path.of("target", "live-check").toAbsolutePath();
     Files.createDirectories(out);
     Process shoppers = new ProcessBuilder(locust.toString(), "-f", REPO.resolve("loadtest/locustfile.py").toString(),
@@ -251,7 +253,7 @@ class GatewayIT {
     env.put("ORDER_TARGETS", "127.0.0.1:" + (PORT_BASE + 2));
     env.put("USER_TARGETS", "127.0.0.1:" + (PORT_BASE + 3));
     env.put("NGINX_STATUS_URL", "http://127.0.0.1:" + (GATEWAY + 1) + "/stub_status");
-    env.put("CASSANDRA_TARGETS", "127.0.0.1:" + (TestStore.CASSANDRA_PORT + 61)); // the node's JMX exporter agent
+    env.put("CASSANDRA_TARGETS", "127.0.0.1:" + TestStore.cassandraMetricsPort()); // the node's JMX exporter agent
     env.put("DASHBOARDS", "catalog cart order user gateway cassandra"); // traces: Jaeger's metrics (compose only)
     env.put("WARMUP_SECONDS", "30");
     Process live = check.start();

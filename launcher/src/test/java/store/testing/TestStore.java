@@ -55,6 +55,12 @@ public final class TestStore {
   private TestStore() {
   }
 
+  /** Where the test node's JMX exporter agent serves Cassandra's metrics. */
+  public static synchronized int cassandraMetricsPort() throws Exception {
+    cassandra();
+    return node.metricsPort();
+  }
+
   /** Starts (once) the test Cassandra node. */
   public static synchronized void cassandra() throws Exception {
     if (node != null) {

@@ -42,7 +42,6 @@ public final class Profiles {
   private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC);
   private static final int MAX_SECONDS = 300;
   private static final Duration LINK_LIFETIME = Duration.ofMinutes(10);
-  private static final String SIGNED = "store.profiles.signed";
 
   private final Vertx vertx;
   private final Path directory;
@@ -60,27 +59,13 @@ public final class Profiles {
     router.post("/profiles/").handler(authenticate).handler(Auth::requireAdmin).handler(this::start);
     router.get("/profiles/").handler(authenticate).handler(Auth::requireAdmin).handler(this::list);
     // a link signed by the listing opens without a token (a browser tab); anything else is an admin's request
-    router.get("/profiles/:file")
-        .handler(rc -> {
-          rc.put(SIGNED, validSignature(rc.pathParam("file"), rc.queryParams().get("expires"),
-              rc.queryParams().get("sig")));
-          rc.next();
-        })
-        .handler(rc -> {
-          if (Boolean.TRUE.equals(rc.get(SIGNED))) {
-            rc.next();
-          } else {
-            authenticate.handle(rc);
-          }
-        })
-        .handler(rc -> {
-          if (Boolean.TRUE.equals(rc.get(SIGNED))) {
-            rc.next();
-          } else {
-            Auth.requireAdmin(rc);
-          }
-        })
-        .handler(this::serve);
+    router.get("/profiles/:file").handler(rc -> {
+      if (validSignature(rc.pathParam("file"), rc.queryParams().get("expires"), rc.queryParams().get("sig"))) {
+        serve(rc);
+      } else {
+        rc.next();
+      }
+    }).handler(authenticate).handler(Auth::requireAdmin).handler(this::serve);
   }
 
   private void start(RoutingContext rc) {
