@@ -42,7 +42,7 @@ public final class Main {
       Product Store — one jar, two topologies.
 
       Usage: java -jar product-store.jar [MODE]
-             java -jar product-store.jar schema
+             java -jar product-store.jar schema | check-stock
              java -jar product-store.jar grant-admin|revoke-admin|delete-user USERNAME
 
       Modes:
@@ -60,6 +60,9 @@ public final class Main {
       Operator commands (they use the same configuration to reach Cassandra, then exit):
         schema             the keyspace and every service's tables, then a wait for schema agreement: run once
                            before the services start on a cluster (they create what is missing otherwise)
+        check-stock        the stock invariant: for every product, stock it has had = on the shelf + held by
+                           live reservations and by orders not cancelled; every order agrees with its
+                           reservation. Prints a JSON report; exit code 1 when anything is off
         grant-admin NAME   make an account admin       revoke-admin NAME   take the role back
         delete-user NAME   remove an account
       Every token issued to that account before the change stops working on its next request.
@@ -103,6 +106,9 @@ public final class Main {
     }
     if (mode.equals("schema")) {
       System.exit(SchemaCommand.run());
+    }
+    if (mode.equals("check-stock")) {
+      System.exit(StockCheck.command());
     }
     if (Operator.COMMANDS.contains(mode)) {
       System.exit(Operator.run(mode, args.length > 1 ? args[1] : null));

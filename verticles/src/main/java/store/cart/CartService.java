@@ -199,14 +199,27 @@ public final class CartService {
       String reservationId = "order:" + orderId;
       return catalog.reserve(reservationId, lines, caller)
           .compose(reservation -> orders.create(caller, orderId, reservationId)
-              // a create that timed out may still have happened: only an order that is not there lets go of stock
-              .recover(failure -> orders.get(caller, orderId).recover(notThere -> catalog.release(reservationId,
-                  caller).transform(released -> Future.failedFuture(failure)))))
+              .recover(failure -> giveUp(caller, orderId, reservationId, failure)))
           .compose(order -> repository.delete(caller.username(), items.stream().map(CartItem::itemId).toList())
               .map(v -> {
                 cartValue.record(order.getDouble("total", 0.0));
                 return order;
               }));
+    });
+  }
+
+  /**
+   * After a failed order create: release the reservation. The catalog refuses if the order service committed it
+   * (state ORDERED), so a create that failed late, or whose answer was lost, never loses its stock: the order exists,
+   * and asking for it again (idempotent) answers it. If the catalog cannot be reached either, the reservation stays
+   * for the catalog's sweeper, which releases it unless an order commits it first.
+   */
+  private Future<JsonObject> giveUp(Caller caller, UUID orderId, String reservationId, Throwable failure) {
+    return catalog.release(reservationId, caller).transform(release -> {
+      if (release.succeeded() && "ORDERED".equals(release.result().getString("state"))) {
+        return orders.create(caller, orderId, reservationId).recover(again -> Future.failedFuture(failure));
+      }
+      return Future.failedFuture(failure);
     });
   }
 

@@ -12,11 +12,12 @@ import io.vertx.ext.web.openapi.router.RouterBuilder;
 import io.vertx.openapi.validation.RequestParameter;
 import io.vertx.openapi.validation.ValidatedRequest;
 import java.math.BigDecimal;
+import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
-import store.catalog.CatalogService.Line;
 import store.catalog.CatalogService.ListQuery;
+import store.catalog.Reservations.Line;
 import store.platform.Auth;
 import store.platform.ContractRouter;
 import store.platform.Cql;
@@ -33,6 +34,7 @@ import store.platform.transport.InternalOperations;
 public final class CatalogModule implements ServiceModule {
   private Platform platform;
   private CatalogService service;
+  private Reservations reservations;
 
   @Override
   public String name() {
@@ -55,12 +57,21 @@ public final class CatalogModule implements ServiceModule {
     CatalogRepository repository = new CatalogRepository(platform.cql());
     service = new CatalogService(platform.vertx(), repository, platform.registry(),
         StoreConfig.longValue(platform.config(), "catalog.cache-ttl-ms", 5_000));
+    reservations = new Reservations(platform.vertx(), repository, service, platform.registry());
+    ReservationSweeper sweeper = new ReservationSweeper(reservations,
+        StoreConfig.longValue(platform.config(), "catalog.sweep-interval-ms", 15_000),
+        Duration.ofMillis(StoreConfig.longValue(platform.config(), "catalog.reservation-timeout-ms", 120_000)));
     return service.start().compose(v -> StoreConfig.bool(platform.config(), "catalog.sample-data", false)
-        ? SampleCatalog.loadIfEmpty(service) : Future.succeededFuture());
+            ? SampleCatalog.loadIfEmpty(service) : Future.succeededFuture())
+        .compose(v -> platform.vertx().deployVerticle(sweeper)).mapEmpty();
   }
 
   public CatalogService service() {
     return service;
+  }
+
+  Reservations reservations() {
+    return reservations;
   }
 
   // ---- public routes ----
@@ -138,12 +149,14 @@ public final class CatalogModule implements ServiceModule {
     return new InternalOperations()
         .on("get-product", Set.of("cart"),
             (payload, caller) -> service.get(uuid(payload.getString("product_id"), "product_id")))
-        .on("reserve", Set.of("cart", "order"), (payload, caller) -> service.reserve(
+        .on("reserve", Set.of("cart", "order"), (payload, caller) -> reservations.reserve(
             payload.getString("reservation_id"), lines(payload), caller.username()))
         .on("get-reservation", Set.of("order"),
-            (payload, caller) -> service.reservation(payload.getString("reservation_id")))
+            (payload, caller) -> reservations.reservation(payload.getString("reservation_id")))
+        .on("commit-reservation", Set.of("order"),
+            (payload, caller) -> reservations.commit(payload.getString("reservation_id"), caller))
         .on("release", Set.of("cart", "order"),
-            (payload, caller) -> service.release(payload.getString("reservation_id"), caller));
+            (payload, caller) -> reservations.release(payload.getString("reservation_id"), caller));
   }
 
   private static List<Line> lines(JsonObject payload) {

@@ -17,17 +17,15 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.UUID;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 import store.platform.Caller;
 import store.platform.ProblemException;
 import store.platform.SharedFutures;
-import store.platform.Spans;
 
 /**
- * The catalog's domain logic: listing (filter, sort, page), CRUD, and atomic stock reservation. Knows nothing of
- * HTTP or the event bus.
+ * The catalog's domain logic: listing (filter, sort, page) and CRUD; stock reservations are {@link Reservations}.
+ * Knows nothing of HTTP or the event bus.
  *
  * <p>Listings are served from a Caffeine cache of whole category partitions, invalidated by every write in this
  * process and bounded by a short TTL so replicas converge; stock is never served from a cache when it matters
@@ -35,8 +33,6 @@ import store.platform.Spans;
  */
 public final class CatalogService {
   private static final int CAS_ATTEMPTS = 20;
-  /** How long (× 100 ms) a reservation waits for another attempt with the same id to finish. */
-  private static final int PENDING_WAITS = 50;
 
   private final Vertx vertx;
   private final CatalogRepository repository;
@@ -158,7 +154,7 @@ public final class CatalogService {
   public Future<JsonObject> create(JsonObject body) {
     JsonObject product = new JsonObject().put("product_id", UUID.randomUUID().toString())
         .put("description", null).put("manufacturer", null).mergeIn(normalise(body));
-    return repository.save(product, null, true).compose(v -> {
+    return repository.save(product, null).compose(v -> {
       productCount.incrementAndGet();
       invalidate(product.getString("category"), null);
       return Future.succeededFuture(product);
@@ -176,7 +172,7 @@ public final class CatalogService {
       // stock moves only by compare-and-set, so an admin's new count never overwrites a reservation made meanwhile
       Future<Void> stock = normalised.containsKey("stock_count")
           ? setStock(id, normalised.getInteger("stock_count")) : Future.succeededFuture();
-      return stock.compose(s -> repository.save(merged, previousCategory, false)).map(v -> {
+      return stock.compose(s -> repository.save(merged, previousCategory)).map(v -> {
         invalidate(merged.getString("category"), id);
         invalidate(previousCategory, id);
         return merged;
@@ -230,153 +226,32 @@ public final class CatalogService {
 
   // ---- stock ----
 
-  /**
-   * Reserves every line or none. The reservation id makes it idempotent: a retry of a reservation that succeeded
-   * answers the same lines again and takes nothing more. Lines are taken one by one with compare-and-set; if one
-   * cannot be filled, the lines already taken are put back before the failure is reported.
-   */
-  public Future<JsonObject> reserve(String reservationId, List<Line> lines, String owner) {
-    List<Line> merged = Line.merge(lines);
-    merged.sort(Comparator.comparing(Line::productId)); // a stable order across concurrent reservations
-    return Spans.around("catalog.reserve",
-        () -> claimAndTake(reservationId, merged, Line.toJson(merged).encode(), owner, PENDING_WAITS));
-  }
-
-  private Future<JsonObject> claimAndTake(String reservationId, List<Line> lines, String requested, String owner,
-      int waits) {
-    return repository.claimReservation(reservationId, requested, owner).compose(existing -> {
-      if (existing == null) {
-        return takeAll(reservationId, lines);
-      }
-      if (!owner.equals(existing.owner())) {
-        return Future.failedFuture(ProblemException.conflict("Reservation " + reservationId + " is taken"));
-      }
-      if ("RESERVED".equals(existing.state())) {
-        return repository.reservation(reservationId).map(row -> reservedAnswer(reservationId,
-            new JsonArray(row.getString("lines"))));
-      }
-      if ("PENDING".equals(existing.state()) && waits > 0) {
-        // typically a transport retry meeting its own first attempt: wait for that attempt's outcome
-        return vertx.timer(100, TimeUnit.MILLISECONDS)
-            .compose(v -> claimAndTake(reservationId, lines, requested, owner, waits - 1));
-      }
-      return Future.failedFuture(ProblemException.conflict("Reservation " + reservationId + " is "
-          + existing.state()));
-    });
+  /** Drops a product's cached copy after its stock moved. */
+  void forget(UUID productId) {
+    products.invalidate(productId);
   }
 
   /**
-   * A reservation as the order service needs it to record an order: its owner, state, and the lines with the
-   * catalog's names and prices at the time stock was taken. Nobody else's word on prices is taken.
+   * Sets a product's stock to {@code count} by compare-and-set, under the same local lock as reservations; the shop's
+   * total stock ({@code stock_total}, what the stock audit checks against) moves by the same difference.
    */
-  public Future<JsonObject> reservation(String reservationId) {
-    return repository.reservation(reservationId).compose(row -> row == null
-        ? Future.failedFuture(ProblemException.notFound("No reservation " + reservationId))
-        : Future.succeededFuture(new JsonObject().put("reservation_id", reservationId)
-            .put("state", row.getString("state")).put("owner", row.getString("owner"))
-            .put("lines", new JsonArray(row.getString("lines")))));
-  }
-
-  private Future<JsonObject> takeAll(String reservationId, List<Line> lines) {
-    List<JsonObject> taken = new ArrayList<>();
-    Future<Void> chain = Future.succeededFuture();
-    for (Line line : lines) {
-      chain = chain.compose(v -> get(line.productId()).recover(e -> Future.failedFuture(
-              e instanceof ProblemException p && p.status() == 404
-                  ? ProblemException.notFound("Product " + line.productId() + " not found") : e))
-          .compose(product -> adjust(line.productId(), -line.quantity()).map(ok -> {
-            if (!ok) {
-              throw new ProblemException(409, "insufficient-stock", "Not enough stock",
-                  "Not enough items in stock: " + product.getString("name"));
-            }
-            taken.add(new JsonObject().put("product_id", line.productId().toString())
-                .put("name", product.getString("name")).put("price", product.getValue("price"))
-                .put("quantity", line.quantity()));
-            return null;
-          })));
-    }
-    return chain.compose(
-        v -> repository.moveReservation(reservationId, "PENDING", "RESERVED", new JsonArray(taken).encode())
-            .map(moved -> reservedAnswer(reservationId, new JsonArray(taken))),
-        failure -> putBack(taken).compose(v -> repository.forgetReservation(reservationId))
-            .transform(ignored -> Future.failedFuture(failure)));
-  }
-
-  private static JsonObject reservedAnswer(String reservationId, JsonArray lines) {
-    return new JsonObject().put("reservation_id", reservationId).put("lines", lines);
-  }
-
-  /**
-   * Gives back what a reservation took; idempotent (only a RESERVED reservation moves to RELEASED, once). Only its
-   * owner, or a service acting on its own account (the order service cancelling), may release it.
-   */
-  public Future<JsonObject> release(String reservationId, Caller caller) {
-    return repository.reservation(reservationId).compose(row -> {
-      if (row != null && !caller.isSystem() && !caller.username().equals(row.getString("owner"))) {
-        return Future.failedFuture(ProblemException.notFound("No reservation " + reservationId));
-      }
-      if (row == null || !"RESERVED".equals(row.getString("state"))) {
-        return Future.succeededFuture(new JsonObject().put("reservation_id", reservationId).put("released", false));
-      }
-      String lines = row.getString("lines");
-      return repository.moveReservation(reservationId, "RESERVED", "RELEASED", lines).compose(moved -> !moved
-          ? Future.succeededFuture(new JsonObject().put("reservation_id", reservationId).put("released", false))
-          : putBack(new JsonArray(lines).stream().map(o -> (JsonObject) o).toList())
-              .map(v -> new JsonObject().put("reservation_id", reservationId).put("released", true)));
-    });
-  }
-
-  private Future<Void> putBack(List<JsonObject> lines) {
-    Future<Void> chain = Future.succeededFuture();
-    for (JsonObject line : lines) {
-      chain = chain.compose(v -> adjust(UUID.fromString(line.getString("product_id")), line.getInteger("quantity"))
-          .mapEmpty());
-    }
-    return chain;
-  }
-
-  /**
-   * Adds {@code delta} to a product's stock with compare-and-set, never going below zero. Within this process the
-   * attempts on one product are serialised by a local lock, so concurrent checkouts don't fight in Paxos; across
-   * replicas the compare-and-set alone keeps the count right.
-   */
-  Future<Boolean> adjust(UUID productId, int delta) {
+  Future<Void> setStock(UUID productId, int count) {
     return vertx.sharedData().getLocalLockWithTimeout("stock:" + productId, 30_000)
-        .compose(lock -> repository.stock(productId)
-            .compose(current -> current == null ? Future.failedFuture(
-                ProblemException.notFound("Product " + productId + " not found")) : cas(productId, current, c -> c + delta, 1))
-            .andThen(ar -> lock.release()))
+        .compose(lock -> setStock(productId, count, 1).andThen(ar -> lock.release()))
         .andThen(ar -> products.invalidate(productId));
   }
 
-  /** Sets a product's stock to {@code count} by compare-and-set, under the same local lock as reservations. */
-  Future<Void> setStock(UUID productId, int count) {
-    return vertx.sharedData().getLocalLockWithTimeout("stock:" + productId, 30_000)
-        .compose(lock -> repository.stock(productId)
-            .compose(current -> current == null ? Future.failedFuture(
-                ProblemException.notFound("Product " + productId + " not found"))
-                : cas(productId, current, c -> count, 1))
-            .andThen(ar -> lock.release()))
-        .andThen(ar -> products.invalidate(productId))
-        .mapEmpty();
-  }
-
-  private Future<Boolean> cas(UUID productId, int current, java.util.function.IntUnaryOperator target, int attempt) {
-    int next = target.applyAsInt(current);
-    if (next < 0) {
-      return Future.succeededFuture(false);
-    }
-    return repository.swapStock(productId, current, next).compose(swap -> {
-      if (swap.applied()) {
-        return Future.succeededFuture(true);
-      }
-      if (swap.current() == null) {
+  private Future<Void> setStock(UUID productId, int count, int attempt) {
+    return repository.stockState(productId).compose(state -> {
+      if (state == null) {
         return Future.failedFuture(ProblemException.notFound("Product " + productId + " not found"));
       }
-      if (attempt >= CAS_ATTEMPTS) {
-        return Future.failedFuture(ProblemException.unavailable("Stock of " + productId + " is too contended"));
-      }
-      return cas(productId, swap.current(), target, attempt + 1);
+      int total = (state.total() == null ? state.count() : state.total()) + count - state.count();
+      return repository.setStock(productId, state.count(), count, total).compose(applied -> applied
+          ? Future.succeededFuture()
+          : attempt >= CAS_ATTEMPTS
+              ? Future.failedFuture(ProblemException.unavailable("Stock of " + productId + " is too contended"))
+              : setStock(productId, count, attempt + 1));
     });
   }
 
@@ -386,31 +261,6 @@ public final class CatalogService {
       cache.asMap().remove(key, future); // never cache a failure
       return Future.failedFuture(e);
     });
-  }
-
-  /** One line of a reservation. */
-  public record Line(UUID productId, int quantity) {
-    /** The most lines one reservation (one order) may have. */
-    public static final int MAX_LINES = 100;
-
-    /** One line per product (quantities of repeated ids added up), at most {@link #MAX_LINES}. */
-    static List<Line> merge(List<Line> lines) {
-      java.util.Map<UUID, Integer> quantities = new java.util.LinkedHashMap<>();
-      lines.forEach(l -> quantities.merge(l.productId(), l.quantity(), Integer::sum));
-      if (quantities.size() > MAX_LINES) {
-        throw ProblemException.invalidField("items", "an order may have at most " + MAX_LINES + " products");
-      }
-      List<Line> merged = new ArrayList<>();
-      quantities.forEach((id, q) -> merged.add(new Line(id, q)));
-      return merged;
-    }
-
-    static JsonArray toJson(List<Line> lines) {
-      JsonArray array = new JsonArray();
-      lines.forEach(l -> array.add(new JsonObject().put("product_id", l.productId().toString())
-          .put("quantity", l.quantity())));
-      return array;
-    }
   }
 
   /** Listing parameters, validated by the contract before they get here. */

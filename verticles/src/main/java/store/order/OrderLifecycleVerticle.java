@@ -2,16 +2,22 @@ package store.order;
 
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import java.time.Duration;
+import java.time.Instant;
 
 /**
- * Moves orders along their lifecycle: polls the durable timer table and fires what is due. One instance per
+ * Moves orders along their lifecycle: polls the durable timer table and fires what is due, and every
+ * {@link #INTENT_GRACE} records the orders a crash left committed but unwritten. One instance per
  * process; several processes may poll, as every transition is a compare-and-set. Because the timers live in
  * Cassandra, a restart simply resumes where the last process stopped.
  */
 final class OrderLifecycleVerticle extends VerticleBase {
   private final OrderService service;
   private final long pollMs;
+  /** An intent younger than this may still be in the hands of its checkout. */
+  private static final Duration INTENT_GRACE = Duration.ofSeconds(30);
   private boolean running;
+  private boolean repairing;
 
   OrderLifecycleVerticle(OrderService service, long pollMs) {
     this.service = service;
@@ -26,6 +32,13 @@ final class OrderLifecycleVerticle extends VerticleBase {
       }
       running = true;
       service.runDueTimers().onComplete(ar -> running = false);
+    });
+    vertx.setPeriodic(INTENT_GRACE.toMillis(), INTENT_GRACE.toMillis(), id -> {
+      if (repairing) {
+        return;
+      }
+      repairing = true;
+      service.repairIntents(Instant.now().minus(INTENT_GRACE)).onComplete(ar -> repairing = false);
     });
     return Future.succeededFuture();
   }

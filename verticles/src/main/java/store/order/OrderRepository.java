@@ -6,6 +6,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.math.BigDecimal;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.UUID;
 import store.platform.Cql;
@@ -36,7 +37,16 @@ final class OrderRepository {
       CREATE TABLE IF NOT EXISTS pending_notifications (
         shard int, due_at timestamp, order_id uuid, status text, username text, changed_at timestamp,
         PRIMARY KEY ((shard), due_at, order_id, status))
+      """,
+      // an order about to be committed, filed under its minute: what a crash left half-made is found here
+      """
+      CREATE TABLE IF NOT EXISTS order_intents (
+        minute timestamp, order_id uuid, reservation_id text, username text, PRIMARY KEY ((minute), order_id))
+      """,
+      """
+      CREATE TABLE IF NOT EXISTS order_progress (name text PRIMARY KEY, done_until timestamp)
       """);
+  private static final int INTENT_TTL_SECONDS = 7 * 24 * 3600;
 
   private final Cql cql;
 
@@ -60,6 +70,41 @@ final class OrderRepository {
             ? cql.run("order.by-user", "INSERT INTO orders_by_user (username, order_id) VALUES (?, ?)",
                 order.getString("user_id"), UUID.fromString(order.getString("id"))).map(v -> (JsonObject) null)
             : Future.succeededFuture(toJson(row)));
+  }
+
+  Future<Void> recordIntent(UUID orderId, String reservationId, String username, Instant at) {
+    return cql.run("intent.save", "INSERT INTO order_intents (minute, order_id, reservation_id, username) "
+        + "VALUES (?, ?, ?, ?) USING TTL " + INTENT_TTL_SECONDS, at.truncatedTo(ChronoUnit.MINUTES), orderId,
+        reservationId, username);
+  }
+
+  Future<List<Row>> intents(Instant minute) {
+    return cql.rows("intent.bucket", "SELECT order_id, reservation_id, username FROM order_intents WHERE minute = ?",
+        minute);
+  }
+
+  Future<Void> dropIntent(Instant minute, UUID orderId) {
+    return cql.run("intent.drop", "DELETE FROM order_intents WHERE minute = ? AND order_id = ?",
+        minute.truncatedTo(ChronoUnit.MINUTES), orderId);
+  }
+
+  /** The per-user index row of an order (idempotent): what a crash between the two inserts may have left out. */
+  Future<Void> indexForUser(String username, UUID orderId) {
+    return cql.run("order.by-user", "INSERT INTO orders_by_user (username, order_id) VALUES (?, ?)", username, orderId);
+  }
+
+  Future<Instant> doneUntil(String name) {
+    return cql.one("order-progress.get", "SELECT done_until FROM order_progress WHERE name = ?", name)
+        .map(row -> row == null ? null : row.getInstant(0));
+  }
+
+  Future<Void> setDoneUntil(String name, Instant until) {
+    return cql.run("order-progress.set", "INSERT INTO order_progress (name, done_until) VALUES (?, ?)", name, until);
+  }
+
+  /** Every order's id, reservation and status: for the stock audit (an operator's tool), never a request. */
+  Future<List<Row>> allReservations() {
+    return cql.rows("order.all-reservations", "SELECT order_id, reservation_id, status FROM orders");
   }
 
   Future<Row> find(UUID id) {

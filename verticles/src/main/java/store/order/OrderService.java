@@ -11,6 +11,7 @@ import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.Comparator;
 import java.util.List;
 import java.util.UUID;
@@ -31,6 +32,7 @@ public final class OrderService {
   private static final Logger LOG = LoggerFactory.getLogger(OrderService.class);
   private static final Caller SELF = Caller.system("order");
   private static final Duration NOTIFY_RETRY = Duration.ofSeconds(5);
+  static final String INTENT_REPAIR = "intent-repair";
 
   private final OrderRepository repository;
   private final CatalogClient catalog;
@@ -75,16 +77,24 @@ public final class OrderService {
   /**
    * Records an order for stock the catalog has reserved for the caller under {@code order:<orderId>}. The lines, names
    * and prices are the catalog's reservation, never what the calling service says. Idempotent by order id.
+   *
+   * <p>The reservation's RESERVED → ORDERED move at the catalog is the commit point: before it the cart may still
+   * release the stock (and then no order can be recorded), after it the order exists even if this process dies
+   * before writing its row. An intent filed first lets {@link #repairIntents} write that row later.
    */
   public Future<JsonObject> createReserved(Caller caller, UUID orderId, String reservationId) {
     if (!("order:" + orderId).equals(reservationId)) {
       return Future.failedFuture(ProblemException.invalidField("reservation_id", "must be order:<order_id>"));
     }
-    return catalog.reservation(reservationId, caller).compose(reservation -> {
-      if (!caller.username().equals(reservation.getString("owner"))) {
-        return Future.failedFuture(ProblemException.notFound("No reservation " + reservationId));
-      }
-      if (!"RESERVED".equals(reservation.getString("state"))) {
+    Instant now = Instant.now();
+    return repository.recordIntent(orderId, reservationId, caller.username(), now)
+        .compose(v -> commitAndRecord(caller, orderId, reservationId))
+        .onSuccess(order -> repository.dropIntent(now, orderId));
+  }
+
+  private Future<JsonObject> commitAndRecord(Caller caller, UUID orderId, String reservationId) {
+    return catalog.commit(reservationId, caller).compose(reservation -> {
+      if (!"ORDERED".equals(reservation.getString("state"))) {
         // a retry of an order since cancelled finds its order; anything else has no stock behind it
         return repository.find(orderId).compose(row -> row != null && row.getString("username")
             .equals(caller.username()) ? Future.succeededFuture(OrderRepository.toJson(row))
@@ -132,9 +142,10 @@ public final class OrderService {
     UUID orderId = idempotencyKey == null ? UUID.randomUUID()
         : UUID.nameUUIDFromBytes((caller.username() + "\n" + idempotencyKey).getBytes(StandardCharsets.UTF_8));
     String reservationId = "order:" + orderId;
-    return catalog.reserve(reservationId, wanted, caller).compose(reservation -> create(caller, orderId,
-        reservationId, reservation.getJsonArray("lines"))
-        .recover(failure -> catalog.release(reservationId, caller).transform(x -> Future.failedFuture(failure))));
+    // a release after a failure cannot take the stock of an order that was committed: ORDERED is the order's own
+    return catalog.reserve(reservationId, wanted, caller).compose(reservation -> createReserved(caller, orderId,
+        reservationId).recover(failure -> catalog.release(reservationId, caller)
+            .transform(x -> Future.failedFuture(failure))));
   }
 
   // ---- reading ----
@@ -271,6 +282,60 @@ public final class OrderService {
 
   private void changed(OrderStatus status) {
     registry.counter("order_status_changes", "status", status.name()).increment();
+  }
+
+  // ---- repairing what a crash left half-made ----
+
+  /**
+   * Settles every order intent filed before {@code cutoff}: an order whose row exists gets its per-user index row
+   * (idempotent) and the intent goes; otherwise the reservation is committed now for the intent's user (the same
+   * call checkout makes, so at most one of "order recorded" and "stock released" ever happens) and, if ORDERED,
+   * the order row is written from it. Reads per-minute buckets from where the last pass stopped. Answers how many
+   * orders it recorded.
+   */
+  Future<Integer> repairIntents(Instant cutoff) {
+    return repository.doneUntil(INTENT_REPAIR).compose(done -> repairFrom(
+        (done != null ? done : cutoff.minus(Duration.ofDays(1))).truncatedTo(ChronoUnit.MINUTES), cutoff, true, 0));
+  }
+
+  private Future<Integer> repairFrom(Instant minute, Instant cutoff, boolean contiguous, int recorded) {
+    if (minute.isAfter(cutoff)) {
+      return Future.succeededFuture(recorded);
+    }
+    boolean whole = !minute.plus(1, ChronoUnit.MINUTES).isAfter(cutoff); // else only part of it is due yet
+    return repository.intents(minute).compose(intents -> {
+      Future<int[]> chain = Future.succeededFuture(new int[2]); // [recorded, still open]
+      for (Row intent : intents) {
+        chain = chain.compose(counts -> (whole ? repair(minute, intent) : Future.succeededFuture(-1)).map(outcome -> {
+          counts[0] += Math.max(outcome, 0);
+          counts[1] += outcome < 0 ? 1 : 0;
+          return counts;
+        }).otherwise(e -> {
+          LOG.warn("Order intent {} not settled yet: {}", intent.getUuid("order_id"), e.getMessage());
+          counts[1]++;
+          return counts;
+        }));
+      }
+      return chain;
+    }).compose(counts -> {
+      Instant next = minute.plus(1, ChronoUnit.MINUTES);
+      boolean closed = whole && counts[1] == 0;
+      Future<Void> progress = contiguous && closed ? repository.setDoneUntil(INTENT_REPAIR, next)
+          : Future.succeededFuture();
+      return progress.compose(v -> repairFrom(next, cutoff, contiguous && closed, recorded + counts[0]));
+    });
+  }
+
+  /** 1 when it recorded the order, 0 when there was nothing to do (the intent is dropped in both cases). */
+  private Future<Integer> repair(Instant minute, Row intent) {
+    UUID orderId = intent.getUuid("order_id");
+    String username = intent.getString("username");
+    return repository.find(orderId).compose(row -> row != null
+            ? repository.indexForUser(username, orderId).map(0)
+            : commitAndRecord(new Caller(username, false), orderId, intent.getString("reservation_id")).map(1)
+                .recover(e -> e instanceof ProblemException p && (p.status() == 409 || p.status() == 404)
+                    ? Future.succeededFuture(0) : Future.failedFuture(e))) // released or never reserved: no order
+        .compose(outcome -> repository.dropIntent(minute, orderId).map(outcome));
   }
 
   // ---- the lifecycle's timers ----

@@ -13,7 +13,7 @@ import store.platform.transport.ServiceChannel;
  */
 public final class CatalogClient {
   public static final java.util.Set<String> IDEMPOTENT = java.util.Set.of("get-product", "reserve", "release",
-      "get-reservation");
+      "get-reservation", "commit-reservation");
 
   private final ServiceChannel channel;
 
@@ -39,7 +39,19 @@ public final class CatalogClient {
     return channel.call("get-reservation", new JsonObject().put("reservation_id", reservationId), caller);
   }
 
-  /** Puts a reservation's stock back; safe to repeat. */
+  /**
+   * The commit point of an order (order service only): the owner's RESERVED reservation becomes ORDERED, after which
+   * only the order service can release it. Answers the reservation as {@link #reservation} does, with its state now:
+   * ORDERED means an order may be recorded for it; anything else means there is no stock behind one. Safe to repeat.
+   */
+  public Future<JsonObject> commit(String reservationId, Caller caller) {
+    return channel.call("commit-reservation", new JsonObject().put("reservation_id", reservationId), caller);
+  }
+
+  /**
+   * Puts a reservation's stock back; safe to repeat. {@code released} says whether this call did it; {@code state}
+   * is the reservation's state now ({@code ORDERED}: an order holds it, and only the order service may release it).
+   */
   public Future<JsonObject> release(String reservationId, Caller caller) {
     return channel.call("release", new JsonObject().put("reservation_id", reservationId), caller);
   }

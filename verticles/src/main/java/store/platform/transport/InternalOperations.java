@@ -102,6 +102,10 @@ public final class InternalOperations {
     if (from == null || !entry.callers().contains(from)) {
       return Future.failedFuture(ProblemException.forbidden("Service " + from + " may not call " + name));
     }
+    if (caller.isSystem() && !caller.username().equals("system:" + from)) {
+      // a service acts on its own account only: the cart cannot pass itself off as the order service
+      return Future.failedFuture(ProblemException.forbidden("Service " + from + " may not act as " + caller.username()));
+    }
     try {
       return entry.operation().handle(payload == null ? new JsonObject() : payload, caller);
     } catch (RuntimeException e) {

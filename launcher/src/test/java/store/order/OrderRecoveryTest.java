@@ -1,0 +1,133 @@
+package store.order;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.junit5.VertxExtension;
+import io.vertx.junit5.VertxTestContext;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.UUID;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import store.catalog.api.CatalogClient;
+import store.platform.Caller;
+import store.platform.Cql;
+import store.platform.ProblemException;
+import store.platform.transport.CallMetrics;
+import store.platform.transport.EventBusChannel;
+import store.testing.TestStore;
+import store.user.api.UserClient;
+
+/**
+ * An order service that died after filing its intent (and perhaps after committing the reservation) but before
+ * writing the order: the repair pass records the order from the catalog's reservation, exactly once, or drops the
+ * intent when the stock was released instead. Runs against the in-process store's catalog, over its event bus.
+ */
+@ExtendWith(VertxExtension.class)
+class OrderRecoveryTest {
+  private static CatalogClient fromCart;
+  private static CatalogClient fromOrder;
+  private static OrderService orders;
+  private static OrderRepository repository;
+  private static String adminToken;
+
+  @BeforeAll
+  static void store() throws Exception {
+    String base = TestStore.start();
+    Vertx vertx = TestStore.vertx();
+    Cql cql = TestStore.cql();
+    CallMetrics metrics = new CallMetrics(new SimpleMeterRegistry());
+    fromCart = new CatalogClient(new EventBusChannel(vertx, "cart", "catalog", 60_000, metrics));
+    fromOrder = new CatalogClient(new EventBusChannel(vertx, "order", "catalog", 60_000, metrics));
+    repository = new OrderRepository(cql);
+    orders = new OrderService(repository, fromOrder, new UserClient(new EventBusChannel(vertx, "order", "user", 60_000,
+        metrics)), new OrderService.Lifecycle(600_000, 600_000, 600_000, 600_000, 600_000), new SimpleMeterRegistry());
+    adminToken = TestStore.bearer("order-recovery-admin", true);
+    assertThat(base).isNotBlank();
+  }
+
+  /** A product with {@code stock} units, created through the public API. */
+  private static Future<String> product(Vertx vertx, int stock) {
+    return io.vertx.ext.web.client.WebClient.create(vertx)
+        .postAbs("http://127.0.0.1:" + TestStore.HTTP_PORT + "/api/products/")
+        .putHeader("Authorization", adminToken)
+        .sendJsonObject(new JsonObject().put("name", "Recovered").put("category", "recovery-" + UUID.randomUUID())
+            .put("price", 4.5).put("stock_count", stock))
+        .map(r -> {
+          assertThat(r.statusCode()).as(r.bodyAsString()).isEqualTo(201);
+          return r.bodyAsJsonObject().getString("product_id");
+        });
+  }
+
+  private static JsonArray line(String productId, int quantity) {
+    return new JsonArray().add(new JsonObject().put("product_id", productId).put("quantity", quantity));
+  }
+
+  @Test
+  void anOrderCommittedButNeverWrittenIsRecordedOnceFromItsReservation(Vertx vertx, VertxTestContext ctx) {
+    Caller shopper = new Caller("repair-shopper-" + UUID.randomUUID(), false);
+    UUID orderId = UUID.randomUUID();
+    String reservation = "order:" + orderId;
+    // filed in an earlier minute, as a crash a while ago would have left it
+    Instant filed = Instant.now().minus(Duration.ofMinutes(2));
+    product(vertx, 5).compose(productId -> fromCart.reserve(reservation, line(productId, 2), shopper)
+            .compose(r -> repository.recordIntent(orderId, reservation, shopper.username(), filed))
+            .compose(v -> fromOrder.commit(reservation, shopper)) // the commit happened; the row was never written
+            .compose(v -> orders.get(shopper, orderId).transform(ar -> {
+              assertThat(ar.failed()).as("no order row yet").isTrue();
+              return orders.repairIntents(Instant.now());
+            }))
+            // (the store's own repair pass may have got there first: either way, one order)
+            .compose(recorded -> orders.repairIntents(Instant.now()))
+            .compose(again -> orders.get(shopper, orderId))
+            .compose(order -> {
+              assertThat(order.getString("status")).isEqualTo("CREATED");
+              JsonObject item = order.getJsonArray("items").getJsonObject(0);
+              assertThat(item.getString("product_id")).isEqualTo(productId);
+              assertThat(item.getInteger("quantity")).isEqualTo(2);
+              assertThat(item.getDouble("price")).as("the catalog's price").isEqualTo(4.5);
+              return orders.list(shopper, null, true, false);
+            })
+            .compose(list -> {
+              assertThat(list).as("the order is in the user's list too").hasSize(1);
+              return repository.intents(filed.truncatedTo(java.time.temporal.ChronoUnit.MINUTES));
+            })
+            .map(left -> {
+              assertThat(left.stream().map(r -> r.getUuid("order_id"))).as("the intent is settled")
+                  .doesNotContain(orderId);
+              return null;
+            }))
+        .onComplete(ctx.succeedingThenComplete());
+  }
+
+  @Test
+  void anIntentWhoseStockWasReleasedRecordsNoOrder(Vertx vertx, VertxTestContext ctx) {
+    Caller shopper = new Caller("repair-released-" + UUID.randomUUID(), false);
+    UUID orderId = UUID.randomUUID();
+    String reservation = "order:" + orderId;
+    Instant filed = Instant.now().minus(Duration.ofMinutes(2));
+    product(vertx, 5).compose(productId -> fromCart.reserve(reservation, line(productId, 1), shopper)
+            .compose(r -> repository.recordIntent(orderId, reservation, shopper.username(), filed))
+            .compose(v -> fromCart.release(reservation, shopper)) // the cart gave up before the order was committed
+            .compose(released -> {
+              assertThat(released.getBoolean("released")).isTrue();
+              return orders.repairIntents(Instant.now());
+            })
+            .compose(recorded -> orders.get(shopper, orderId).transform(ar -> {
+              assertThat(ar.failed()).as("no order without stock behind it").isTrue();
+              assertThat(((ProblemException) ar.cause()).status()).isEqualTo(404);
+              return fromOrder.reservation(reservation, shopper);
+            }))
+            .map(after -> {
+              assertThat(after.getString("state")).isEqualTo("RELEASED");
+              return null;
+            }))
+        .onComplete(ctx.succeedingThenComplete());
+  }
+}

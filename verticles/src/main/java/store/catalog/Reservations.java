@@ -1,0 +1,424 @@
+package store.catalog;
+
+import com.datastax.oss.driver.api.core.servererrors.CASWriteUnknownException;
+import com.datastax.oss.driver.api.core.servererrors.WriteTimeoutException;
+import com.datastax.oss.driver.api.core.servererrors.WriteType;
+import com.datastax.oss.driver.api.core.cql.Row;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import store.platform.Caller;
+import store.platform.ProblemException;
+import store.platform.Spans;
+
+/**
+ * Stock reservations, the only way stock leaves or comes back to the shelf. A reservation's row is its state:
+ * <pre>
+ *   PENDING ──► RESERVED ──► ORDERED          (an order was recorded for it: the commit point)
+ *      │            │           │
+ *      ▼            └─► RELEASING ◄┘ ──► RELEASED   (stock given back, each line once)
+ *   ABANDONED ─────────────────────────► RELEASED   (a reservation cut short, undone by the sweeper)
+ * </pre>
+ * Every line's stock move leaves a marker in the product's row ({@link StockMove}), so a crash at any point leaves
+ * something the {@link #sweep sweeper} can finish or undo, and the stock audit can account for. RESERVED and
+ * ORDERED exclude each other on the reservation row: a reservation the cart gives up can never also become an
+ * order, and an order's stock can only be released by the order service.
+ */
+final class Reservations {
+  static final String SWEEPER = "reservation-sweeper";
+  private static final int CAS_ATTEMPTS = 20;
+  /** How long (× 100 ms) a reservation waits for another attempt with the same id to finish. */
+  private static final int PENDING_WAITS = 50;
+  /** Where a first sweep starts when nothing was swept before. */
+  private static final Duration FIRST_LOOKBACK = Duration.ofDays(1);
+  private static final String ORDER_SERVICE = "system:order";
+
+  private final Vertx vertx;
+  private final CatalogRepository repository;
+  private final CatalogService catalog;
+  private final MeterRegistry registry;
+
+  Reservations(Vertx vertx, CatalogRepository repository, CatalogService catalog, MeterRegistry registry) {
+    this.vertx = vertx;
+    this.repository = repository;
+    this.catalog = catalog;
+    this.registry = registry;
+  }
+
+  // ---- reserving ----
+
+  /**
+   * Reserves every line or none. The reservation id makes it idempotent: a retry of a reservation that succeeded
+   * answers the same lines again and takes nothing more. Lines are taken one by one with compare-and-set; if one
+   * cannot be filled, the lines already taken are put back before the failure is reported.
+   */
+  Future<JsonObject> reserve(String reservationId, List<Line> lines, String owner) {
+    List<Line> merged = Line.merge(lines);
+    merged.sort(Comparator.comparing(Line::productId)); // a stable order across concurrent reservations
+    return Spans.around("catalog.reserve",
+        () -> claimAndTake(reservationId, merged, Line.toJson(merged).encode(), owner, PENDING_WAITS));
+  }
+
+  private Future<JsonObject> claimAndTake(String reservationId, List<Line> lines, String requested, String owner,
+      int waits) {
+    Instant now = Instant.now();
+    // filed under its minute before any stock moves, so the sweeper finds it whatever happens next
+    Future<CatalogRepository.Claim> claim = repository.claimReservation(reservationId, requested, owner, now);
+    return Future.all(claim, repository.index(reservationId, now)).map(v -> claim.result()).compose(existing -> {
+      if (existing == null) {
+        return takeAll(reservationId, lines);
+      }
+      if (!owner.equals(existing.owner())) {
+        return Future.failedFuture(ProblemException.conflict("Reservation " + reservationId + " is taken"));
+      }
+      if ("RESERVED".equals(existing.state()) || "ORDERED".equals(existing.state())) {
+        return repository.reservation(reservationId).map(row -> reservedAnswer(reservationId,
+            new JsonArray(row.getString("lines"))));
+      }
+      if ("PENDING".equals(existing.state()) && waits > 0) {
+        // typically a transport retry meeting its own first attempt: wait for that attempt's outcome
+        return vertx.timer(100, TimeUnit.MILLISECONDS)
+            .compose(v -> claimAndTake(reservationId, lines, requested, owner, waits - 1));
+      }
+      return Future.failedFuture(ProblemException.conflict("Reservation " + reservationId + " is "
+          + existing.state()));
+    });
+  }
+
+  private Future<JsonObject> takeAll(String reservationId, List<Line> lines) {
+    List<JsonObject> taken = new ArrayList<>();
+    Future<Void> chain = Future.succeededFuture();
+    for (Line line : lines) {
+      chain = chain.compose(v -> catalog.get(line.productId()).recover(e -> Future.failedFuture(
+              e instanceof ProblemException p && p.status() == 404
+                  ? ProblemException.notFound("Product " + line.productId() + " not found") : e))
+          .compose(product -> move(line.productId(), reservationId, StockMove.TAKE, line.quantity()).map(ok -> {
+            if (!ok) {
+              throw new ProblemException(409, "insufficient-stock", "Not enough stock",
+                  "Not enough items in stock: " + product.getString("name"));
+            }
+            taken.add(new JsonObject().put("product_id", line.productId().toString())
+                .put("name", product.getString("name")).put("price", product.getValue("price"))
+                .put("quantity", line.quantity()));
+            return null;
+          })));
+    }
+    return chain.compose(
+        v -> settleState(reservationId, "PENDING", "RESERVED", new JsonArray(taken).encode()).compose(moved -> {
+          if (!moved) { // the sweeper gave up on it meanwhile: undo (the markers make each line go back once)
+            return undoTakes(reservationId, lines).transform(ignored -> Future.failedFuture(
+                ProblemException.unavailable("Reservation " + reservationId + " expired; try again")));
+          }
+          clearMarkersLater(reservationId, lines.stream().map(Line::productId).toList());
+          return Future.succeededFuture(reservedAnswer(reservationId, new JsonArray(taken)));
+        }),
+        // put back what was taken and free the id; if even that fails, the row stays PENDING for the sweeper
+        failure -> undoTakes(reservationId, lines).compose(v -> repository.forgetReservation(reservationId))
+            .transform(ignored -> Future.failedFuture(failure)));
+  }
+
+  private static JsonObject reservedAnswer(String reservationId, JsonArray lines) {
+    return new JsonObject().put("reservation_id", reservationId).put("lines", lines);
+  }
+
+  /**
+   * A reservation as the order service needs it to record an order: its owner, state, and the lines with the
+   * catalog's names and prices at the time stock was taken. Nobody else's word on prices is taken.
+   */
+  Future<JsonObject> reservation(String reservationId) {
+    return repository.reservation(reservationId).compose(row -> row == null
+        ? Future.failedFuture(ProblemException.notFound("No reservation " + reservationId))
+        : Future.succeededFuture(describe(row)));
+  }
+
+  private static JsonObject describe(Row row) {
+    return new JsonObject().put("reservation_id", row.getString("reservation_id"))
+        .put("state", row.getString("state")).put("owner", row.getString("owner"))
+        .put("lines", new JsonArray(row.getString("lines")));
+  }
+
+  /**
+   * The commit point of an order: RESERVED → ORDERED, for the reservation's owner. Answers the reservation as
+   * {@link #reservation} does, with the state it has now: ORDERED when this or an earlier call committed it; anything
+   * else means there is no stock behind an order (it was released).
+   */
+  Future<JsonObject> commit(String reservationId, Caller caller) {
+    return repository.reservation(reservationId).compose(row -> {
+      if (row == null || !caller.username().equals(row.getString("owner"))) {
+        return Future.failedFuture(ProblemException.notFound("No reservation " + reservationId));
+      }
+      if (!"RESERVED".equals(row.getString("state"))) {
+        return Future.succeededFuture(describe(row));
+      }
+      return settleState(reservationId, "RESERVED", "ORDERED", null)
+          .compose(moved -> repository.reservation(reservationId)).map(Reservations::describe);
+    });
+  }
+
+  // ---- releasing ----
+
+  /**
+   * Gives back what a reservation took, once. Its owner (the cart giving up a checkout) may release it while it is
+   * RESERVED; once ORDERED, only the order service may (cancelling the order): the answer then says
+   * {@code "state": "ORDERED"}, which tells the cart that the order exists.
+   */
+  Future<JsonObject> release(String reservationId, Caller caller) {
+    return repository.reservation(reservationId).compose(row -> {
+      if (row != null && !caller.isSystem() && !caller.username().equals(row.getString("owner"))) {
+        return Future.failedFuture(ProblemException.notFound("No reservation " + reservationId));
+      }
+      if (row == null) {
+        return Future.succeededFuture(released(reservationId, false, null));
+      }
+      String state = row.getString("state");
+      boolean mayRelease = "RESERVED".equals(state) || "ORDERED".equals(state) && ORDER_SERVICE.equals(caller.username());
+      if (!mayRelease) {
+        return Future.succeededFuture(released(reservationId, false, state));
+      }
+      return settleState(reservationId, state, "RELEASING", null).compose(moved -> !moved
+          ? repository.reservation(reservationId).map(now -> released(reservationId, false, now.getString("state")))
+          : finishRelease(reservationId, row.getString("lines")).map(v -> released(reservationId, true, "RELEASED")));
+    });
+  }
+
+  private static JsonObject released(String reservationId, boolean released, String state) {
+    return new JsonObject().put("reservation_id", reservationId).put("released", released).put("state", state);
+  }
+
+  /** RELEASING → RELEASED: every line returned (each once, by its marker), then the state recorded. */
+  private Future<Void> finishRelease(String reservationId, String lines) {
+    List<Line> toReturn = Line.fromJson(new JsonArray(lines));
+    Future<Void> chain = Future.succeededFuture();
+    for (Line line : toReturn) {
+      chain = chain.compose(v -> move(line.productId(), reservationId, StockMove.RETURN, line.quantity()).mapEmpty());
+    }
+    return chain.compose(v -> settleState(reservationId, "RELEASING", "RELEASED", null)).map(moved -> {
+      clearMarkersLater(reservationId, toReturn.stream().map(Line::productId).toList());
+      return null;
+    });
+  }
+
+  private Future<Void> undoTakes(String reservationId, List<Line> lines) {
+    Future<Void> chain = Future.succeededFuture();
+    for (Line line : lines) {
+      chain = chain.compose(v -> move(line.productId(), reservationId, StockMove.UNDO_TAKE, 0).mapEmpty());
+    }
+    return chain;
+  }
+
+  // ---- one line's stock ----
+
+  /**
+   * Moves one line's stock by compare-and-set, exactly once per (reservation, product, kind): the product's marker
+   * says whether it already happened, which also settles a write whose outcome Cassandra could not confirm. Within
+   * this process the moves of one product are serialised by a local lock, so concurrent checkouts don't fight in
+   * Paxos; across replicas the compare-and-set alone keeps the count right. False when the stock is short.
+   */
+  Future<Boolean> move(UUID productId, String reservationId, StockMove kind, int quantity) {
+    return vertx.sharedData().getLocalLockWithTimeout("stock:" + productId, 30_000)
+        .compose(lock -> attempt(productId, reservationId, kind, quantity, 1).andThen(ar -> lock.release()))
+        .andThen(ar -> catalog.forget(productId));
+  }
+
+  private Future<Boolean> attempt(UUID productId, String reservationId, StockMove kind, int quantity, int attempt) {
+    return repository.stockState(productId).compose(state -> {
+      if (state == null) {
+        return Future.failedFuture(ProblemException.notFound("Product " + productId + " not found"));
+      }
+      int amount = quantity;
+      switch (kind) {
+        case TAKE -> {
+          if (state.holds().containsKey(reservationId)) {
+            return Future.succeededFuture(true); // taken by an earlier attempt whose answer was lost
+          }
+          if (state.count() < quantity) {
+            return Future.succeededFuture(false);
+          }
+        }
+        case UNDO_TAKE -> {
+          Integer held = state.holds().get(reservationId);
+          if (held == null) {
+            return Future.succeededFuture(true); // never taken, or already put back
+          }
+          amount = held;
+        }
+        case RETURN -> {
+          if (state.returns().containsKey(reservationId)) {
+            return Future.succeededFuture(true);
+          }
+        }
+        default -> throw new IllegalStateException(kind.name());
+      }
+      return repository.moveStock(productId, state.count(), kind, reservationId, amount)
+          .recover(e -> unknownOutcome(e) ? Future.succeededFuture(false) : Future.failedFuture(e))
+          .compose(applied -> {
+            if (applied) {
+              return Future.succeededFuture(true);
+            }
+            if (attempt >= CAS_ATTEMPTS) {
+              return Future.failedFuture(ProblemException.unavailable("Stock of " + productId + " is too contended"));
+            }
+            return attempt(productId, reservationId, kind, quantity, attempt + 1); // the marker tells on re-read
+          });
+    });
+  }
+
+  /**
+   * A reservation's state change by compare-and-set; when Cassandra cannot say whether it applied, the row is read
+   * back before anyone is told anything. True when the row is now in {@code to} because of this call or an earlier
+   * attempt of it.
+   */
+  private Future<Boolean> settleState(String reservationId, String from, String to, String lines) {
+    Future<Boolean> change = lines == null ? repository.moveReservation(reservationId, from, to)
+        : repository.moveReservation(reservationId, from, to, lines);
+    return change.recover(e -> !unknownOutcome(e) ? Future.failedFuture(e)
+        : repository.reservation(reservationId).map(row -> row != null && to.equals(row.getString("state"))));
+  }
+
+  static boolean unknownOutcome(Throwable e) {
+    return e instanceof CASWriteUnknownException
+        || e instanceof WriteTimeoutException timeout && timeout.getWriteType() == WriteType.CAS;
+  }
+
+  /** Markers of settled reservations are only bookkeeping: cleared after the answer, and by the sweeper if not. */
+  private void clearMarkersLater(String reservationId, List<UUID> products) {
+    products.forEach(id -> repository.clearMarkers(id, reservationId));
+  }
+
+  // ---- the sweeper ----
+
+  /**
+   * Finishes or undoes every reservation made before {@code cutoff} that is not settled: PENDING (cut short by a
+   * crash) is abandoned and its taken lines put back; RESERVED that no order committed is released; RELEASING is
+   * finished. Reads the per-minute index from where the last sweep stopped, so its cost follows the rate of
+   * reservations, not the size of the table. Answers how many reservations it settled.
+   */
+  Future<Integer> sweep(Instant cutoff) {
+    return repository.doneUntil(SWEEPER).compose(done -> {
+      Instant from = (done != null ? done : cutoff.minus(FIRST_LOOKBACK)).truncatedTo(ChronoUnit.MINUTES);
+      return sweepFrom(from, cutoff, true, 0);
+    });
+  }
+
+  private Future<Integer> sweepFrom(Instant minute, Instant cutoff, boolean contiguous, int settled) {
+    if (minute.isAfter(cutoff)) {
+      return Future.succeededFuture(settled);
+    }
+    return repository.madeIn(minute).compose(ids -> {
+      Future<int[]> chain = Future.succeededFuture(new int[2]); // [settled now, still open]
+      for (String id : ids) {
+        chain = chain.compose(counts -> settle(id, cutoff).map(outcome -> {
+          if (outcome == Outcome.SETTLED) {
+            counts[0]++;
+          } else if (outcome == Outcome.OPEN) {
+            counts[1]++;
+          }
+          return counts;
+        }).otherwise(e -> {
+          counts[1]++; // e.g. a product's row unreachable: tried again next time
+          return counts;
+        }));
+      }
+      return chain;
+    }).compose(counts -> {
+      Instant next = minute.plus(1, ChronoUnit.MINUTES);
+      boolean closed = !next.isAfter(cutoff) && counts[1] == 0;
+      Future<Void> progress = contiguous && closed ? repository.setDoneUntil(SWEEPER, next) : Future.succeededFuture();
+      return progress.compose(v -> sweepFrom(next, cutoff, contiguous && closed, settled + counts[0]));
+    });
+  }
+
+  private enum Outcome { SETTLED, ALREADY_FINAL, OPEN }
+
+  private Future<Outcome> settle(String reservationId, Instant cutoff) {
+    return repository.reservation(reservationId).compose(row -> {
+      if (row == null) {
+        return Future.succeededFuture(Outcome.ALREADY_FINAL); // a failed attempt, undone and forgotten
+      }
+      if (!row.getInstant("created_at").isBefore(cutoff)) {
+        return Future.succeededFuture(Outcome.OPEN);
+      }
+      String state = row.getString("state");
+      String lines = row.getString("lines");
+      List<UUID> products = Line.fromJson(new JsonArray(lines)).stream().map(Line::productId).toList();
+      Future<Void> work = switch (state) {
+        case "PENDING" -> settleState(reservationId, "PENDING", "ABANDONED", null).compose(moved -> moved
+            ? abandon(reservationId, lines) : Future.failedFuture("reservation " + reservationId + " moved on"));
+        case "ABANDONED" -> abandon(reservationId, lines);
+        case "RESERVED" -> settleState(reservationId, "RESERVED", "RELEASING", null).compose(moved -> moved
+            ? finishRelease(reservationId, lines) : Future.failedFuture("reservation " + reservationId + " moved on"));
+        case "RELEASING" -> finishRelease(reservationId, lines);
+        default -> { // ORDERED, RELEASED: settled; only their markers may be left
+          clearMarkersLater(reservationId, products);
+          yield null;
+        }
+      };
+      if (work == null) {
+        return Future.succeededFuture(Outcome.ALREADY_FINAL);
+      }
+      return work.map(v -> {
+        registry.counter("reservations_swept", "from", state).increment();
+        return Outcome.SETTLED;
+      });
+    });
+  }
+
+  /** ABANDONED → RELEASED: whatever its lines hold goes back (the markers say what was taken). */
+  private Future<Void> abandon(String reservationId, String requestedLines) {
+    List<Line> lines = Line.fromJson(new JsonArray(requestedLines));
+    return undoTakes(reservationId, lines)
+        .compose(v -> settleState(reservationId, "ABANDONED", "RELEASED", null)).mapEmpty();
+  }
+
+  /** Runs {@code work} only while holding the named lease, so one replica sweeps at a time. */
+  Future<Boolean> whileLeased(String holder, int seconds, Supplier<Future<?>> work) {
+    return repository.lease(SWEEPER, holder, seconds)
+        .compose(held -> held ? work.get().map(true) : Future.succeededFuture(false));
+  }
+
+  // ---- lines ----
+
+  /** One line of a reservation. */
+  record Line(UUID productId, int quantity) {
+    /** The most lines one reservation (one order) may have. */
+    static final int MAX_LINES = 100;
+
+    /** One line per product (quantities of repeated ids added up), at most {@link #MAX_LINES}. */
+    static List<Line> merge(List<Line> lines) {
+      Map<UUID, Integer> quantities = new LinkedHashMap<>();
+      lines.forEach(l -> quantities.merge(l.productId(), l.quantity(), Integer::sum));
+      if (quantities.size() > MAX_LINES) {
+        throw ProblemException.invalidField("items", "an order may have at most " + MAX_LINES + " products");
+      }
+      List<Line> merged = new ArrayList<>();
+      quantities.forEach((id, q) -> merged.add(new Line(id, q)));
+      return merged;
+    }
+
+    static JsonArray toJson(List<Line> lines) {
+      JsonArray array = new JsonArray();
+      lines.forEach(l -> array.add(new JsonObject().put("product_id", l.productId().toString())
+          .put("quantity", l.quantity())));
+      return array;
+    }
+
+    /** Lines as a reservation row stores them (requested, or taken with names and prices). */
+    static List<Line> fromJson(JsonArray lines) {
+      return lines.stream().map(o -> (JsonObject) o)
+          .map(l -> new Line(UUID.fromString(l.getString("product_id")), l.getInteger("quantity"))).toList();
+    }
+  }
+}
