@@ -203,6 +203,11 @@ public final class EmbeddedCassandra implements AutoCloseable {
     }
   }
 
+  /** The node's process id, when this object started it (fault tests freeze and kill it). */
+  public long pid() {
+    return process.pid();
+  }
+
   public boolean startedHere() {
     return process != null;
   }

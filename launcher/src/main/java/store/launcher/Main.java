@@ -183,7 +183,7 @@ public final class Main {
       CassandraClient cassandra = await(CassandraSessions.open(vertx, config));
       long sessionOpen = System.nanoTime();
       MeterRegistry registry = BackendRegistries.getDefaultNow();
-      Cql cql = new Cql(cassandra, registry);
+      Cql cql = new Cql(cassandra, registry, vertx);
       Accounts accounts = new Accounts(cql, StoreConfig.longValue(config, "security.account-cache-ms", 1000));
       await(accounts.createSchema());
       Auth auth = new Auth(vertx, StoreConfig.string(config, "security.secret-key", null),

@@ -1,5 +1,6 @@
 package store.catalog;
 
+import com.datastax.oss.driver.api.core.DriverTimeoutException;
 import com.datastax.oss.driver.api.core.servererrors.CASWriteUnknownException;
 import com.datastax.oss.driver.api.core.servererrors.WriteTimeoutException;
 import com.datastax.oss.driver.api.core.servererrors.WriteType;
@@ -125,8 +126,12 @@ final class Reservations {
           clearMarkersLater(reservationId, lines.stream().map(Line::productId).toList());
           return Future.succeededFuture(reservedAnswer(reservationId, new JsonArray(taken)));
         }),
-        // put back what was taken and free the id; if even that fails, the row stays PENDING for the sweeper
-        failure -> undoTakes(reservationId, lines).compose(v -> repository.forgetReservation(reservationId))
+        // a refusal (stock short, product gone): every line's outcome is known, so put back and free the id. Storage
+        // trouble: a write may still land after its timeout, so put back what can be and leave the row PENDING: the
+        // sweeper abandons it later and undoes whatever landed meanwhile
+        failure -> undoTakes(reservationId, lines)
+            .compose(v -> failure instanceof ProblemException refusal && refusal.status() < 500
+                ? repository.forgetReservation(reservationId) : Future.succeededFuture())
             .transform(ignored -> Future.failedFuture(failure)));
   }
 
@@ -288,8 +293,9 @@ final class Reservations {
         : repository.reservation(reservationId).map(row -> row != null && to.equals(row.getString("state"))));
   }
 
+  /** A compare-and-set that may or may not have applied: Cassandra said so, or the driver stopped waiting. */
   static boolean unknownOutcome(Throwable e) {
-    return e instanceof CASWriteUnknownException
+    return e instanceof CASWriteUnknownException || e instanceof DriverTimeoutException
         || e instanceof WriteTimeoutException timeout && timeout.getWriteType() == WriteType.CAS;
   }
 

@@ -5,7 +5,24 @@ import com.datastax.oss.driver.api.core.cql.PreparedStatement;
 import com.datastax.oss.driver.api.core.cql.Row;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import com.datastax.oss.driver.api.core.AllNodesFailedException;
+import com.datastax.oss.driver.api.core.DriverTimeoutException;
+import com.datastax.oss.driver.api.core.NodeUnavailableException;
+import com.datastax.oss.driver.api.core.RequestThrottlingException;
+import com.datastax.oss.driver.api.core.connection.BusyConnectionException;
+import com.datastax.oss.driver.api.core.connection.ClosedConnectionException;
+import com.datastax.oss.driver.api.core.connection.HeartbeatException;
+import com.datastax.oss.driver.api.core.servererrors.BootstrappingException;
+import com.datastax.oss.driver.api.core.servererrors.OverloadedException;
+import com.datastax.oss.driver.api.core.servererrors.ReadTimeoutException;
+import com.datastax.oss.driver.api.core.servererrors.UnavailableException;
+import com.datastax.oss.driver.api.core.servererrors.WriteTimeoutException;
 import io.vertx.cassandra.CassandraClient;
+import io.vertx.circuitbreaker.CircuitBreaker;
+import io.vertx.circuitbreaker.CircuitBreakerOptions;
+import io.vertx.circuitbreaker.CircuitBreakerState;
+import io.vertx.circuitbreaker.OpenCircuitException;
+import io.vertx.core.Vertx;
 import io.vertx.core.Future;
 import java.util.List;
 import java.util.Map;
@@ -18,12 +35,42 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class Cql {
   private final CassandraClient client;
   private final MeterRegistry registry;
+  private final CircuitBreaker breaker;
   private final Map<String, PreparedStatement> prepared = new ConcurrentHashMap<>();
   private final Map<String, Timer> timers = new ConcurrentHashMap<>();
 
+  /** Without a circuit breaker: for one-shot operator commands and test fixtures. */
   public Cql(CassandraClient client, MeterRegistry registry) {
+    this(client, registry, null);
+  }
+
+  /**
+   * With a circuit breaker over every query: after {@code 3} queries in a row fail because Cassandra is not
+   * answering (timeouts, no node, overloaded), requests are refused at once with a 503 problem and
+   * {@code Retry-After} instead of each waiting out the driver's timeout; one trial query every 2 s closes it
+   * again once Cassandra answers. A refusal or a bug in a query does not count.
+   */
+  public Cql(CassandraClient client, MeterRegistry registry, Vertx vertx) {
     this.client = client;
     this.registry = registry;
+    this.breaker = vertx == null ? null : CircuitBreaker.create("cassandra", vertx, new CircuitBreakerOptions()
+            .setMaxFailures(3).setTimeout(-1).setResetTimeout(2_000))
+        .failurePolicy(outcome -> outcome.failed() && storageUnavailable(outcome.cause()));
+    if (breaker != null) {
+      io.micrometer.core.instrument.Gauge.builder("cassandra_circuit_open", breaker,
+              b -> b.state() == CircuitBreakerState.CLOSED ? 0 : 1)
+          .description("1 while requests are refused because Cassandra is not answering").register(registry);
+    }
+  }
+
+  /** Cassandra not answering, as opposed to answering no. */
+  static boolean storageUnavailable(Throwable e) {
+    return e instanceof DriverTimeoutException || e instanceof AllNodesFailedException
+        || e instanceof NodeUnavailableException || e instanceof RequestThrottlingException
+        || e instanceof ReadTimeoutException || e instanceof WriteTimeoutException
+        || e instanceof UnavailableException || e instanceof OverloadedException
+        || e instanceof BootstrappingException || e instanceof ClosedConnectionException
+        || e instanceof HeartbeatException || e instanceof BusyConnectionException;
   }
 
   public CassandraClient client() {
@@ -32,7 +79,13 @@ public final class Cql {
 
   /** Executes a prepared statement and fetches all rows. {@code name} labels the latency metric. */
   public Future<List<Row>> rows(String name, String cql, Object... values) {
-    return bind(cql, values).compose(statement -> timed(name, client.executeWithFullFetch(statement)));
+    if (breaker == null) {
+      return bind(cql, values).compose(statement -> timed(name, client.executeWithFullFetch(statement)));
+    }
+    return breaker.<List<Row>>execute(() -> bind(cql, values)
+            .compose(statement -> timed(name, client.executeWithFullFetch(statement))))
+        .recover(e -> Future.failedFuture(e instanceof OpenCircuitException
+            ? ProblemException.unavailable("The database is not answering right now; try again shortly") : e));
   }
 
   public Future<Row> one(String name, String cql, Object... values) {
