@@ -231,7 +231,7 @@ class ReservationRecoveryTest {
         assertThat(found).hasSize(1);
         assertThat(found.get(0).getInteger("stock_total")).isEqualTo(7);
         assertThat(found.get(0).getInteger("stock_count")).isEqualTo(6);
-        assertThat(found.get(0).getString("detail")).contains("7 ≠ 6 + 0");
+        assertThat(found.get(0).getString("detail")).contains("7 != 6 + 0");
         // an admin's new count moves the total by the same difference: the lost unit stays visible, no more
         return api.put("/api/products/" + id, CatalogApi.ADMIN, new JsonObject().put("stock_count", 11));
       }).compose(updated -> {
@@ -239,7 +239,7 @@ class ReservationRecoveryTest {
         return violations(id);
       }).map(found -> {
         assertThat(found).hasSize(1);
-        assertThat(found.get(0).getString("detail")).contains("12 ≠ 11 + 0");
+        assertThat(found.get(0).getString("detail")).contains("12 != 11 + 0");
         return null;
       });
     }).onComplete(ctx.succeedingThenComplete());

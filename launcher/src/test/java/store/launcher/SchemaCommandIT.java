@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
@@ -21,12 +22,17 @@ import store.testing.TestStore;
 class SchemaCommandIT {
   private static final Set<String> EVERY_TABLE = Set.of("account_state", "products", "products_by_category",
       "stock_reservations", "cart_items", "recent_views", "product_snapshots", "checkouts", "orders",
-      "orders_by_user", "order_timers", "pending_notifications", "users", "notifications");
+      "orders_by_user", "order_timers", "pending_notifications", "users", "notifications",
+      "reservations_by_minute", "catalog_leases", "catalog_progress", "order_intents", "order_progress");
 
   private static Map.Entry<Integer, String> schema(Map<String, String> env) throws Exception {
-    Path out = Files.createTempFile("schema", ".log");
+    return command("schema", env);
+  }
+
+  private static Map.Entry<Integer, String> command(String command, Map<String, String> env) throws Exception {
+    Path out = Files.createTempFile(command, ".log");
     ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-jar", TestStore.fatJar().toString(), "schema").redirectErrorStream(true).redirectOutput(out.toFile());
+        "-jar", TestStore.fatJar().toString(), command).redirectErrorStream(true).redirectOutput(out.toFile());
     builder.environment().putAll(env);
     Process process = builder.start();
     assertThat(process.waitFor(3, TimeUnit.MINUTES)).as("schema returns").isTrue();
@@ -56,6 +62,17 @@ class SchemaCommandIT {
     Map.Entry<Integer, String> again = schema(env);
     assertThat(again.getKey()).as(again.getValue()).isZero();
     assertThat(tables(keyspace)).containsExactlyInAnyOrderElementsOf(EVERY_TABLE);
+
+    // check-stock on the same keyspace: balanced books exit 0; a product whose stock went missing exits 1, named
+    Map.Entry<Integer, String> balanced = command("check-stock", env);
+    assertThat(balanced.getKey()).as(balanced.getValue()).isZero();
+    assertThat(balanced.getValue()).contains("\"ok\" : true");
+    UUID lost = UUID.randomUUID();
+    StoreApi.await(TestStore.cql().client().execute("INSERT INTO " + keyspace + ".products (product_id, name, "
+        + "stock_count, stock_total) VALUES (" + lost + ", 'Lost', 4, 5)"));
+    Map.Entry<Integer, String> unbalanced = command("check-stock", env);
+    assertThat(unbalanced.getKey()).as(unbalanced.getValue()).isEqualTo(1);
+    assertThat(unbalanced.getValue()).contains(lost.toString()).contains("5 != 4 + 0");
   }
 
   @Test

@@ -85,7 +85,7 @@ public final class StockAudit {
         violations.add(new JsonObject().put("product_id", id.toString()).put("name", p.getString("name"))
             .put("stock_total", total).put("stock_count", count).put("held", stockHeld)
             .put("detail", detail.length() > 0 ? detail.toString().strip()
-                : "stock_total ≠ stock_count + held (" + total + " ≠ " + count + " + " + stockHeld + ")"));
+                : "stock_total != stock_count + held (" + total + " != " + count + " + " + stockHeld + ")"));
       }
     }
     JsonObject stateOf = new JsonObject();
