@@ -22,7 +22,7 @@ import store.testing.TestStore;
 class SchemaCommandIT {
   private static final Set<String> EVERY_TABLE = Set.of("account_state", "products", "products_by_category",
       "stock_reservations", "cart_items", "recent_views", "product_snapshots", "checkouts", "orders",
-      "orders_by_user", "order_timers", "pending_notifications", "users", "notifications",
+      "orders_by_user", "order_timers_by_minute", "notifications_by_minute", "users", "notifications",
       "reservations_by_minute", "catalog_leases", "catalog_progress", "order_intents", "order_progress");
 
   private static Map.Entry<Integer, String> schema(Map<String, String> env) throws Exception {

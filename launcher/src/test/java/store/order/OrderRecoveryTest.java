@@ -65,6 +65,11 @@ class OrderRecoveryTest {
         });
   }
 
+  /** A repair pass as it will run once this minute's intents are past their grace. */
+  private static Instant afterGrace() {
+    return Instant.now().plus(Duration.ofMinutes(2));
+  }
+
   private static JsonArray line(String productId, int quantity) {
     return new JsonArray().add(new JsonObject().put("product_id", productId).put("quantity", quantity));
   }
@@ -74,17 +79,16 @@ class OrderRecoveryTest {
     Caller shopper = new Caller("repair-shopper-" + UUID.randomUUID(), false);
     UUID orderId = UUID.randomUUID();
     String reservation = "order:" + orderId;
-    // filed in an earlier minute, as a crash a while ago would have left it
-    Instant filed = Instant.now().minus(Duration.ofMinutes(2));
+    Instant filed = Instant.now();
     product(vertx, 5).compose(productId -> fromCart.reserve(reservation, line(productId, 2), shopper)
             .compose(r -> repository.recordIntent(orderId, reservation, shopper.username(), filed))
             .compose(v -> fromOrder.commit(reservation, shopper)) // the commit happened; the row was never written
             .compose(v -> orders.get(shopper, orderId).transform(ar -> {
               assertThat(ar.failed()).as("no order row yet").isTrue();
-              return orders.repairIntents(Instant.now());
+              return orders.repairIntents(afterGrace());
             }))
             // (the store's own repair pass may have got there first: either way, one order)
-            .compose(recorded -> orders.repairIntents(Instant.now()))
+            .compose(recorded -> orders.repairIntents(afterGrace()))
             .compose(again -> orders.get(shopper, orderId))
             .compose(order -> {
               assertThat(order.getString("status")).isEqualTo("CREATED");
@@ -111,13 +115,13 @@ class OrderRecoveryTest {
     Caller shopper = new Caller("repair-released-" + UUID.randomUUID(), false);
     UUID orderId = UUID.randomUUID();
     String reservation = "order:" + orderId;
-    Instant filed = Instant.now().minus(Duration.ofMinutes(2));
+    Instant filed = Instant.now();
     product(vertx, 5).compose(productId -> fromCart.reserve(reservation, line(productId, 1), shopper)
             .compose(r -> repository.recordIntent(orderId, reservation, shopper.username(), filed))
             .compose(v -> fromCart.release(reservation, shopper)) // the cart gave up before the order was committed
             .compose(released -> {
               assertThat(released.getBoolean("released")).isTrue();
-              return orders.repairIntents(Instant.now());
+              return orders.repairIntents(afterGrace());
             })
             .compose(recorded -> orders.get(shopper, orderId).transform(ar -> {
               assertThat(ar.failed()).as("no order without stock behind it").isTrue();

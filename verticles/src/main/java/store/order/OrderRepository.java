@@ -17,8 +17,10 @@ import store.platform.Cql;
  * which is what lets progress survive a restart.
  */
 final class OrderRepository {
-  /** All timers in one partition: fine for a shop's order rate; shard it by time bucket when that grows. */
-  private static final int SHARD = 0;
+  /** Timers and retries live in one partition per minute of their due time, so no partition grows with time. */
+  private static Instant minute(Instant at) {
+    return at.truncatedTo(ChronoUnit.MINUTES);
+  }
 
   static final List<String> SCHEMA = List.of(
       """
@@ -30,13 +32,14 @@ final class OrderRepository {
       CREATE TABLE IF NOT EXISTS orders_by_user (username text, order_id uuid, PRIMARY KEY ((username), order_id))
       """,
       """
-      CREATE TABLE IF NOT EXISTS order_timers (
-        shard int, due_at timestamp, order_id uuid, from_status text, PRIMARY KEY ((shard), due_at, order_id))
+      CREATE TABLE IF NOT EXISTS order_timers_by_minute (
+        minute timestamp, due_at timestamp, order_id uuid, from_status text,
+        PRIMARY KEY ((minute), due_at, order_id))
       """,
       """
-      CREATE TABLE IF NOT EXISTS pending_notifications (
-        shard int, due_at timestamp, order_id uuid, status text, username text, changed_at timestamp,
-        PRIMARY KEY ((shard), due_at, order_id, status))
+      CREATE TABLE IF NOT EXISTS notifications_by_minute (
+        minute timestamp, due_at timestamp, order_id uuid, status text, username text, changed_at timestamp,
+        PRIMARY KEY ((minute), due_at, order_id, status))
       """,
       // an order about to be committed, filed under its minute: what a crash left half-made is found here
       """
@@ -132,34 +135,53 @@ final class OrderRepository {
   }
 
   Future<Void> schedule(UUID id, OrderStatus from, Instant due) {
-    return cql.run("timer.save", "INSERT INTO order_timers (shard, due_at, order_id, from_status) VALUES (?, ?, ?, ?)",
-        SHARD, due, id, from.name());
+    return cql.run("timer.save", "INSERT INTO order_timers_by_minute (minute, due_at, order_id, from_status) "
+        + "VALUES (?, ?, ?, ?)", minute(due), due, id, from.name());
   }
 
-  Future<List<Row>> dueTimers(Instant now) {
-    return cql.rows("timer.due", "SELECT due_at, order_id, from_status FROM order_timers WHERE shard = ? AND due_at <= ?",
-        SHARD, now);
+  /** The timers of one minute's partition that are due by {@code now}. */
+  Future<List<Row>> dueTimers(Instant minute, Instant now) {
+    return cql.rows("timer.due", "SELECT due_at, order_id, from_status FROM order_timers_by_minute "
+        + "WHERE minute = ? AND due_at <= ?", minute, now);
   }
 
   Future<Void> dropTimer(Instant due, UUID id) {
-    return cql.run("timer.drop", "DELETE FROM order_timers WHERE shard = ? AND due_at = ? AND order_id = ?",
-        SHARD, due, id);
+    return cql.run("timer.drop", "DELETE FROM order_timers_by_minute WHERE minute = ? AND due_at = ? AND order_id = ?",
+        minute(due), due, id);
   }
 
   /** A status notification the user service did not take; retried by the lifecycle until it does. */
   Future<Void> deferNotification(String username, UUID orderId, OrderStatus status, Instant changedAt, Instant due) {
-    return cql.run("notification.defer", "INSERT INTO pending_notifications (shard, due_at, order_id, status, "
-        + "username, changed_at) VALUES (?, ?, ?, ?, ?, ?)", SHARD, due, orderId, status.name(), username, changedAt);
+    return cql.run("notification.defer", "INSERT INTO notifications_by_minute (minute, due_at, order_id, status, "
+        + "username, changed_at) VALUES (?, ?, ?, ?, ?, ?)", minute(due), due, orderId, status.name(), username,
+        changedAt);
   }
 
-  Future<List<Row>> dueNotifications(Instant now) {
-    return cql.rows("notification.due", "SELECT * FROM pending_notifications WHERE shard = ? AND due_at <= ?",
-        SHARD, now);
+  Future<List<Row>> dueNotifications(Instant minute, Instant now) {
+    return cql.rows("notification.due", "SELECT * FROM notifications_by_minute WHERE minute = ? AND due_at <= ?",
+        minute, now);
   }
 
   Future<Void> dropNotification(Instant due, UUID orderId, String status) {
-    return cql.run("notification.drop", "DELETE FROM pending_notifications WHERE shard = ? AND due_at = ? "
-        + "AND order_id = ? AND status = ?", SHARD, due, orderId, status);
+    return cql.run("notification.drop", "DELETE FROM notifications_by_minute WHERE minute = ? AND due_at = ? "
+        + "AND order_id = ? AND status = ?", minute(due), due, orderId, status);
+  }
+
+  /**
+   * Moves timers and retries from the single-partition tables of earlier versions ({@code order_timers},
+   * {@code pending_notifications}, partition 0) into the per-minute ones; nothing to do when those never existed.
+   */
+  Future<Void> moveLegacyTimers() {
+    Future<Void> timers = cql.client().executeWithFullFetch("SELECT due_at, order_id, from_status FROM order_timers "
+        + "WHERE shard = 0").compose(rows -> Future.all(rows.stream().map(r -> schedule(r.getUuid("order_id"),
+            OrderStatus.valueOf(r.getString("from_status")), r.getInstant("due_at"))).toList()))
+        .compose(v -> cql.client().execute("TRUNCATE order_timers")).mapEmpty();
+    Future<Void> notifications = cql.client().executeWithFullFetch("SELECT * FROM pending_notifications "
+        + "WHERE shard = 0").compose(rows -> Future.all(rows.stream().map(r -> deferNotification(r.getString("username"),
+            r.getUuid("order_id"), OrderStatus.valueOf(r.getString("status")), r.getInstant("changed_at"),
+            r.getInstant("due_at"))).toList()))
+        .compose(v -> cql.client().execute("TRUNCATE pending_notifications")).mapEmpty();
+    return Future.join(timers, notifications).<Void>mapEmpty().recover(e -> Future.succeededFuture());
   }
 
   static JsonObject toJson(Row row) {

@@ -33,6 +33,10 @@ public final class OrderService {
   private static final Caller SELF = Caller.system("order");
   private static final Duration NOTIFY_RETRY = Duration.ofSeconds(5);
   static final String INTENT_REPAIR = "intent-repair";
+  private static final String TIMERS = "timers";
+  private static final Duration CLOCK_SKEW = Duration.ofMinutes(2);
+  /** The oldest minute whose timers may not all have fired (per process; persisted every 10 minutes). */
+  private Instant timersFrom;
 
   private final OrderRepository repository;
   private final CatalogClient catalog;
@@ -69,7 +73,7 @@ public final class OrderService {
   }
 
   Future<Void> start() {
-    return repository.createSchema();
+    return repository.createSchema().compose(v -> repository.moveLegacyTimers());
   }
 
   // ---- creating ----
@@ -319,7 +323,7 @@ public final class OrderService {
       return chain;
     }).compose(counts -> {
       Instant next = minute.plus(1, ChronoUnit.MINUTES);
-      boolean closed = whole && counts[1] == 0;
+      boolean closed = whole && counts[1] == 0 && !next.isAfter(cutoff.minus(CLOCK_SKEW)); // see runDueTimers
       Future<Void> progress = contiguous && closed ? repository.setDoneUntil(INTENT_REPAIR, next)
           : Future.succeededFuture();
       return progress.compose(v -> repairFrom(next, cutoff, contiguous && closed, recorded + counts[0]));
@@ -340,25 +344,58 @@ public final class OrderService {
 
   // ---- the lifecycle's timers ----
 
-  /** Runs every due timer, and retries due notifications, once; called periodically by the lifecycle verticle. */
+  /**
+   * Runs every due timer, and retries due notifications, once; called periodically by the lifecycle verticle. Reads
+   * the per-minute partitions from the oldest one that may still hold something: that mark moves on once a minute's
+   * partition is emptied, and trails the clock by {@link #CLOCK_SKEW} so a replica whose clock is behind cannot
+   * file a timer where nobody looks any more.
+   */
   Future<Integer> runDueTimers() {
     Instant now = Instant.now();
-    return repository.dueTimers(now).compose(rows -> {
-      Future<Void> chain = Future.succeededFuture();
-      for (Row timer : rows) {
-        chain = chain.compose(v -> fire(timer).recover(e -> {
-          LOG.warn("Timer for order {} failed, will retry: {}", timer.getUuid("order_id"), e.getMessage());
-          return Future.succeededFuture();
-        }));
-      }
-      return chain.compose(v -> repository.dueNotifications(now)).compose(pending -> {
-        Future<Void> retries = Future.succeededFuture();
-        for (Row notification : pending) {
-          retries = retries.compose(v -> retryNotification(notification).recover(e -> Future.succeededFuture()));
-        }
-        return retries.map(rows.size() + pending.size());
-      });
-    });
+    Future<Instant> from = timersFrom != null ? Future.succeededFuture(timersFrom)
+        : repository.doneUntil(TIMERS).map(done -> done != null ? done
+            : now.minus(Duration.ofDays(1)).truncatedTo(ChronoUnit.MINUTES));
+    return from.compose(start -> runFrom(start, now, true, 0));
+  }
+
+  private Future<Integer> runFrom(Instant minute, Instant now, boolean contiguous, int fired) {
+    if (minute.isAfter(now)) {
+      return Future.succeededFuture(fired);
+    }
+    return repository.dueTimers(minute, now).compose(timers -> repository.dueNotifications(minute, now)
+        .compose(notifications -> {
+          Future<int[]> chain = Future.succeededFuture(new int[2]); // [done, failed]
+          for (Row timer : timers) {
+            chain = chain.compose(counts -> fire(timer).map(v -> {
+              counts[0]++;
+              return counts;
+            }).otherwise(e -> {
+              LOG.warn("Timer for order {} failed, will retry: {}", timer.getUuid("order_id"), e.getMessage());
+              counts[1]++;
+              return counts;
+            }));
+          }
+          for (Row notification : notifications) {
+            chain = chain.compose(counts -> retryNotification(notification).map(v -> {
+              counts[0]++;
+              return counts;
+            }).otherwise(e -> {
+              counts[1]++;
+              return counts;
+            }));
+          }
+          return chain;
+        })).compose(counts -> {
+          Instant next = minute.plus(1, ChronoUnit.MINUTES);
+          boolean emptied = counts[1] == 0 && next.isBefore(now.minus(CLOCK_SKEW));
+          Future<Void> progress = Future.succeededFuture();
+          if (contiguous && emptied) {
+            timersFrom = next;
+            progress = next.getEpochSecond() % 600 == 0 ? repository.setDoneUntil(TIMERS, next) // now and then
+                : Future.succeededFuture();
+          }
+          return progress.compose(v -> runFrom(next, now, contiguous && emptied, fired + counts[0]));
+        });
   }
 
   private Future<Void> fire(Row timer) {
