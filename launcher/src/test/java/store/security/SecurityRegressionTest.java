@@ -249,7 +249,7 @@ class SecurityRegressionTest {
 
   private double casCount() {
     return StoreApi.root(vertx, baseUrl).metricSum("root", "cassandra_query_duration_seconds_count{",
-        "query=\"stock.cas\"");
+        "query=\"stock.set\"");
   }
 
   @Test

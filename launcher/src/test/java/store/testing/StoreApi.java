@@ -94,7 +94,7 @@ public final class StoreApi {
 
   /**
    * The sum of a service's Prometheus samples whose line starts with {@code metric} and contains every one of
-   * {@code labels} (e.g. {@code query="stock.cas"}): what an operator's dashboard would add up.
+   * {@code labels} (e.g. {@code query="stock.take"}): what an operator's dashboard would add up.
    */
   public double metricSum(String service, String metric, String... labels) {
     return get(service, "/metrics", null).body().toString().lines()
