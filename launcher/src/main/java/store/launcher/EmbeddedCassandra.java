@@ -247,9 +247,6 @@ public final class EmbeddedCassandra implements AutoCloseable {
         start_native_transport: true
         commitlog_sync: periodic
         commitlog_sync_period: 10000ms
-        # memory-mapped commit log: an acknowledged write is in the OS page cache at once, so a killed node (not
-        # a crashed machine) loses nothing; direct I/O would hold it in the JVM until the next periodic sync
-        commitlog_disk_access_mode: legacy
         data_file_directories: ["%1$s/data"]
         commitlog_directory: "%1$s/commitlog"
         saved_caches_directory: "%1$s/saved_caches"
