@@ -36,11 +36,13 @@ class OrderRecoveryTest {
   private static OrderService orders;
   private static OrderRepository repository;
   private static String adminToken;
+  private static Vertx storeVertx;
 
   @BeforeAll
   static void store() throws Exception {
     String base = TestStore.start();
     Vertx vertx = TestStore.vertx();
+    storeVertx = vertx;
     Cql cql = TestStore.cql();
     CallMetrics metrics = new CallMetrics(new SimpleMeterRegistry());
     fromCart = new CatalogClient(new EventBusChannel(vertx, "cart", "catalog", 60_000, metrics));
@@ -52,9 +54,12 @@ class OrderRecoveryTest {
     assertThat(base).isNotBlank();
   }
 
-  /** A product with {@code stock} units, created through the public API. */
+  /**
+   * A product with {@code stock} units, created through the public API. Called on a context of the store's own
+   * Vert.x ({@link #onStore}), so what follows runs on the store's event loops.
+   */
   private static Future<String> product(Vertx vertx, int stock) {
-    return io.vertx.ext.web.client.WebClient.create(vertx)
+    return io.vertx.ext.web.client.WebClient.create(storeVertx)
         .postAbs("http://127.0.0.1:" + TestStore.HTTP_PORT + "/api/products/")
         .putHeader("Authorization", adminToken)
         .sendJsonObject(new JsonObject().put("name", "Recovered").put("category", "recovery-" + UUID.randomUUID())
@@ -63,6 +68,15 @@ class OrderRecoveryTest {
           assertThat(r.statusCode()).as(r.bodyAsString()).isEqualTo(201);
           return r.bodyAsJsonObject().getString("product_id");
         });
+  }
+
+  /**
+   * Runs a test's chain on a fresh event-loop context of the store's Vert.x: the test thread may carry a context of a
+   * per-test Vert.x that JUnit has closed since, and the chain must not be scheduled there.
+   */
+  private static void onStore(VertxTestContext ctx, java.util.function.Supplier<Future<?>> chain) {
+    ((io.vertx.core.internal.VertxInternal) storeVertx).createEventLoopContext()
+        .runOnContext(v -> chain.get().onComplete(ctx.succeedingThenComplete()));
   }
 
   /** A repair pass as it will run once this minute's intents are past their grace. */
@@ -80,7 +94,7 @@ class OrderRecoveryTest {
     UUID orderId = UUID.randomUUID();
     String reservation = "order:" + orderId;
     Instant filed = Instant.now();
-    product(vertx, 5).compose(productId -> fromCart.reserve(reservation, line(productId, 2), shopper)
+    onStore(ctx, () -> product(vertx, 5).compose(productId -> fromCart.reserve(reservation, line(productId, 2), shopper)
             .compose(r -> repository.recordIntent(orderId, reservation, shopper.username(), filed))
             .compose(v -> fromOrder.commit(reservation, shopper)) // the commit happened; the row was never written
             .compose(v -> orders.get(shopper, orderId).transform(ar -> {
@@ -107,7 +121,7 @@ class OrderRecoveryTest {
                   .doesNotContain(orderId);
               return null;
             }))
-        .onComplete(ctx.succeedingThenComplete());
+        );
   }
 
   @Test
@@ -116,7 +130,7 @@ class OrderRecoveryTest {
     UUID orderId = UUID.randomUUID();
     String reservation = "order:" + orderId;
     Instant filed = Instant.now();
-    product(vertx, 5).compose(productId -> fromCart.reserve(reservation, line(productId, 1), shopper)
+    onStore(ctx, () -> product(vertx, 5).compose(productId -> fromCart.reserve(reservation, line(productId, 1), shopper)
             .compose(r -> repository.recordIntent(orderId, reservation, shopper.username(), filed))
             .compose(v -> fromCart.release(reservation, shopper)) // the cart gave up before the order was committed
             .compose(released -> {
@@ -132,6 +146,6 @@ class OrderRecoveryTest {
               assertThat(after.getString("state")).isEqualTo("RELEASED");
               return null;
             }))
-        .onComplete(ctx.succeedingThenComplete());
+        );
   }
 }

@@ -102,15 +102,24 @@ final class CartRepository {
         .map(row -> row.getBoolean(0) ? null : row);
   }
 
-  /** The key's answer is kept (rewritten without the lease's TTL): a retry finds the same order. */
+  /**
+   * The key's answer is kept: the claim becomes DONE without the lease's TTL, so a retry finds the same order. By
+   * compare-and-set on the order id, like every write of this row.
+   */
   Future<Void> completeCheckout(String username, String key, UUID orderId) {
-    return cql.run("checkout.done", "INSERT INTO checkouts (username, idempotency_key, order_id, state, created_at) "
-        + "VALUES (?, ?, ?, 'DONE', ?)", username, key, orderId, Instant.now());
+    return cql.conditional("checkout.done", "UPDATE checkouts USING TTL 0 SET state = 'DONE', order_id = ?, "
+        + "created_at = ? WHERE username = ? AND idempotency_key = ? IF order_id = ?", orderId, Instant.now(),
+        username, key, orderId).mapEmpty();
   }
 
-  Future<Void> forgetCheckout(String username, String key) {
-    return cql.run("checkout.forget", "DELETE FROM checkouts WHERE username = ? AND idempotency_key = ?",
-        username, key);
+  /**
+   * Drops a claim this checkout holds, by compare-and-set on its order id: a checkout that outlived its lease must not
+   * drop the next checkout's claim (and the row is only ever written by compare-and-set, never mixed with plain
+   * writes).
+   */
+  Future<Void> releaseClaim(String username, String key, UUID orderId) {
+    return cql.conditional("checkout.release", "DELETE FROM checkouts WHERE username = ? AND idempotency_key = ? "
+        + "IF order_id = ?", username, key, orderId).mapEmpty();
   }
 
   private static CartItem item(Row row) {

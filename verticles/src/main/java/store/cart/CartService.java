@@ -31,7 +31,7 @@ public final class CartService {
   private final OrderClient orders;
   /** Checkout rows: {@code k:<Idempotency-Key>} per key, and one lock row per cart. */
   private static final String KEY_PREFIX = "k:";
-  private static final String CART_LOCK = "lock";
+  static final String CART_LOCK = "lock";
   /** The most distinct products a cart holds (and so an order). */
   static final int MAX_LINES = 100;
   private final int viewsLimit;
@@ -178,11 +178,11 @@ public final class CartService {
           return Future.failedFuture(ProblemException.conflict("A checkout of this cart is already in progress"));
         }
         return placeOrder(caller, orderId)
-            .andThen(ar -> repository.forgetCheckout(username, CART_LOCK));
+            .andThen(ar -> repository.releaseClaim(username, CART_LOCK, orderId));
       }).compose(
           order -> key == null ? Future.succeededFuture(order)
               : repository.completeCheckout(username, key, orderId).map(order),
-          failure -> (key == null ? Future.<Void>succeededFuture() : repository.forgetCheckout(username, key))
+          failure -> (key == null ? Future.<Void>succeededFuture() : repository.releaseClaim(username, key, orderId))
               .transform(x -> Future.failedFuture(failure)));
     });
   }

@@ -1,6 +1,5 @@
 package store.platform;
 
-import com.datastax.oss.driver.api.core.cql.Row;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import io.vertx.core.Future;
@@ -33,7 +32,7 @@ public final class Accounts {
   }
 
   public Future<Void> createSchema() {
-    return cql.ddl(SCHEMA);
+    return cql.ddl(SCHEMA).compose(v -> cql.addColumn("account_state", "deleted", "boolean"));
   }
 
   /** The account's state, or null when there is no such account (deleted, or never registered). */
@@ -42,38 +41,51 @@ public final class Accounts {
     if (known != null) {
       return Future.succeededFuture(known.orElse(null));
     }
-    return read(username).map(state -> {
+    return read(username).map(stored -> {
+      State state = stored == null ? null : stored.live();
       cache.put(username, Optional.ofNullable(state));
       return state;
     });
   }
 
-  private Future<State> read(String username) {
-    return cql.one("account.get", "SELECT version, is_admin FROM account_state WHERE username = ?", username)
-        .map(Accounts::toState);
+  /**
+   * The stored row, deleted accounts included: a deleted account keeps its row (a tombstone with its last token
+   * version), so a later account of the same name starts past every version the old one ever issued.
+   */
+  private record Stored(int version, boolean admin, boolean deleted) {
+    State live() {
+      return deleted ? null : new State(version, admin);
+    }
   }
 
-  private static State toState(Row row) {
-    return row == null ? null : new State(row.getInt("version"), row.getBoolean("is_admin"));
+  private Future<Stored> read(String username) {
+    return cql.one("account.get", "SELECT version, is_admin, deleted FROM account_state WHERE username = ?", username)
+        .map(row -> row == null ? null
+            : new Stored(row.getInt("version"), row.getBoolean("is_admin"), row.getBoolean("deleted")));
   }
 
-  /** A new account (its name already claimed by the user service): version 0. */
+  /** A new account (its name already claimed by the user service): version 0, or past a deleted namesake's. */
   public Future<State> created(String username, boolean admin) {
-    State state = new State(0, admin);
-    return cql.run("account.create", "INSERT INTO account_state (username, version, is_admin) VALUES (?, ?, ?)",
-        username, 0, admin).map(v -> {
-          cache.put(username, Optional.of(state));
-          return state;
-        });
+    return read(username).compose(stored -> stored == null
+        ? insertFirst(username, new State(0, admin)).compose(done -> done != null ? Future.succeededFuture(done)
+            : created(username, admin))
+        : move(username, stored, new State(stored.version() + 1, admin), false)
+            .compose(done -> done != null ? Future.succeededFuture(done) : created(username, admin)));
   }
 
   /** The account's state, created at version 0 if missing (e.g. an account made before this table existed). */
   public Future<State> ensure(String username, boolean admin) {
-    return read(username).compose(current -> current != null ? Future.succeededFuture(remember(username, current))
-        : cql.conditional("account.insert", "INSERT INTO account_state (username, version, is_admin) "
-            + "VALUES (?, ?, ?) IF NOT EXISTS", username, 0, admin)
-            .compose(row -> row.getBoolean(0) ? Future.succeededFuture(remember(username, new State(0, admin)))
-                : ensure(username, admin)));
+    return read(username).compose(stored -> {
+      if (stored == null) {
+        return insertFirst(username, new State(0, admin))
+            .compose(done -> done != null ? Future.succeededFuture(done) : ensure(username, admin));
+      }
+      if (stored.deleted()) { // the user row exists again: the account is back, past the old tokens
+        return move(username, stored, new State(stored.version() + 1, admin), false)
+            .compose(done -> done != null ? Future.succeededFuture(done) : ensure(username, admin));
+      }
+      return Future.succeededFuture(remember(username, stored.live()));
+    });
   }
 
   /**
@@ -81,26 +93,41 @@ public final class Accounts {
    * concurrent changes both count. {@code admin} null keeps the role.
    */
   public Future<State> revokeTokens(String username, Boolean admin) {
-    return read(username).compose(current -> {
-      if (current == null) {
-        State first = new State(1, Boolean.TRUE.equals(admin));
-        return cql.conditional("account.insert", "INSERT INTO account_state (username, version, is_admin) "
-            + "VALUES (?, ?, ?) IF NOT EXISTS", username, first.version(), first.admin())
-            .compose(row -> row.getBoolean(0) ? Future.succeededFuture(remember(username, first))
-                : revokeTokens(username, admin));
+    return read(username).compose(stored -> {
+      if (stored == null) {
+        return insertFirst(username, new State(1, Boolean.TRUE.equals(admin)))
+            .compose(done -> done != null ? Future.succeededFuture(done) : revokeTokens(username, admin));
       }
-      State next = new State(current.version() + 1, admin == null ? current.admin() : admin);
-      return cql.conditional("account.revoke", "UPDATE account_state SET version = ?, is_admin = ? WHERE username = ? "
-              + "IF version = ?", next.version(), next.admin(), username, current.version())
-          .compose(row -> row.getBoolean(0) ? Future.succeededFuture(remember(username, next))
-              : revokeTokens(username, admin));
+      State next = new State(stored.version() + 1, admin == null ? stored.admin() : admin);
+      return move(username, stored, next, stored.deleted())
+          .compose(done -> done != null ? Future.succeededFuture(done) : revokeTokens(username, admin));
     });
   }
 
-  /** The account is gone: its tokens stop working. */
+  /** The account is gone: its tokens stop working, and stay dead if the name is registered again. */
   public Future<Void> deleted(String username) {
-    return cql.run("account.delete", "DELETE FROM account_state WHERE username = ?", username)
-        .onSuccess(v -> cache.put(username, Optional.empty()));
+    return read(username).compose(stored -> {
+      if (stored == null || stored.deleted()) {
+        cache.put(username, Optional.empty());
+        return Future.succeededFuture();
+      }
+      return move(username, stored, new State(stored.version() + 1, false), true)
+          .compose(done -> done != null ? Future.succeededFuture() : deleted(username));
+    }).onSuccess(v -> cache.put(username, Optional.empty()));
+  }
+
+  /** Inserts the account's first row; null when another writer got there first (read again and retry). */
+  private Future<State> insertFirst(String username, State state) {
+    return cql.conditional("account.insert", "INSERT INTO account_state (username, version, is_admin, deleted) "
+            + "VALUES (?, ?, ?, false) IF NOT EXISTS", username, state.version(), state.admin())
+        .map(row -> row.getBoolean(0) ? remember(username, state) : null);
+  }
+
+  /** Moves the row from {@code current} to {@code next} by compare-and-set; null when it moved meanwhile. */
+  private Future<State> move(String username, Stored current, State next, boolean deleted) {
+    return cql.conditional("account.revoke", "UPDATE account_state SET version = ?, is_admin = ?, deleted = ? "
+            + "WHERE username = ? IF version = ?", next.version(), next.admin(), deleted, username, current.version())
+        .map(row -> row.getBoolean(0) ? (deleted ? next : remember(username, next)) : null);
   }
 
   private State remember(String username, State state) {

@@ -12,6 +12,7 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -97,7 +98,27 @@ public final class StoreConfig {
     options.addStore(new ConfigStoreOptions().setType("json").setConfig(overrides(System.getenv())));
     options.addStore(new ConfigStoreOptions().setType("json").setConfig(overrides(systemProperties())));
     ConfigRetriever retriever = ConfigRetriever.create(vertx, options);
-    return retriever.getConfig().andThen(ar -> retriever.close());
+    return retriever.getConfig().andThen(ar -> retriever.close()).compose(config -> {
+      List<String> typed = nonTextSecrets(config);
+      return typed.isEmpty() ? Future.succeededFuture(config) : Future.failedFuture(new IllegalArgumentException(
+          "These settings must be text, but a config file gave them as numbers or booleans (YAML reads an unquoted "
+              + "123456 or true that way, and the key would silently change): " + typed + ". Quote the value."));
+    });
+  }
+
+  /**
+   * Secrets, names and hosts that a config file typed (an unquoted all-digit key is a number to YAML): refused rather
+   * than turned back into text, which could differ from what was written ({@code 0123} → 123, {@code 1e3} → 1000.0).
+   */
+  public static List<String> nonTextSecrets(JsonObject config) {
+    List<String> typed = new ArrayList<>();
+    ENVIRONMENT.forEach((name, key) -> {
+      Object value = get(config, key);
+      if (TEXT.contains(name) && value != null && !(value instanceof String)) {
+        typed.add(key + " (" + name + ")");
+      }
+    });
+    return typed;
   }
 
   private static Map<String, String> systemProperties() {

@@ -60,6 +60,19 @@ class SecretsAndCredentialsTest {
   }
 
   @Test
+  void secretsThatAConfigFileTypedAreRefusedNotConverted() {
+    // what vertx-config's YAML reader makes of an unquoted all-digit key and an unquoted boolean
+    JsonObject typed = new JsonObject(new org.yaml.snakeyaml.Yaml().<Map<String, Object>>load(
+        "security:\n  secret-key: 1234567890123456789012345678901234567890\n  internal-key: true\n"
+            + "http:\n  port: 8090\n"));
+    assertThat(StoreConfig.nonTextSecrets(typed))
+        .containsExactlyInAnyOrder("security.secret-key (SECRET_KEY)", "security.internal-key (INTERNAL_KEY)");
+    JsonObject quoted = new JsonObject(new org.yaml.snakeyaml.Yaml().<Map<String, Object>>load(
+        "security:\n  secret-key: '0123456789012345678901234567890123456789'\n  internal-key: 'true'\n"));
+    assertThat(StoreConfig.nonTextSecrets(quoted)).isEmpty();
+  }
+
+  @Test
   void anInternalCredentialOpensOneOperationOfOneServiceOnly() throws Exception {
     Caller alice = new Caller("alice", false);
     String credential = auth.issueInternalCredential("cart", "catalog", "get-product", alice);
