@@ -306,7 +306,7 @@ class CassandraFaultIT {
   /** Seconds from {@code since} until a write of the given phase succeeds. */
   private static double awaitWrite(ConcurrentLinkedQueue<Sample> samples, String phase, long since)
       throws InterruptedException {
-    long deadline = since + Duration.ofSeconds(90).toNanos();
+    long deadline = since + Duration.ofSeconds(180).toNanos();
     while (System.nanoTime() < deadline) {
       if (samples.stream().anyMatch(s -> s.phase().equals(phase) && !s.kind().equals("add-to-cart")
           && s.status() >= 200 && s.status() < 300)) {
@@ -314,7 +314,7 @@ class CassandraFaultIT {
       }
       Thread.sleep(100);
     }
-    throw new AssertionError("no write succeeded within 90 s in phase " + phase);
+    throw new AssertionError("no write succeeded within 180 s in phase " + phase);
   }
 
   private static void signal(String signal, long pid) throws Exception {

@@ -295,7 +295,8 @@ public final class HostileRequests {
     // ---- bodies ----
 
     private JsonObject bodySchema() {
-      JsonObject body = operation.getJsonObject("requestBody");
+      // an operation whose body the service parses itself (the token's form or JSON) is probed with its JSON form
+      JsonObject body = operation.getJsonObject("requestBody", operation.getJsonObject("x-served-request-body"));
       if (body == null) {
         return null;
       }
@@ -368,6 +369,26 @@ public final class HostileRequests {
           add("body " + name + "=" + abbreviate(String.valueOf(wrong)), pathAndQuery, base.copy().put(name, wrong),
               Expect.REJECTED);
         }
+        // arrays of objects (an order's lines): each property of an element, wrong in turn
+        JsonObject items = property.containsKey("items") ? resolve(property.getJsonObject("items")) : null;
+        if (items != null && items.containsKey("properties")) {
+          JsonObject element = (JsonObject) valid(items);
+          JsonObject itemProperties = items.getJsonObject("properties");
+          for (String inner : itemProperties.fieldNames()) {
+            for (Object wrong : wrongValues(resolve(itemProperties.getJsonObject(inner)))) {
+              add("body " + name + "[0]." + inner + "=" + abbreviate(String.valueOf(wrong)), pathAndQuery,
+                  base.copy().put(name, new JsonArray().add(element.copy().put(inner, wrong))), Expect.REJECTED);
+            }
+          }
+        }
+      }
+      // fields the contract does not know, hostile ones included, next to a missing required field: still a 400
+      // naming the missing field, never a 500 (extra fields are ignored, as the original system's clients expect)
+      if (!required.isEmpty()) {
+        JsonObject extra = base.copy().put("is_admin", true).put("user_id", "someone-else").put("status", "DELIVERED")
+            .put("__proto__", new JsonObject().put("admin", true)).put(HUGE, HUGE);
+        extra.remove(required.getString(0));
+        add("body with unknown fields, without " + required.getString(0), pathAndQuery, extra, Expect.REJECTED);
       }
     }
 

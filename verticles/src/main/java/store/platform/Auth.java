@@ -32,7 +32,7 @@ public final class Auth {
   /** Keys shorter than this are refused at start: HS256 needs 256 bits of key to be as strong as its hash. */
   public static final int MIN_KEY_BYTES = 32;
   static final int INTERNAL_SECONDS = 10;
-  private static final String CALLER_KEY = "store.caller";
+  static final String CALLER_KEY = "store.caller";
 
   private final JWTAuth users;
   private final JWTAuth internal;

@@ -132,8 +132,10 @@ public final class ContractRouter {
    */
   private static void validate(RoutingContext rc, Operation operation, RequestExtractor extractor,
       RequestValidator validator, Cache<String, ValidatedRequest> validGets) {
-    String key = operation.getHttpMethod() == HttpMethod.GET && operation.getParameters().stream()
-        .allMatch(p -> p.getIn() == Location.PATH || p.getIn() == Location.QUERY)
+    // only for authenticated callers: anonymous traffic must not be able to fill (and churn) the cache with made-up
+    // query strings on a public route
+    String key = operation.getHttpMethod() == HttpMethod.GET && rc.get(Auth.CALLER_KEY) != null
+        && operation.getParameters().stream().allMatch(p -> p.getIn() == Location.PATH || p.getIn() == Location.QUERY)
         ? operation.getOperationId() + " " + rc.request().uri() : null;
     ValidatedRequest known = key == null ? null : validGets.getIfPresent(key);
     if (known != null) {

@@ -57,16 +57,17 @@ public final class UserService {
   /**
    * Registration never makes an admin: roles are granted by an operator ({@code grant-admin}) or given to the
    * bootstrap admin. (The seed's "{@code admin_*} is admin" rule exists only as a dev-mode switch.) A taken name
-   * counts as a failed attempt of the client's address, so names cannot be probed without limit.
+   * counts as a failed attempt of the client's address and of the name, so names cannot be probed without limit.
    */
   public Future<JsonObject> register(JsonObject body, String clientAddress) {
-    registrations.check("address:" + clientAddress);
     String username = body.getString("username");
+    String[] keys = {"address:" + clientAddress, "user:" + username};
+    registrations.check(keys);
     return create(body, adminPrefixRule && username.startsWith("admin_")).compose(user -> {
       if (user != null) {
         return Future.succeededFuture(user);
       }
-      registrations.failed("address:" + clientAddress);
+      registrations.failed(keys);
       return Future.failedFuture(new ProblemException(400, "username-taken", "Username taken",
           "Username already registered"));
     });
