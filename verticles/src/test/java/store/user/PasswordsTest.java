@@ -33,6 +33,28 @@ class PasswordsTest {
   }
 
   @Test
+  void pastItsQueueHashingAnswers503WithRetryAfterInsteadOfWaiting(Vertx vertx, VertxTestContext test) {
+    Passwords passwords = new Passwords(vertx, 12, 1, 3); // one thread, at most three hashes queued or running
+    java.util.List<io.vertx.core.Future<String>> hashes = new java.util.ArrayList<>();
+    for (int i = 0; i < 8; i++) {
+      hashes.add(passwords.hash("flood-" + i));
+    }
+    io.vertx.core.Future.join(hashes).onComplete(all -> test.verify(() -> {
+      long hashed = hashes.stream().filter(io.vertx.core.Future::succeeded).count();
+      java.util.List<Throwable> refused = hashes.stream().filter(io.vertx.core.Future::failed)
+          .map(io.vertx.core.Future::cause).toList();
+      assertThat(hashed).as("the queue's worth is hashed").isEqualTo(3);
+      assertThat(refused).hasSize(5).allSatisfy(e -> {
+        assertThat(e).isInstanceOf(store.platform.ProblemException.class);
+        assertThat(((store.platform.ProblemException) e).status()).isEqualTo(503);
+        assertThat(((store.platform.ProblemException) e).retryAfterSeconds()).as("Retry-After").isPositive();
+      });
+      // once the queue has drained, hashing works again
+      passwords.hash("after-the-flood").onComplete(test.succeedingThenComplete());
+    }));
+  }
+
+  @Test
   void aCostBelowOwaspsMinimumIsRefused(Vertx vertx) {
     assertThatThrownBy(() -> new Passwords(vertx, 4, 2, 64)).isInstanceOf(IllegalArgumentException.class);
   }
