@@ -6,6 +6,7 @@ import io.vertx.core.Future;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Supplier;
 
 /**
  * What a token is checked against on every request: each account's role and token version, in the platform-owned
@@ -66,26 +67,22 @@ public final class Accounts {
 
   /** A new account (its name already claimed by the user service): version 0, or past a deleted namesake's. */
   public Future<State> created(String username, boolean admin) {
-    return read(username).compose(stored -> stored == null
-        ? insertFirst(username, new State(0, admin)).compose(done -> done != null ? Future.succeededFuture(done)
-            : created(username, admin))
-        : move(username, stored, new State(stored.version() + 1, admin), false)
-            .compose(done -> done != null ? Future.succeededFuture(done) : created(username, admin)));
+    return untilApplied(() -> read(username).compose(stored -> stored == null
+        ? insertFirst(username, new State(0, admin))
+        : move(username, stored, new State(stored.version() + 1, admin), false)));
   }
 
   /** The account's state, created at version 0 if missing (e.g. an account made before this table existed). */
   public Future<State> ensure(String username, boolean admin) {
-    return read(username).compose(stored -> {
+    return untilApplied(() -> read(username).compose(stored -> {
       if (stored == null) {
-        return insertFirst(username, new State(0, admin))
-            .compose(done -> done != null ? Future.succeededFuture(done) : ensure(username, admin));
+        return insertFirst(username, new State(0, admin));
       }
       if (stored.deleted()) { // the user row exists again: the account is back, past the old tokens
-        return move(username, stored, new State(stored.version() + 1, admin), false)
-            .compose(done -> done != null ? Future.succeededFuture(done) : ensure(username, admin));
+        return move(username, stored, new State(stored.version() + 1, admin), false);
       }
       return Future.succeededFuture(remember(username, stored.live()));
-    });
+    }));
   }
 
   /**
@@ -93,27 +90,23 @@ public final class Accounts {
    * concurrent changes both count. {@code admin} null keeps the role.
    */
   public Future<State> revokeTokens(String username, Boolean admin) {
-    return read(username).compose(stored -> {
-      if (stored == null) {
-        return insertFirst(username, new State(1, Boolean.TRUE.equals(admin)))
-            .compose(done -> done != null ? Future.succeededFuture(done) : revokeTokens(username, admin));
-      }
-      State next = new State(stored.version() + 1, admin == null ? stored.admin() : admin);
-      return move(username, stored, next, stored.deleted())
-          .compose(done -> done != null ? Future.succeededFuture(done) : revokeTokens(username, admin));
-    });
+    return untilApplied(() -> read(username).compose(stored -> stored == null
+        ? insertFirst(username, new State(1, Boolean.TRUE.equals(admin)))
+        : move(username, stored, new State(stored.version() + 1, admin == null ? stored.admin() : admin),
+            stored.deleted())));
   }
 
   /** The account is gone: its tokens stop working, and stay dead if the name is registered again. */
   public Future<Void> deleted(String username) {
-    return read(username).compose(stored -> {
-      if (stored == null || stored.deleted()) {
-        cache.put(username, Optional.empty());
-        return Future.succeededFuture();
-      }
-      return move(username, stored, new State(stored.version() + 1, false), true)
-          .compose(done -> done != null ? Future.succeededFuture() : deleted(username));
-    }).onSuccess(v -> cache.put(username, Optional.empty()));
+    return untilApplied(() -> read(username).compose(stored -> stored == null || stored.deleted()
+            ? Future.succeededFuture(new State(stored == null ? 0 : stored.version(), false)) // nothing to revoke
+            : move(username, stored, new State(stored.version() + 1, false), true)))
+        .<Void>mapEmpty().onSuccess(v -> cache.put(username, Optional.empty()));
+  }
+
+  /** Runs a read-then-compare-and-set until its write applies (null: the row moved meanwhile, read it again). */
+  private static Future<State> untilApplied(Supplier<Future<State>> attempt) {
+    return attempt.get().compose(done -> done != null ? Future.succeededFuture(done) : untilApplied(attempt));
   }
 
   /** Inserts the account's first row; null when another writer got there first (read again and retry). */

@@ -12,7 +12,6 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -111,14 +110,10 @@ public final class StoreConfig {
    * than turned back into text, which could differ from what was written ({@code 0123} → 123, {@code 1e3} → 1000.0).
    */
   public static List<String> nonTextSecrets(JsonObject config) {
-    List<String> typed = new ArrayList<>();
-    ENVIRONMENT.forEach((name, key) -> {
-      Object value = get(config, key);
-      if (TEXT.contains(name) && value != null && !(value instanceof String)) {
-        typed.add(key + " (" + name + ")");
-      }
-    });
-    return typed;
+    return TEXT.stream().sorted().filter(name -> {
+      Object value = get(config, ENVIRONMENT.get(name));
+      return value != null && !(value instanceof String);
+    }).map(name -> ENVIRONMENT.get(name) + " (" + name + ")").toList();
   }
 
   private static Map<String, String> systemProperties() {
