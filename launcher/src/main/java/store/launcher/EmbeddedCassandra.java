@@ -133,6 +133,15 @@ public final class EmbeddedCassandra implements AutoCloseable {
     command.add("-Xms" + heap);
     command.add("-Xmx" + heap);
     command.add("-XX:+UseG1GC");
+    // class-data sharing: the first run of a data directory records the node's loaded classes at exit, later starts
+    // map them instead of loading ~9 000 classes from jars (a mismatched archive is ignored with a warning)
+    Path classes = dataDir.resolve("node-classes.jsa");
+    if (Files.isRegularFile(classes)) {
+      command.add("-XX:SharedArchiveFile=" + classes);
+    } else {
+      command.addAll(List.of("-XX:ArchiveClassesAtExit=" + classes, "-XX:+UnlockDiagnosticVMOptions",
+          "-XX:+AllowArchivingWithJavaAgent")); // the metrics agent below
+    }
     command.addAll(JVM17_OPTIONS);
     command.add("-Dcassandra.config=" + yaml.toUri());
     command.add("-Dcassandra.storagedir=" + dataDir);
@@ -141,6 +150,8 @@ public final class EmbeddedCassandra implements AutoCloseable {
     command.add("-Dcassandra-foreground=yes");
     command.add("-Dcassandra.skip_wait_for_gossip_to_settle=0");
     command.add("-Dcassandra.ring_delay_ms=100");
+    // a dev node: schema changes are not fsynced one by one (first start 43 s -> see docs/performance.md)
+    command.add("-Dcassandra.unsafesystem=true");
     command.add("-Dcassandra.jmx.local.port=" + (cqlPort - 1843)); // 7199 for the default 9042
     Path agent = libDir.resolve("agent").resolve("jmx_prometheus_javaagent.jar");
     Path rules = libDir.resolve("agent").resolve("jmx-exporter.yml");
@@ -174,19 +185,22 @@ public final class EmbeddedCassandra implements AutoCloseable {
         progress.accept("  waiting for CQL on 127.0.0.1:" + cqlPort + " ... " + (dots / 4) + " s");
       }
     }
+    // the node records its own host id in node.id (NodeMain): asking it over CQL here cost a driver start, 3 s
     progress.accept("Cassandra is up after " + Duration.ofNanos(System.nanoTime() - started).toMillis() + " ms");
-    Files.writeString(dataDir.resolve(NODE_ID_FILE), hostId(cqlPort), StandardCharsets.UTF_8);
     return this;
   }
 
   /**
-   * A node already answering on the port is reused only if it is the node of this data directory (the host id
-   * recorded when the launcher started it): writing into another checkout's node, or a real cluster's, by accident
-   * must not happen silently.
+   * A node already answering on the port is reused only if it is the node of this data directory (the host id the
+   * node wrote there when it started): writing into another checkout's node, or a real cluster's, by accident must
+   * not happen silently.
    */
-  private void requireOwnNode() throws IOException {
+  private void requireOwnNode() throws IOException, InterruptedException {
     Path recorded = dataDir.resolve(NODE_ID_FILE);
     String running = hostId(cqlPort);
+    for (int i = 0; i < 40 && !Files.isRegularFile(recorded) && Files.isDirectory(dataDir); i++) {
+      Thread.sleep(250); // a node that has just opened CQL writes its id a moment later
+    }
     String ours = Files.isRegularFile(recorded) ? Files.readString(recorded, StandardCharsets.UTF_8).strip() : null;
     if (!running.equals(ours)) {
       throw new IllegalStateException("A Cassandra node already answers on 127.0.0.1:" + cqlPort + " but it is not "

@@ -17,7 +17,9 @@ import io.vertx.tracing.opentelemetry.OpenTelemetryTracingFactory;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Base64;
+import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -194,12 +196,13 @@ public final class Main {
           new Profiles(vertx, Path.of(StoreConfig.string(config, "profiles.dir", "data/profiles"))), null);
 
       List<ServiceModule> modules = Topology.modules(mode);
-      StringBuilder phases = new StringBuilder();
-      for (ServiceModule module : modules) {
-        long moduleBegan = System.nanoTime();
-        await(module.start(platform.forService(module.name())));
-        phases.append(", ").append(module.name()).append(' ').append(millisSince(moduleBegan)).append(" ms");
-      }
+      // the services start side by side: none calls another before the listeners are up, and their schema and
+      // demo data are independent (one after another, a first start spent 3.7 s here instead of 1.5 s)
+      long modulesBegan = System.nanoTime();
+      List<String> moduleTimes = Collections.synchronizedList(new ArrayList<>());
+      await(Future.all(modules.stream().map(module -> module.start(platform.forService(module.name()))
+          .onSuccess(v -> moduleTimes.add(module.name() + ' ' + millisSince(modulesBegan) + " ms"))).toList()));
+      String phases = ", services " + millisSince(modulesBegan) + " ms (" + String.join(", ", moduleTimes) + ")";
       int port = Topology.port(mode, config);
       boolean allInOne = "all".equals(mode);
       int internalPort = StoreConfig.integer(config, "internal.port", Topology.internalPort(port));

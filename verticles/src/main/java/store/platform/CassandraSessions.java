@@ -23,12 +23,13 @@ public final class CassandraSessions {
   public static Future<CassandraClient> open(Vertx vertx, JsonObject config) {
     String keyspace = StoreConfig.string(config, "cassandra.keyspace", "store");
     int rf = StoreConfig.integer(config, "cassandra.replication-factor", 1);
-    CassandraClient bootstrap = CassandraClient.create(vertx, options(config, null));
-    String createKeyspace = "CREATE KEYSPACE IF NOT EXISTS " + keyspace
-        + " WITH replication = {'class': 'SimpleStrategy', 'replication_factor': " + rf + "}";
-    return bootstrap.execute(createKeyspace)
-        .eventually(bootstrap::close)
-        .map(rs -> CassandraClient.createShared(vertx, "store", options(config, keyspace)));
+    // one session: it creates the keyspace, then switches to it (the driver applies a USE to every connection of
+    // the session, present and future); a separate bootstrap session cost a second driver start-up
+    CassandraClient client = CassandraClient.createShared(vertx, "store", options(config, keyspace));
+    return client.execute("CREATE KEYSPACE IF NOT EXISTS " + keyspace
+            + " WITH replication = {'class': 'SimpleStrategy', 'replication_factor': " + rf + "}")
+        .compose(rs -> client.execute("USE " + keyspace))
+        .map(rs -> client);
   }
 
   private static CassandraClientOptions options(JsonObject config, String keyspace) {
@@ -62,14 +63,14 @@ public final class CassandraSessions {
             .withDuration(DefaultDriverOption.METADATA_SCHEMA_REQUEST_TIMEOUT, Duration.ofSeconds(20))
             .withDuration(DefaultDriverOption.CONTROL_CONNECTION_AGREEMENT_TIMEOUT, Duration.ofSeconds(20))
             .withInt(DefaultDriverOption.REQUEST_PAGE_SIZE, 5000)
+            // a DDL statement's answer waits for the driver's schema refresh, which by default gathers events for
+            // 1 s: creating the store's 20 tables took 21 s of a first start for that wait alone
+            .withDuration(DefaultDriverOption.METADATA_SCHEMA_WINDOW, Duration.ofMillis(20))
+            .withBoolean(DefaultDriverOption.REQUEST_WARN_IF_SET_KEYSPACE, false) // our one USE, at start-up
             // the driver keeps schema metadata of our keyspace only: on a shared cluster, every other keyspace's
             // DDL would otherwise make every process re-read the whole schema
-            .withStringList(DefaultDriverOption.METADATA_SCHEMA_REFRESHED_KEYSPACES,
-                List.of(keyspace == null ? StoreConfig.string(config, "cassandra.keyspace", "store") : keyspace))
+            .withStringList(DefaultDriverOption.METADATA_SCHEMA_REFRESHED_KEYSPACES, List.of(keyspace))
             .build());
-    if (keyspace != null) {
-      options.setKeyspace(keyspace);
-    }
     options.setTracingPolicy(TracingPolicy.PROPAGATE); // a statement run for a traced request is a span of it
     return options;
   }
