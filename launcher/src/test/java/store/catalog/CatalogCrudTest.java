@@ -11,6 +11,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;
+import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -130,5 +131,43 @@ class CatalogCrudTest {
           assertThat(p.getInteger("stock_count")).isEqualTo(3);
           return null;
         })).onComplete(ctx.succeedingThenComplete());
+  }
+
+  @Test
+  void renameAndRepriceLeaveOneRowInEverySortOrder(Vertx vertx, VertxTestContext ctx) {
+    CatalogApi api = new CatalogApi(vertx, base);
+    String category = CatalogApi.newCategory("rename");
+    List<String> orders = List.of("?sort_by=name", "?sort_by=price", "?sort_by=name&sort_order=desc",
+        "?sort_by=price&sort_order=desc");
+    api.create(product("Kettle", category, 20, 5)).compose(p -> {
+      String id = p.getString("product_id");
+      return api.put("/api/products/" + id, ADMIN, new JsonObject().put("name", "kettle PRO").put("price", 35.5))
+          .map(r -> {
+            assertThat(r.statusCode()).as(r.bodyAsString()).isEqualTo(200);
+            return id;
+          });
+    }).compose(id -> Future.all(orders.stream().map(o -> api.page("/api/products/by-category/" + category + o, USER)
+        .map(page -> {
+          // each listing table keys its rows by what it sorts by: the old name's and old price's rows are gone
+          assertThat(CatalogApi.names(page)).as(o).containsExactly("kettle PRO");
+          assertThat(CatalogApi.prices(page)).as(o).containsExactly(35.5);
+          return page;
+        })).toList()).compose(v -> api.page("/api/products/?limit=100&min_price=35.5&max_price=35.5", ADMIN))
+        .map(all -> {
+          assertThat(all.getJsonArray("items").stream().map(o -> ((JsonObject) o).getString("product_id"))
+              .filter(id::equals).count()).as("the admin's listing of everything").isEqualTo(1);
+          return id;
+        }))
+        .compose(id -> api.delete("/api/products/" + id, ADMIN))
+        .compose(r -> Future.all(orders.stream().map(o -> api.page("/api/products/by-category/" + category + o,
+            USER).map(page -> {
+              assertThat(page.getJsonArray("items")).as(o).isEmpty();
+              return page;
+            })).toList()))
+        .compose(v -> api.categories(USER)).map(list -> {
+          assertThat(list.stream().map(o -> ((JsonObject) o).getString("name"))).as("an emptied category is not listed")
+              .doesNotContain(category);
+          return list;
+        }).onComplete(ctx.succeedingThenComplete());
   }
 }

@@ -20,8 +20,8 @@ import store.testing.TestStore;
  * one-shot step, the Kubernetes Job), is idempotent, and waits for Cassandra instead of failing at once.
  */
 class SchemaCommandIT {
-  private static final Set<String> EVERY_TABLE = Set.of("account_state", "products", "products_by_category",
-      "stock_reservations", "cart_items", "recent_views", "product_snapshots", "checkouts", "orders",
+  private static final Set<String> EVERY_TABLE = Set.of("account_state", "products", "products_by_name",
+      "products_by_price", "category_sizes", "stock_reservations", "cart_items", "recent_views", "product_snapshots", "checkouts", "orders",
       "orders_by_user", "order_timers_by_minute", "notifications_by_minute", "users", "notifications",
       "reservations_by_minute", "catalog_leases", "catalog_progress", "order_intents", "order_progress");
 

@@ -61,7 +61,7 @@ public final class CatalogModule implements ServiceModule {
     ReservationSweeper sweeper = new ReservationSweeper(reservations,
         StoreConfig.longValue(platform.config(), "catalog.sweep-interval-ms", 15_000),
         Duration.ofMillis(StoreConfig.longValue(platform.config(), "catalog.reservation-timeout-ms", 120_000)));
-    return service.start().compose(v -> StoreConfig.bool(platform.config(), "catalog.sample-data", false)
+    return service.start(UUID.randomUUID().toString()).compose(v -> StoreConfig.bool(platform.config(), "catalog.sample-data", false)
             ? SampleCatalog.loadIfEmpty(service) : Future.succeededFuture())
         .compose(v -> platform.vertx().deployVerticle(sweeper)).mapEmpty();
   }

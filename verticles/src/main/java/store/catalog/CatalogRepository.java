@@ -9,16 +9,23 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.UUID;
 import store.platform.Cql;
 
 /**
  * The catalog's CQL. Tables are designed from the queries: {@code products} by id (details, stock under
- * lightweight transactions) and {@code products_by_category}, one partition per category holding just what a
- * listing shows, so a category page is a single-partition read however large the catalog grows.
+ * lightweight transactions); a listing table per sort order ({@code products_by_name}, {@code products_by_price})
+ * whose clustering order is the page order, so a page reads only the rows up to its end however large the catalog
+ * grows; and {@code category_sizes}, one small partition of counters that lists the categories and their sizes.
+ *
+ * <p>A listing partition is {@code (listing, shard)}: a category's listing is {@code ("c:" + category, 0)}; the
+ * admin's listing of everything is spread over {@link #ALL_SHARDS} partitions {@code ("all", 0..7)} by product id,
+ * read side by side and merged, so no partition holds the whole catalog.
  */
 final class CatalogRepository {
   static final List<String> SCHEMA = List.of(
@@ -28,9 +35,18 @@ final class CatalogRepository {
         description text, manufacturer text, created_at timestamp)
       """,
       """
-      CREATE TABLE IF NOT EXISTS products_by_category (
-        category text, product_id uuid, name text, price decimal,
-        PRIMARY KEY ((category), product_id))
+      CREATE TABLE IF NOT EXISTS products_by_name (
+        listing text, shard int, name_key text, product_key text, name text, category text, price decimal,
+        PRIMARY KEY ((listing, shard), name_key, product_key))
+      """,
+      """
+      CREATE TABLE IF NOT EXISTS products_by_price (
+        listing text, shard int, price decimal, name text, product_key text, category text,
+        PRIMARY KEY ((listing, shard), price, name, product_key))
+      """,
+      """
+      CREATE TABLE IF NOT EXISTS category_sizes (shard int, category text, products counter,
+        PRIMARY KEY ((shard), category))
       """,
       """
       CREATE TABLE IF NOT EXISTS stock_reservations (
@@ -47,6 +63,11 @@ final class CatalogRepository {
       """
       CREATE TABLE IF NOT EXISTS catalog_progress (name text PRIMARY KEY, done_until timestamp)
       """);
+  /** Partitions of the listing of every product (an admin's view). */
+  static final int ALL_SHARDS = 8;
+  private static final String ALL = "all";
+  /** Marks the copy of older data into the listing tables as done ({@link #copyIntoListings}). */
+  private static final String LISTINGS_MIGRATION = "listing-tables-v2";
   /** Index rows outlive any sweep by far; they go by themselves. */
   private static final int BUCKET_TTL_SECONDS = 7 * 24 * 3600;
 
@@ -70,59 +91,229 @@ final class CatalogRepository {
         .map(row -> row == null ? null : product(row));
   }
 
-  Future<List<ProductSummary>> listCategory(String category) {
-    return cql.rows("product.by-category",
-            "SELECT product_id, name, category, price FROM products_by_category WHERE category = ?", category)
-        .map(rows -> rows.stream().map(CatalogRepository::summary).toList());
-  }
 
-  Future<List<ProductSummary>> listAll() {
-    return cql.rows("product.all", "SELECT product_id, name, category, price FROM products_by_category")
-        .map(rows -> rows.stream().map(CatalogRepository::summary).toList());
-  }
+  /** The two sort orders a listing has, each its own table clustered in that order. */
+  enum Sort {
+    NAME("products_by_name", "name_key %1$s, product_key %1$s",
+        Comparator.comparing((ProductSummary p) -> nameKey(p.name())).thenComparing(p -> p.productId().toString())),
+    PRICE("products_by_price", "price %1$s, name %1$s, product_key %1$s",
+        Comparator.comparing(ProductSummary::price).thenComparing(ProductSummary::name)
+            .thenComparing(p -> p.productId().toString()));
 
-  Future<Long> count() {
-    return cql.one("product.count", "SELECT count(*) FROM products").map(row -> row.getLong(0));
+    final String table;
+    final String clustering;
+    /** The table's clustering order, for merging the shards of the listing of everything. */
+    final Comparator<ProductSummary> order;
+
+    Sort(String table, String clustering, Comparator<ProductSummary> order) {
+      this.table = table;
+      this.clustering = clustering;
+      this.order = order;
+    }
   }
 
   /**
-   * Writes both tables in one logged batch, so a listing never shows a product the details table lacks. An update
-   * ({@code previousCategory} set) never writes the stock: stock moves by compare-and-set alone, and writing back a
-   * count read before a reservation would undo that reservation.
+   * The case-insensitive sort key of a name: each char folded as {@link String#CASE_INSENSITIVE_ORDER} folds it, so
+   * Cassandra's order of these keys (code points) is that comparator's order of the names.
    */
-  Future<Void> save(JsonObject p, String previousCategory) {
+  static String nameKey(String name) {
+    StringBuilder key = new StringBuilder(name.length());
+    for (int i = 0; i < name.length(); i++) {
+      key.append(Character.toLowerCase(Character.toUpperCase(name.charAt(i))));
+    }
+    return key.toString();
+  }
+
+  /** Where a listing lives: one partition for a category, {@link #ALL_SHARDS} for everything. */
+  record Listing(String key, int shards) {
+    static Listing of(String category) {
+      return category == null ? new Listing(ALL, ALL_SHARDS) : new Listing("c:" + category, 1);
+    }
+  }
+
+  /**
+   * The first {@code rows} products of one shard of a listing in the page's order, with an optional price range:
+   * the read stops at the page's end, so its cost depends on skip + limit, not on the listing's size.
+   */
+  Future<List<ProductSummary>> firstRows(Listing listing, int shard, Sort sort, boolean descending,
+      BigDecimal minPrice, BigDecimal maxPrice, int rows) {
+    List<Object> values = new ArrayList<>(List.of(listing.key(), shard));
+    String where = priceRange(minPrice, maxPrice, values);
+    values.add(rows);
+    // a price range on the name table filters inside one partition, and stops as soon as the page is full
+    String filtering = sort == Sort.NAME && !where.isEmpty() ? " ALLOW FILTERING" : "";
+    return cql.rows("product.page-by-" + sort.name().toLowerCase(), "SELECT product_key, name, category, price FROM "
+            + sort.table + " WHERE listing = ? AND shard = ?" + where + " ORDER BY "
+            + sort.clustering.formatted(descending ? "DESC" : "ASC") + " LIMIT ?" + filtering, values.toArray())
+        .map(found -> found.stream().map(r -> new ProductSummary(UUID.fromString(r.getString("product_key")),
+            r.getString("name"), r.getString("category"), r.getBigDecimal("price"))).toList());
+  }
+
+  /** How many products of one shard of a listing are in a price range: a clustering-range count in one partition. */
+  Future<Long> countInRange(Listing listing, int shard, BigDecimal minPrice, BigDecimal maxPrice) {
+    List<Object> values = new ArrayList<>(List.of(listing.key(), shard));
+    String where = priceRange(minPrice, maxPrice, values);
+    return cql.one("product.count-in-range", "SELECT count(*) FROM products_by_price WHERE listing = ? AND shard = ?"
+        + where, values.toArray()).map(row -> row.getLong(0));
+  }
+
+  private static String priceRange(BigDecimal minPrice, BigDecimal maxPrice, List<Object> values) {
+    StringBuilder where = new StringBuilder();
+    if (minPrice != null) {
+      where.append(" AND price >= ?");
+      values.add(minPrice);
+    }
+    if (maxPrice != null) {
+      where.append(" AND price <= ?");
+      values.add(maxPrice);
+    }
+    return where.toString();
+  }
+
+  /** Every category with its number of products: one small partition of counters. */
+  Future<Map<String, Long>> categorySizes() {
+    return cql.rows("category.sizes", "SELECT category, products FROM category_sizes WHERE shard = 0").map(rows -> {
+      Map<String, Long> sizes = new TreeMap<>();
+      rows.forEach(r -> sizes.put(r.getString("category"), r.getLong("products")));
+      return sizes;
+    });
+  }
+
+  /**
+   * Moves a category's size. Counters cannot join the logged batch of the product's rows, so this runs after it:
+   * a crash in between leaves the size off by one (the listings themselves stay exact).
+   */
+  Future<Void> resize(String category, long delta) {
+    return cql.run("category.resize", "UPDATE category_sizes SET products = products + ? WHERE shard = 0 "
+        + "AND category = ?", delta, category);
+  }
+
+  /**
+   * Writes the product and its four listing rows (by name and by price, in its category and in the listing of
+   * everything) in one logged batch, so a listing never shows a product the details table lacks. An update passes
+   * the product as it was: its listing rows whose keys change (name, price or category) are deleted in the same
+   * batch. An update never writes the stock: stock moves by compare-and-set alone, and writing back a count read
+   * before a reservation would undo that reservation.
+   */
+  Future<Void> save(JsonObject p, JsonObject previous) {
     UUID id = UUID.fromString(p.getString("product_id"));
     BigDecimal price = new BigDecimal(p.getValue("price").toString());
-    boolean creating = previousCategory == null;
+    boolean creating = previous == null;
     List<Object> values = new ArrayList<>(Arrays.asList(id, p.getString("name"), p.getString("category"), price,
         p.getString("description"), p.getString("manufacturer")));
     String columns = "product_id, name, category, price, description, manufacturer";
     if (creating) { // later stock changes go through setStock, which keeps stock_total in step
-      columns += ", stock_count, stock_total";
-      values.add(p.getInteger("stock_count"));
-      values.add(p.getInteger("stock_count"));
-    }
-    if (creating) {
-      columns += ", created_at";
-      values.add(Instant.now());
+      columns += ", stock_count, stock_total, created_at";
+      values.addAll(Arrays.asList(p.getInteger("stock_count"), p.getInteger("stock_count"), Instant.now()));
     }
     StringBuilder batch = new StringBuilder("BEGIN BATCH ")
         .append("INSERT INTO products (").append(columns).append(") VALUES (")
-        .append(String.join(", ", Collections.nCopies(values.size(), "?"))).append("); ")
-        .append("INSERT INTO products_by_category (category, product_id, name, price) VALUES (?, ?, ?, ?); ");
-    values.addAll(Arrays.asList(p.getString("category"), id, p.getString("name"), price));
-    boolean moved = !creating && !previousCategory.equals(p.getString("category"));
-    if (moved) {
-      batch.append("DELETE FROM products_by_category WHERE category = ? AND product_id = ?; ");
-      values.addAll(Arrays.asList(previousCategory, id));
+        .append(String.join(", ", Collections.nCopies(values.size(), "?"))).append("); ");
+    List<ListingRow> rows = ListingRow.of(id, p.getString("name"), p.getString("category"), price);
+    if (!creating) {
+      // only rows whose key changes: in one batch a delete and an insert of the same row share a timestamp, and
+      // the delete would win
+      ListingRow.of(id, previous.getString("name"), previous.getString("category"),
+              new BigDecimal(previous.getValue("price").toString())).stream()
+          .filter(old -> rows.stream().noneMatch(old::sameKey)).forEach(old -> old.delete(batch, values));
     }
+    rows.forEach(row -> row.insert(batch, values));
     batch.append("APPLY BATCH");
-    return cql.run(moved ? "product.move" : "product.save", batch.toString(), values.toArray());
+    return cql.run(creating ? "product.create" : "product.save", batch.toString(), values.toArray());
   }
 
-  Future<Void> delete(UUID id, String category) {
-    return cql.run("product.delete", "BEGIN BATCH DELETE FROM products WHERE product_id = ?; "
-        + "DELETE FROM products_by_category WHERE category = ? AND product_id = ?; APPLY BATCH", id, category, id);
+  Future<Void> delete(JsonObject p) {
+    UUID id = UUID.fromString(p.getString("product_id"));
+    StringBuilder batch = new StringBuilder("BEGIN BATCH DELETE FROM products WHERE product_id = ?; ");
+    List<Object> values = new ArrayList<>(List.of(id));
+    ListingRow.of(id, p.getString("name"), p.getString("category"), new BigDecimal(p.getValue("price").toString()))
+        .forEach(row -> row.delete(batch, values));
+    batch.append("APPLY BATCH");
+    return cql.run("product.delete", batch.toString(), values.toArray());
+  }
+
+  /** One of a product's four listing rows. */
+  private record ListingRow(Sort sort, String listing, int shard, String name, BigDecimal price, String productKey,
+      String category) {
+    static List<ListingRow> of(UUID id, String name, String category, BigDecimal price) {
+      int shard = Math.floorMod(id.hashCode(), ALL_SHARDS);
+      List<ListingRow> rows = new ArrayList<>();
+      for (Sort sort : Sort.values()) {
+        rows.add(new ListingRow(sort, Listing.of(category).key(), 0, name, price, id.toString(), category));
+        rows.add(new ListingRow(sort, ALL, shard, name, price, id.toString(), category));
+      }
+      return rows;
+    }
+
+    boolean sameKey(ListingRow other) {
+      return sort == other.sort && listing.equals(other.listing) && shard == other.shard
+          && productKey.equals(other.productKey) && (sort == Sort.NAME ? nameKey(name).equals(nameKey(other.name))
+              : price.compareTo(other.price) == 0 && name.equals(other.name));
+    }
+
+    void insert(StringBuilder batch, List<Object> values) {
+      if (sort == Sort.NAME) {
+        batch.append("INSERT INTO products_by_name (listing, shard, name_key, product_key, name, category, price) "
+            + "VALUES (?, ?, ?, ?, ?, ?, ?); ");
+        values.addAll(Arrays.asList(listing, shard, nameKey(name), productKey, name, category, price));
+      } else {
+        batch.append("INSERT INTO products_by_price (listing, shard, price, name, product_key, category) "
+            + "VALUES (?, ?, ?, ?, ?, ?); ");
+        values.addAll(Arrays.asList(listing, shard, price, name, productKey, category));
+      }
+    }
+
+    void delete(StringBuilder batch, List<Object> values) {
+      if (sort == Sort.NAME) {
+        batch.append("DELETE FROM products_by_name WHERE listing = ? AND shard = ? AND name_key = ? "
+            + "AND product_key = ?; ");
+        values.addAll(Arrays.asList(listing, shard, nameKey(name), productKey));
+      } else {
+        batch.append("DELETE FROM products_by_price WHERE listing = ? AND shard = ? AND price = ? AND name = ? "
+            + "AND product_key = ?; ");
+        values.addAll(Arrays.asList(listing, shard, price, name, productKey));
+      }
+    }
+  }
+
+  /**
+   * Copies products made before the listing tables into them, and counts the categories: once per keyspace, by
+   * the catalog process that holds the migration lease (a full read of {@code products}, never on a request).
+   */
+  Future<Void> copyIntoListings(String holder) {
+    return doneUntil(LISTINGS_MIGRATION).compose(done -> done != null ? Future.succeededFuture()
+        : lease(LISTINGS_MIGRATION, holder, 300).compose(mine -> !mine ? Future.succeededFuture()
+            : doneUntil(LISTINGS_MIGRATION).compose(again -> again != null ? Future.succeededFuture() : copyAll())));
+  }
+
+  private Future<Void> copyAll() {
+    return cql.rows("product.migrate-read", "SELECT product_id, name, category, price FROM products").compose(all -> {
+      Future<Void> chain = Future.succeededFuture();
+      Map<String, Long> sizes = new TreeMap<>();
+      for (Row r : all) {
+        if (r.getString("name") == null || r.getString("category") == null || r.getBigDecimal("price") == null) {
+          continue; // a row holding only stock columns: no product to list
+        }
+        sizes.merge(r.getString("category"), 1L, Long::sum);
+        StringBuilder batch = new StringBuilder("BEGIN BATCH ");
+        List<Object> values = new ArrayList<>();
+        ListingRow.of(r.getUuid("product_id"), r.getString("name"), r.getString("category"),
+            r.getBigDecimal("price")).forEach(row -> row.insert(batch, values));
+        batch.append("APPLY BATCH");
+        chain = chain.compose(v -> cql.run("product.migrate-write", batch.toString(), values.toArray()));
+      }
+      // sizes are set, not added to: a copy cut short and run again still counts each product once
+      return chain.compose(v -> categorySizes()).compose(current -> {
+        Future<Void> counts = Future.succeededFuture();
+        for (Map.Entry<String, Long> size : sizes.entrySet()) {
+          long delta = size.getValue() - current.getOrDefault(size.getKey(), 0L);
+          if (delta != 0) {
+            counts = counts.compose(v -> resize(size.getKey(), delta));
+          }
+        }
+        return counts;
+      });
+    }).compose(v -> setDoneUntil(LISTINGS_MIGRATION, Instant.now()));
   }
 
   /** A product's stock and the markers of the reservation lines moving it (see {@link StockMove}). */

@@ -7,18 +7,21 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
+import store.catalog.CatalogRepository.Listing;
+import store.catalog.CatalogRepository.Sort;
 import store.platform.Caller;
 import store.platform.ProblemException;
 import store.platform.SharedFutures;
@@ -27,16 +30,20 @@ import store.platform.SharedFutures;
  * The catalog's domain logic: listing (filter, sort, page) and CRUD; stock reservations are {@link Reservations}.
  * Knows nothing of HTTP or the event bus.
  *
- * <p>Listings are served from a Caffeine cache of whole category partitions, invalidated by every write in this
- * process and bounded by a short TTL so replicas converge; stock is never served from a cache when it matters
- * (reservations read and compare-and-set in Cassandra).
+ * <p>A page is read from the listing table clustered in its order, up to its last row only, and kept encoded in a
+ * Caffeine cache: invalidated by every write in this process and bounded by a short TTL so replicas converge. Stock
+ * is never served from a cache when it matters (reservations read and compare-and-set in Cassandra).
  */
 public final class CatalogService {
   private static final int CAS_ATTEMPTS = 20;
 
   private final Vertx vertx;
   private final CatalogRepository repository;
-  private final Cache<String, Future<Listing>> listings;
+  /** Encoded pages by query: a repeated page costs a look-up, not a query or an encoding. */
+  private final Cache<ListQuery, Future<Buffer>> pages;
+  /** Category sizes (one partition) and price-range counts by listing: the totals pages show. */
+  private final Cache<String, Future<Map<String, Long>>> sizes;
+  private final Cache<List<Object>, Future<Long>> rangeCounts;
   private final Cache<UUID, Future<JsonObject>> products;
   private final AtomicLong productCount = new AtomicLong();
   private final Counter views;
@@ -44,20 +51,24 @@ public final class CatalogService {
   CatalogService(Vertx vertx, CatalogRepository repository, MeterRegistry registry, long cacheTtlMs) {
     this.vertx = vertx;
     this.repository = repository;
-    this.listings = Caffeine.newBuilder().maximumSize(1_000).expireAfterWrite(Duration.ofMillis(cacheTtlMs)).build();
+    this.pages = Caffeine.newBuilder().maximumSize(10_000).expireAfterWrite(Duration.ofMillis(cacheTtlMs)).build();
+    this.sizes = Caffeine.newBuilder().maximumSize(1).expireAfterWrite(Duration.ofMillis(cacheTtlMs)).build();
+    this.rangeCounts = Caffeine.newBuilder().maximumSize(10_000).expireAfterWrite(Duration.ofMillis(cacheTtlMs))
+        .build();
     this.products = Caffeine.newBuilder().maximumSize(50_000).expireAfterWrite(Duration.ofMillis(cacheTtlMs)).build();
     this.views = Counter.builder("product_views").description("Product detail views").register(registry);
     Gauge.builder("products_count", productCount, AtomicLong::get).description("Products in the catalog")
         .register(registry);
   }
 
-  Future<Void> start() {
-    return repository.createSchema().compose(v -> refreshCount());
+  Future<Void> start(String instance) {
+    return repository.createSchema().compose(v -> repository.copyIntoListings(instance)).compose(v -> refreshCount());
   }
 
+  /** The products gauge, from the categories' sizes (one small partition; never a count of the products table). */
   Future<Void> refreshCount() {
-    return repository.count().map(n -> {
-      productCount.set(n);
+    return repository.categorySizes().map(all -> {
+      productCount.set(all.values().stream().mapToLong(n -> Math.max(0, n)).sum());
       return null;
     });
   }
@@ -68,8 +79,8 @@ public final class CatalogService {
 
   // ---- reading ----
 
-  /** One page of a listing. Regular users must name a category; admins may list everything. */
-  public Future<JsonObject> list(Caller caller, ListQuery query) {
+  /** One page of a listing, encoded. Regular users must name a category; admins may list everything. */
+  public Future<Buffer> list(Caller caller, ListQuery query) {
     if (query.category() == null && !caller.admin()) {
       return Future.failedFuture(ProblemException.forbidden(
           "Regular users must browse by category: add ?category=… (see /api/products/categories/list)"));
@@ -77,59 +88,88 @@ public final class CatalogService {
     if (query.minPrice() != null && query.maxPrice() != null && query.minPrice().compareTo(query.maxPrice()) > 0) {
       return Future.failedFuture(ProblemException.invalidField("min_price", "must not exceed max_price"));
     }
-    String key = query.category() == null ? "*" : query.category();
-    return cached(listings, key, () -> (query.category() == null ? repository.listAll()
-        : repository.listCategory(query.category())).map(Listing::of)).map(listing -> page(listing, query));
+    return cached(pages, query, () -> loadPage(query));
   }
 
   /**
-   * A listing's products, sorted once per cache load in both orders a page may ask for, so serving a page only
-   * filters and slices: a request never sorts the category (with thousands of products per category, sorting on
-   * every request dominated the CPU).
+   * Reads the page's total, then each shard's rows up to the page's end in the page's order, merges them (one shard
+   * for a category) and keeps the page's slice: the cost follows skip + limit, never the listing's size.
    */
-  record Listing(List<ProductSummary> byName, List<ProductSummary> byPrice) {
-    static final Comparator<ProductSummary> BY_NAME = Comparator
-        .comparing(ProductSummary::name, String.CASE_INSENSITIVE_ORDER).thenComparing(ProductSummary::productId);
-    static final Comparator<ProductSummary> BY_PRICE = Comparator.comparing(ProductSummary::price)
-        .thenComparing(ProductSummary::name).thenComparing(ProductSummary::productId);
-
-    static Listing of(List<ProductSummary> all) {
-      List<ProductSummary> byName = new ArrayList<>(all);
-      byName.sort(BY_NAME);
-      List<ProductSummary> byPrice = new ArrayList<>(all);
-      byPrice.sort(BY_PRICE);
-      return new Listing(List.copyOf(byName), List.copyOf(byPrice));
-    }
+  private Future<Buffer> loadPage(ListQuery q) {
+    Listing listing = Listing.of(q.category());
+    Sort sort = "price".equals(q.sortBy()) ? Sort.PRICE : Sort.NAME;
+    return total(listing, q).compose(total -> {
+      long end = Math.min(total, (long) q.skip() + q.limit());
+      if (q.skip() >= end) {
+        return Future.succeededFuture(encode(List.of(), total, q));
+      }
+      List<Future<List<ProductSummary>>> shards = new ArrayList<>();
+      for (int shard = 0; shard < listing.shards(); shard++) {
+        shards.add(repository.firstRows(listing, shard, sort, q.descending(), q.minPrice(), q.maxPrice(),
+            (int) end));
+      }
+      return Future.all(shards).map(all -> {
+        List<ProductSummary> merged = merge(all.list(), q.descending() ? sort.order.reversed() : sort.order);
+        return encode(merged.subList(Math.min(q.skip(), merged.size()), (int) Math.min(end, merged.size())), total,
+            q);
+      });
+    });
   }
 
-  static JsonObject page(Listing listing, ListQuery q) {
-    List<ProductSummary> ordered = "price".equals(q.sortBy()) ? listing.byPrice() : listing.byName();
-    List<ProductSummary> matching = q.minPrice() == null && q.maxPrice() == null ? ordered : ordered.stream()
-        .filter(p -> q.minPrice() == null || p.price().compareTo(q.minPrice()) >= 0)
-        .filter(p -> q.maxPrice() == null || p.price().compareTo(q.maxPrice()) <= 0)
-        .toList();
-    int total = matching.size();
-    JsonArray items = new JsonArray();
-    long end = Math.min(total, (long) q.skip() + q.limit());
-    for (long i = q.skip(); i < end; i++) {
-      items.add(matching.get((int) (q.descending() ? total - 1 - i : i)).toJson());
+  /** The shards' rows, each already in the page's order, as one list in that order. */
+  static List<ProductSummary> merge(List<List<ProductSummary>> shards, Comparator<ProductSummary> order) {
+    if (shards.size() == 1) {
+      return shards.get(0);
     }
-    int pages = (total + q.limit() - 1) / q.limit();
+    List<ProductSummary> all = new ArrayList<>();
+    shards.forEach(all::addAll);
+    all.sort(order); // a stable sort of sorted runs: linear work in practice, and at most 8 × (skip + limit) rows
+    return all;
+  }
+
+  /** How many products the listing holds, or holds in the price range. */
+  private Future<Long> total(Listing listing, ListQuery q) {
+    if (q.minPrice() == null && q.maxPrice() == null) {
+      return categorySizes().map(all -> q.category() == null
+          ? all.values().stream().mapToLong(n -> Math.max(0, n)).sum()
+          : Math.max(0, all.getOrDefault(q.category(), 0L)));
+    }
+    return cached(rangeCounts, Arrays.asList(listing.key(), q.minPrice(), q.maxPrice()), () -> {
+      List<Future<Long>> counts = new ArrayList<>();
+      for (int shard = 0; shard < listing.shards(); shard++) {
+        counts.add(repository.countInRange(listing, shard, q.minPrice(), q.maxPrice()));
+      }
+      return Future.all(counts).map(all -> all.<Long>list().stream().mapToLong(Long::longValue).sum());
+    });
+  }
+
+  /** A page in the original system's shape: items, total, page, pages, has_next, has_prev. */
+  static Buffer encode(List<ProductSummary> items, long total, ListQuery q) {
+    JsonArray array = new JsonArray(new ArrayList<>(items.size()));
+    items.forEach(p -> array.add(p.toJson()));
     return new JsonObject()
-        .put("items", items)
+        .put("items", array)
         .put("total", total)
         .put("page", q.skip() / q.limit() + 1)
-        .put("pages", pages)
+        .put("pages", (total + q.limit() - 1) / q.limit())
         .put("has_next", (long) q.skip() + q.limit() < total)
-        .put("has_prev", q.skip() > 0);
+        .put("has_prev", q.skip() > 0)
+        .toBuffer();
   }
 
+  private Future<Map<String, Long>> categorySizes() {
+    return cached(sizes, "sizes", repository::categorySizes);
+  }
+
+  /** Every category that has products, with their number, by name. */
   public Future<JsonArray> categories() {
-    return cached(listings, "*", () -> repository.listAll().map(Listing::of)).map(listing -> {
-      Map<String, Integer> counts = new TreeMap<>();
-      listing.byName().forEach(p -> counts.merge(p.category(), 1, Integer::sum));
+    return categorySizes().map(all -> {
       JsonArray result = new JsonArray();
-      counts.forEach((name, count) -> result.add(new JsonObject().put("name", name).put("product_count", count)));
+      all.forEach((name, count) -> {
+        if (count > 0) {
+          result.add(new JsonObject().put("name", name).put("product_count", count));
+        }
+      });
       return result;
     });
   }
@@ -154,43 +194,57 @@ public final class CatalogService {
   public Future<JsonObject> create(JsonObject body) {
     JsonObject product = new JsonObject().put("product_id", UUID.randomUUID().toString())
         .put("description", null).put("manufacturer", null).mergeIn(normalise(body));
-    return repository.save(product, null).compose(v -> {
-      productCount.incrementAndGet();
-      invalidate(product.getString("category"), null);
-      return Future.succeededFuture(product);
-    });
+    return repository.save(product, null)
+        .compose(v -> repository.resize(product.getString("category"), 1))
+        .map(v -> {
+          productCount.incrementAndGet();
+          invalidate(null);
+          return product;
+        });
   }
 
   public Future<JsonObject> update(UUID id, JsonObject changes) {
-    return repository.find(id).compose(current -> {
+    return exclusively(id, () -> repository.find(id).compose(current -> {
       if (current == null) {
         return Future.failedFuture(ProblemException.notFound("Product " + id + " not found"));
       }
-      String previousCategory = current.getString("category");
       JsonObject normalised = normalise(changes);
+      String previousCategory = current.getString("category");
       JsonObject merged = current.copy().mergeIn(normalised);
+      String category = merged.getString("category");
       // stock moves only by compare-and-set, so an admin's new count never overwrites a reservation made meanwhile
       Future<Void> stock = normalised.containsKey("stock_count")
           ? setStock(id, normalised.getInteger("stock_count")) : Future.succeededFuture();
-      return stock.compose(s -> repository.save(merged, previousCategory)).map(v -> {
-        invalidate(merged.getString("category"), id);
-        invalidate(previousCategory, id);
-        return merged;
-      });
-    });
+      return stock.compose(s -> repository.save(merged, current))
+          .compose(v -> previousCategory.equals(category) ? Future.succeededFuture()
+              : repository.resize(previousCategory, -1).compose(w -> repository.resize(category, 1)))
+          .map(v -> {
+            invalidate(id);
+            return merged;
+          });
+    }));
   }
 
   public Future<Void> delete(UUID id) {
-    return repository.find(id).compose(current -> {
+    return exclusively(id, () -> repository.find(id).compose(current -> {
       if (current == null) {
         return Future.failedFuture(ProblemException.notFound("Product " + id + " not found"));
       }
-      return repository.delete(id, current.getString("category")).map(v -> {
+      return repository.delete(current).compose(v -> repository.resize(current.getString("category"), -1)).map(v -> {
         productCount.decrementAndGet();
-        invalidate(current.getString("category"), id);
+        invalidate(id);
         return null;
       });
-    });
+    }));
+  }
+
+  /**
+   * One admin change of a product at a time in this process: an update reads the listing rows' old keys to delete
+   * them, and two changes racing on those keys would leave a stale row behind (or count a deletion twice).
+   */
+  private <T> Future<T> exclusively(UUID id, Supplier<Future<T>> change) {
+    return vertx.sharedData().getLocalLockWithTimeout("product:" + id, 30_000)
+        .compose(lock -> change.get().andThen(ar -> lock.release()));
   }
 
   private static JsonObject normalise(JsonObject body) {
@@ -216,9 +270,11 @@ public final class CatalogService {
     return p;
   }
 
-  private void invalidate(String category, UUID id) {
-    listings.invalidate(category);
-    listings.invalidate("*");
+  /** After an admin's write: pages and totals are read again (admin writes are rare; pages are many). */
+  private void invalidate(UUID id) {
+    pages.invalidateAll();
+    sizes.invalidateAll();
+    rangeCounts.invalidateAll();
     if (id != null) {
       products.invalidate(id);
     }

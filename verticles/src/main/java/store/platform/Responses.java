@@ -2,6 +2,7 @@ package store.platform;
 
 import io.vertx.core.AsyncResult;
 import io.vertx.core.Handler;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
@@ -20,7 +21,9 @@ public final class Responses {
         return;
       }
       Object body = ar.result();
-      String encoded = body instanceof JsonArray a ? a.encode() : body instanceof JsonObject o ? o.encode() : "{}";
+      // a Buffer is JSON encoded once and kept (the catalog's pages): sent as it is
+      Buffer encoded = body instanceof Buffer b ? b : Buffer.buffer(body instanceof JsonArray a ? a.encode()
+          : body instanceof JsonObject o ? o.encode() : "{}");
       rc.response().setStatusCode(status).putHeader("Content-Type", "application/json").end(encoded);
     };
   }
