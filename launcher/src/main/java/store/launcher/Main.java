@@ -46,6 +46,7 @@ public final class Main {
       Usage: java -jar product-store.jar [MODE]
              java -jar product-store.jar schema | check-stock
              java -jar product-store.jar grant-admin|revoke-admin|delete-user USERNAME
+             java -jar product-store.jar load-products COUNT
 
       Modes:
         (none) | all   every service in one JVM, talking over the event bus; one port (8080) with the gateway
@@ -68,6 +69,7 @@ public final class Main {
         grant-admin NAME   make an account admin       revoke-admin NAME   take the role back
         delete-user NAME   remove an account
       Every token issued to that account before the change stops working on its next request.
+        load-products N    write N generated products in categories bench-0..bench-9 (for benchmarks)
 
       Environment (all optional unless said):
         CASSANDRA_HOST      Cassandra contact point(s). Unset: an embedded node is started as a child JVM,
@@ -111,6 +113,9 @@ public final class Main {
     }
     if (mode.equals("check-stock")) {
       System.exit(StockCheck.command());
+    }
+    if (mode.equals("load-products")) {
+      System.exit(Operator.loadProducts(args.length > 1 ? args[1] : null));
     }
     if (Operator.COMMANDS.contains(mode)) {
       System.exit(Operator.run(mode, args.length > 1 ? args[1] : null));

@@ -7,6 +7,7 @@ import io.vertx.core.json.JsonObject;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.util.Set;
 import java.util.function.Function;
+import store.catalog.CatalogBulkLoad;
 import store.platform.Accounts;
 import store.platform.CassandraSessions;
 import store.platform.Cql;
@@ -42,6 +43,18 @@ final class Operator {
         default -> username + " is deleted; its tokens no longer work";
       });
     });
+  }
+
+  /** {@code load-products N}: N generated products in 10 categories, for benchmarks (bench/catalog-size-bench.sh). */
+  static int loadProducts(String count) {
+    if (count == null || !count.matches("\\d{1,9}")) {
+      System.err.println("Usage: java -jar product-store.jar load-products COUNT");
+      return 2;
+    }
+    long began = System.nanoTime();
+    return againstCassandra("load-products " + count, store -> CatalogBulkLoad.load(store.cql(),
+        Integer.parseInt(count), 10, 64).map(n -> n + " products written in "
+            + (System.nanoTime() - began) / 1_000_000 + " ms"));
   }
 
   /** What an operator command works with: the store's configuration and a session on its keyspace. */

@@ -125,6 +125,21 @@ class CatalogTokenTest {
   }
 
   @Test
+  void aTokenThatExpiresAfterUseIsRefusedThen(Vertx vertx, VertxTestContext ctx) {
+    // a token's checked signature is remembered between requests; its expiry must still count on every one
+    CatalogApi api = new CatalogApi(vertx, base);
+    String shortLived = "Bearer " + jwt(hs256(), claims(2), TestStore.SECRET);
+    String page = "/api/products/?category=" + category;
+    api.get(page, shortLived).map(r -> {
+      assertThat(r.statusCode()).as("while valid: %s", r.bodyAsString()).isEqualTo(200);
+      return r;
+    }).compose(r -> vertx.timer(3_100)).compose(t -> api.get(page, shortLived)).map(r -> {
+      assertProblem(r, 401, "the same token after its exp");
+      return r;
+    }).onComplete(ctx.succeedingThenComplete());
+  }
+
+  @Test
   void badTokensGet401OnEveryRoute(Vertx vertx, VertxTestContext ctx) throws Exception {
     CatalogApi api = new CatalogApi(vertx, base);
     List<Future<?>> checks = new ArrayList<>();

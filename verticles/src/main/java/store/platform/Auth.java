@@ -1,5 +1,7 @@
 package store.platform;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
@@ -11,6 +13,7 @@ import io.vertx.ext.auth.jwt.JWTAuth;
 import io.vertx.ext.auth.jwt.JWTAuthOptions;
 import io.vertx.ext.web.RoutingContext;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
 
 /**
@@ -38,6 +41,9 @@ public final class Auth {
   private final JWTAuth internal;
   private final int tokenMinutes;
   private final Accounts accounts;
+  /** Tokens whose signature checked out, with their claims (read only); bounded, and kept a minute at most. */
+  private final Cache<String, JsonObject> verifiedTokens = Caffeine.newBuilder().maximumSize(100_000)
+      .expireAfterWrite(Duration.ofMinutes(1)).build();
 
   /** A verified internal call: which service asks, on whose behalf. */
   public record InternalCaller(String service, Caller caller) {
@@ -94,7 +100,7 @@ public final class Auth {
   }
 
   public Future<Caller> verifyUserToken(String token) {
-    return decode(users, token).compose(claims -> {
+    return verifiedClaims(token).compose(claims -> {
       String username = claims.getString("sub");
       Object version = claims.getValue("ver");
       if (username == null || !(version instanceof Number) || claims.containsKey("aud")) {
@@ -125,6 +131,21 @@ public final class Auth {
       return Future.succeededFuture(new InternalCaller(claims.getString("iss"),
           new Caller(claims.getString("sub"), claims.getBoolean("adm", false))));
     });
+  }
+
+  /**
+   * The claims of a user token whose signature was checked before, or are checked now. A shopper sends the same
+   * token on every request, and parsing and checking it again each time was a tenth of a catalog page's CPU. Only
+   * the signature check is remembered: expiry is checked on every use, and the account (role, token version) is
+   * still looked up on every request by the caller of this.
+   */
+  private Future<JsonObject> verifiedClaims(String token) {
+    JsonObject known = token == null ? null : verifiedTokens.getIfPresent(token);
+    if (known != null) {
+      return known.getLong("exp", 0L) > System.currentTimeMillis() / 1000 ? Future.succeededFuture(known)
+          : Future.failedFuture(ProblemException.unauthorized("Invalid or expired token"));
+    }
+    return decode(users, token).onSuccess(claims -> verifiedTokens.put(token, claims));
   }
 
   private static Future<JsonObject> decode(JWTAuth authority, String token) {

@@ -9,6 +9,7 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -54,10 +55,21 @@ public final class RequestLog {
     return id != null && SANE.matcher(id).matches() ? id : null;
   }
 
+  /**
+   * A random (version 4 layout) UUID from the thread's own generator: a request id needs to be unique, not secret,
+   * and {@link UUID#randomUUID()}'s SecureRandom, shared by the event loops, was 3 % of a catalog page's CPU.
+   */
+  static String newId() {
+    ThreadLocalRandom random = ThreadLocalRandom.current();
+    long high = random.nextLong() & ~0xF000L | 0x4000L;
+    long low = random.nextLong() & 0x3FFFFFFFFFFFFFFFL | 0x8000000000000000L;
+    return new UUID(high, low).toString();
+  }
+
   /** First handler of every router. */
   public static void handle(RoutingContext rc) {
     String given = sane(rc.request().getHeader(HEADER));
-    String id = given != null ? given : UUID.randomUUID().toString();
+    String id = given != null ? given : newId();
     rc.put(KEY, id);
     rc.response().putHeader(HEADER, id);
     if (ACCESS.isInfoEnabled()) {
