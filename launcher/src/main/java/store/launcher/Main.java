@@ -332,7 +332,7 @@ public final class Main {
     EmbeddedCassandra node = new EmbeddedCassandra(EmbeddedCassandra.locateLibDir(Main.class),
         Path.of(StoreConfig.string(config, "cassandra.embedded.data-dir", "data"), "cassandra"),
         StoreConfig.integer(config, "cassandra.port", 9042),
-        StoreConfig.string(config, "cassandra.embedded.heap", "512M"),
+        EmbeddedCassandra.heapFor(StoreConfig.string(config, "cassandra.embedded.heap", "auto")),
         line -> LOG.info(line)).start(Duration.ofMinutes(3));
     StoreConfig.put(config, "cassandra.host", "127.0.0.1");
     return node;
