@@ -56,6 +56,7 @@ public final class EmbeddedCassandra implements AutoCloseable {
   private final String heap;
   private final Consumer<String> progress;
   private Process process;
+  private boolean created;
   private static final String NODE_ID_FILE = "node.id";
 
   public EmbeddedCassandra(Path libDir, Path dataDir, int cqlPort, String heap, Consumer<String> progress) {
@@ -129,6 +130,7 @@ public final class EmbeddedCassandra implements AutoCloseable {
       progress.accept("Cassandra for " + dataDir + " already answers on 127.0.0.1:" + cqlPort + "; reusing it");
       return this;
     }
+    created = !Files.isDirectory(dataDir.resolve("data"));
     Files.createDirectories(dataDir);
     Path yaml = dataDir.resolve("cassandra.yaml");
     Files.writeString(yaml, yaml(), StandardCharsets.UTF_8);
@@ -167,8 +169,6 @@ public final class EmbeddedCassandra implements AutoCloseable {
     command.add("-Dcassandra-foreground=yes");
     command.add("-Dcassandra.skip_wait_for_gossip_to_settle=0");
     command.add("-Dcassandra.ring_delay_ms=100");
-    // a dev node: schema changes are not fsynced one by one (first start 43 s -> see docs/performance.md)
-    command.add("-Dcassandra.unsafesystem=true");
     command.add("-Dcassandra.jmx.local.port=" + (cqlPort - 1843)); // 7199 for the default 9042
     Path agent = libDir.resolve("agent").resolve("jmx_prometheus_javaagent.jar");
     Path rules = libDir.resolve("agent").resolve("jmx-exporter.yml");
@@ -241,6 +241,11 @@ public final class EmbeddedCassandra implements AutoCloseable {
   /** The node's process id, when this object started it (fault tests freeze and kill it). */
   public long pid() {
     return process.pid();
+  }
+
+  /** True when this start made the node's data directory: it holds no keyspace of ours yet. */
+  public boolean created() {
+    return created;
   }
 
   public boolean startedHere() {

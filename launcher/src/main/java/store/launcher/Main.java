@@ -187,7 +187,8 @@ public final class Main {
       long nodeUp = System.nanoTime();
       awaitCassandra(config);
       long cassandraAnswered = System.nanoTime();
-      CassandraClient cassandra = await(CassandraSessions.open(vertx, config));
+      CassandraClient cassandra = await(CassandraSessions.open(vertx, config, startedNode != null
+          && startedNode.created()));
       long sessionOpen = System.nanoTime();
       MeterRegistry registry = BackendRegistries.getDefaultNow();
       Cql cql = new Cql(cassandra, registry, vertx);

@@ -1,5 +1,6 @@
 package store.platform;
 
+import com.datastax.oss.driver.api.core.InvalidKeyspaceException;
 import com.datastax.oss.driver.api.core.config.DefaultDriverOption;
 import com.datastax.oss.driver.api.core.config.DriverConfigLoader;
 import io.vertx.cassandra.CassandraClient;
@@ -21,15 +22,41 @@ public final class CassandraSessions {
   }
 
   public static Future<CassandraClient> open(Vertx vertx, JsonObject config) {
+    return open(vertx, config, false);
+  }
+
+  /** As {@link #open(Vertx, JsonObject)}; {@code newCluster}: the keyspace cannot exist yet (a new embedded node). */
+  public static Future<CassandraClient> open(Vertx vertx, JsonObject config, boolean newCluster) {
     String keyspace = StoreConfig.string(config, "cassandra.keyspace", "store");
-    int rf = StoreConfig.integer(config, "cassandra.replication-factor", 1);
-    // one session: it creates the keyspace, then switches to it (the driver applies a USE to every connection of
-    // the session, present and future); a separate bootstrap session cost a second driver start-up
+    if (newCluster) {
+      return createKeyspace(vertx, config, keyspace)
+          .map(v -> CassandraClient.createShared(vertx, "store", options(config, keyspace)));
+    }
+    // the session is bound to the keyspace from its start, so every connection it ever opens (also after a node
+    // restarts) uses it; a USE on a keyspace-less session was not carried over to the reconnected pool. The keyspace
+    // usually exists (every start but the first): try that first, so a restart opens one driver session, not two
     CassandraClient client = CassandraClient.createShared(vertx, "store", options(config, keyspace));
-    return client.execute("CREATE KEYSPACE IF NOT EXISTS " + keyspace
+    return client.execute("SELECT release_version FROM system.local").map(rs -> client)
+        .recover(e -> !missingKeyspace(e) ? Future.failedFuture(e)
+            : client.close().compose(v -> createKeyspace(vertx, config, keyspace))
+                .map(v -> CassandraClient.createShared(vertx, "store", options(config, keyspace))));
+  }
+
+  private static Future<Void> createKeyspace(Vertx vertx, JsonObject config, String keyspace) {
+    int rf = StoreConfig.integer(config, "cassandra.replication-factor", 1);
+    CassandraClient bootstrap = CassandraClient.create(vertx, options(config, null));
+    return bootstrap.execute("CREATE KEYSPACE IF NOT EXISTS " + keyspace
             + " WITH replication = {'class': 'SimpleStrategy', 'replication_factor': " + rf + "}")
-        .compose(rs -> client.execute("USE " + keyspace))
-        .map(rs -> client);
+        .<Void>mapEmpty().andThen(done -> bootstrap.close()); // closes in the background: the start goes on
+  }
+
+  private static boolean missingKeyspace(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof InvalidKeyspaceException) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static CassandraClientOptions options(JsonObject config, String keyspace) {
@@ -66,11 +93,14 @@ public final class CassandraSessions {
             // a DDL statement's answer waits for the driver's schema refresh, which by default gathers events for
             // 1 s: creating the store's 20 tables took 21 s of a first start for that wait alone
             .withDuration(DefaultDriverOption.METADATA_SCHEMA_WINDOW, Duration.ofMillis(20))
-            .withBoolean(DefaultDriverOption.REQUEST_WARN_IF_SET_KEYSPACE, false) // our one USE, at start-up
             // the driver keeps schema metadata of our keyspace only: on a shared cluster, every other keyspace's
             // DDL would otherwise make every process re-read the whole schema
-            .withStringList(DefaultDriverOption.METADATA_SCHEMA_REFRESHED_KEYSPACES, List.of(keyspace))
+            .withStringList(DefaultDriverOption.METADATA_SCHEMA_REFRESHED_KEYSPACES,
+                List.of(StoreConfig.string(config, "cassandra.keyspace", "store")))
             .build());
+    if (keyspace != null) {
+      options.setKeyspace(keyspace);
+    }
     options.setTracingPolicy(TracingPolicy.PROPAGATE); // a statement run for a traced request is a span of it
     return options;
   }
