@@ -13,20 +13,21 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BiFunction;
 import java.util.function.Supplier;
 import store.cart.CartModule;
-import store.cart.api.CartClient;
+import store.cart.api.CartOperations;
 import store.catalog.CatalogModule;
-import store.catalog.api.CatalogClient;
+import store.catalog.api.CatalogOperations;
 import store.order.OrderModule;
-import store.order.api.OrderClient;
+import store.order.api.OrderOperations;
 import store.platform.Auth;
 import store.platform.ServiceModule;
 import store.platform.StoreConfig;
 import store.platform.transport.CallMetrics;
 import store.platform.transport.EventBusChannel;
 import store.platform.transport.HttpChannel;
+import store.platform.transport.Operation;
 import store.platform.transport.ServiceChannel;
 import store.user.UserModule;
-import store.user.api.UserClient;
+import store.user.api.UserOperations;
 
 /**
  * Which services run in this process, and how each reaches the others: over the event bus when they share the
@@ -40,10 +41,10 @@ final class Topology {
   static final Map<String, Set<String>> IDEMPOTENT = new LinkedHashMap<>();
 
   static {
-    register("catalog", 8000, CatalogModule::new, CatalogClient.IDEMPOTENT);
-    register("cart", 8001, CartModule::new, CartClient.IDEMPOTENT);
-    register("order", 8002, OrderModule::new, OrderClient.IDEMPOTENT);
-    register("user", 8003, UserModule::new, UserClient.IDEMPOTENT);
+    register("catalog", 8000, CatalogModule::new, Operation.idempotent(CatalogOperations.ALL));
+    register("cart", 8001, CartModule::new, Operation.idempotent(CartOperations.ALL));
+    register("order", 8002, OrderModule::new, Operation.idempotent(OrderOperations.ALL));
+    register("user", 8003, UserModule::new, Operation.idempotent(UserOperations.ALL));
   }
 
   private static void register(String name, int port, Supplier<ServiceModule> factory, Set<String> idempotent) {

@@ -16,6 +16,7 @@ import store.platform.Platform;
 import store.platform.ServiceModule;
 import store.platform.StoreConfig;
 import store.platform.transport.InternalOperations;
+import store.cart.api.CartOperations;
 
 /** The cart service: routes from {@code conf/openapi/cart.yaml} and the operations the user service calls. */
 public final class CartModule implements ServiceModule {
@@ -76,9 +77,8 @@ public final class CartModule implements ServiceModule {
   @Override
   public InternalOperations internal() {
     return new InternalOperations()
-        .on("get-cart", java.util.Set.of("user"), (payload, caller) -> service.cart(caller.username()))
-        .on("checkout", java.util.Set.of("user"),
-            (payload, caller) -> service.checkout(caller, payload.getString("idempotency_key")));
+        .on(CartOperations.GET_CART, (none, caller) -> service.cart(caller.username()))
+        .on(CartOperations.CHECKOUT, (checkout, caller) -> service.checkout(caller, checkout.idempotencyKey()));
   }
 
   @Override

@@ -14,10 +14,10 @@ import io.vertx.openapi.validation.ValidatedRequest;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.util.List;
-import java.util.Set;
 import java.util.UUID;
 import store.catalog.CatalogService.ListQuery;
 import store.catalog.Reservations.Line;
+import store.catalog.api.CatalogOperations;
 import store.platform.Auth;
 import store.platform.ContractRouter;
 import store.platform.Cql;
@@ -147,20 +147,15 @@ public final class CatalogModule implements ServiceModule {
   @Override
   public InternalOperations internal() {
     return new InternalOperations()
-        .on("get-product", Set.of("cart"),
-            (payload, caller) -> service.get(uuid(payload.getString("product_id"), "product_id")))
-        .on("reserve", Set.of("cart", "order"), (payload, caller) -> reservations.reserve(
-            payload.getString("reservation_id"), lines(payload), caller.username()))
-        .on("get-reservation", Set.of("order"),
-            (payload, caller) -> reservations.reservation(payload.getString("reservation_id")))
-        .on("commit-reservation", Set.of("order"),
-            (payload, caller) -> reservations.commit(payload.getString("reservation_id"), caller))
-        .on("release", Set.of("cart", "order"),
-            (payload, caller) -> reservations.release(payload.getString("reservation_id"), caller));
+        .on(CatalogOperations.GET_PRODUCT, (ref, caller) -> service.get(ref.productId()))
+        .on(CatalogOperations.RESERVE, (reserve, caller) -> reservations.reserve(reserve.reservationId(),
+            lines(reserve.lines()), caller.username()))
+        .on(CatalogOperations.GET_RESERVATION, (ref, caller) -> reservations.reservation(ref.reservationId()))
+        .on(CatalogOperations.COMMIT_RESERVATION, (ref, caller) -> reservations.commit(ref.reservationId(), caller))
+        .on(CatalogOperations.RELEASE, (ref, caller) -> reservations.release(ref.reservationId(), caller));
   }
 
-  private static List<Line> lines(JsonObject payload) {
-    JsonArray lines = payload.getJsonArray("lines", new JsonArray());
+  private static List<Line> lines(JsonArray lines) {
     if (lines.isEmpty()) {
       throw ProblemException.badRequest("A reservation needs at least one line");
     }

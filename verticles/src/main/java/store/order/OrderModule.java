@@ -8,7 +8,6 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import java.util.Arrays;
-import java.util.Set;
 import store.catalog.api.CatalogClient;
 import store.platform.Auth;
 import store.platform.ContractRouter;
@@ -18,6 +17,7 @@ import store.platform.ServiceModule;
 import store.platform.StoreConfig;
 import store.platform.transport.InternalOperations;
 import store.user.api.UserClient;
+import store.order.api.OrderOperations;
 
 /** The order service: routes from {@code conf/openapi/order.yaml}, internal operations, and the lifecycle. */
 public final class OrderModule implements ServiceModule {
@@ -80,11 +80,10 @@ public final class OrderModule implements ServiceModule {
   @Override
   public InternalOperations internal() {
     return new InternalOperations()
-        .on("create", Set.of("cart"), (payload, caller) -> service.createReserved(caller,
-            uuid(payload.getString("order_id"), "order_id"), payload.getString("reservation_id")))
-        .on("get", Set.of("cart"), (payload, caller) -> service.get(caller,
-            uuid(payload.getString("order_id"), "order_id")))
-        .on("list-for-user", Set.of("user"), (payload, caller) -> service.list(caller, null, true, false)
-            .map(orders -> new JsonObject().put("orders", orders)));
+        .on(OrderOperations.CREATE, (create, caller) -> service.createReserved(caller, create.orderId(),
+            create.reservationId()))
+        .on(OrderOperations.GET, (ref, caller) -> service.get(caller, ref.orderId()))
+        .on(OrderOperations.LIST_FOR_USER, (none, caller) -> service.list(caller, null, true, false)
+            .map(OrderOperations::orderList));
   }
 }

@@ -8,7 +8,6 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.time.Duration;
-import java.util.Set;
 import store.cart.api.CartClient;
 import store.order.api.OrderClient;
 import store.platform.AttemptLimiter;
@@ -21,6 +20,7 @@ import store.platform.ProblemException;
 import store.platform.ServiceModule;
 import store.platform.StoreConfig;
 import store.platform.transport.InternalOperations;
+import store.user.api.UserOperations;
 
 /** The user service: routes from {@code conf/openapi/user.yaml}, and the notification the order service sends. */
 public final class UserModule implements ServiceModule {
@@ -136,6 +136,6 @@ public final class UserModule implements ServiceModule {
 
   @Override
   public InternalOperations internal() {
-    return new InternalOperations().on("notify", Set.of("order"), (payload, caller) -> service.notify(payload));
+    return new InternalOperations().on(UserOperations.NOTIFY, (notification, caller) -> service.notify(notification));
   }
 }

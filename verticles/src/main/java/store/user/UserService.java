@@ -18,6 +18,7 @@ import store.platform.AttemptLimiter;
 import store.platform.Auth;
 import store.platform.Caller;
 import store.platform.ProblemException;
+import store.user.api.UserOperations;
 
 /** Accounts, tokens, the aggregated profile, and the notifications the order service sends. */
 public final class UserService {
@@ -289,11 +290,9 @@ public final class UserService {
   // ---- notifications ----
 
   /** From the order service only (its internal operation allows no other caller): stored once per (user, time, order, status). */
-  public Future<JsonObject> notify(JsonObject payload) {
-    String status = payload.getString("status");
-    String orderId = payload.getString("order_id");
-    return repository.addNotification(payload.getString("username"), Instant.parse(payload.getString("at")),
-            UUID.fromString(orderId), status, "Order " + orderId + " is now " + status)
+  public Future<JsonObject> notify(UserOperations.Notification n) {
+    return repository.addNotification(n.username(), n.at(), n.orderId(), n.status(),
+            "Order " + n.orderId() + " is now " + n.status())
         .map(v -> new JsonObject().put("stored", true));
   }
 

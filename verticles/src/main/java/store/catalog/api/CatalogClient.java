@@ -4,17 +4,17 @@ import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.UUID;
+import store.catalog.api.CatalogOperations.ProductRef;
+import store.catalog.api.CatalogOperations.ReservationRef;
+import store.catalog.api.CatalogOperations.Reserve;
 import store.platform.Caller;
 import store.platform.transport.ServiceChannel;
 
 /**
- * What other services may ask of the catalog. The channel under it is the event bus or HTTP, as the launcher
- * decided. HTTP retries {@link #IDEMPOTENT} operations only: reserve and release are keyed by reservation id.
+ * What other services may ask of the catalog ({@link CatalogOperations}). The channel under it is the event bus or
+ * HTTP, as the launcher decided.
  */
 public final class CatalogClient {
-  public static final java.util.Set<String> IDEMPOTENT = java.util.Set.of("get-product", "reserve", "release",
-      "get-reservation", "commit-reservation");
-
   private final ServiceChannel channel;
 
   public CatalogClient(ServiceChannel channel) {
@@ -23,7 +23,7 @@ public final class CatalogClient {
 
   /** {@code {product_id, name, category, price, stock_count, description, manufacturer}}; 404 problem if unknown. */
   public Future<JsonObject> product(UUID productId, Caller caller) {
-    return channel.call("get-product", new JsonObject().put("product_id", productId.toString()), caller);
+    return channel.call(CatalogOperations.GET_PRODUCT, new ProductRef(productId), caller);
   }
 
   /**
@@ -31,12 +31,12 @@ public final class CatalogClient {
    * name, price, quantity}]}} with the catalog's current names and prices; 409 problem when stock is short.
    */
   public Future<JsonObject> reserve(String reservationId, JsonArray lines, Caller caller) {
-    return channel.call("reserve", new JsonObject().put("reservation_id", reservationId).put("lines", lines), caller);
+    return channel.call(CatalogOperations.RESERVE, new Reserve(reservationId, lines), caller);
   }
 
   /** {@code {reservation_id, state, owner, lines: [{product_id, name, price, quantity}]}}; 404 problem if unknown. */
   public Future<JsonObject> reservation(String reservationId, Caller caller) {
-    return channel.call("get-reservation", new JsonObject().put("reservation_id", reservationId), caller);
+    return channel.call(CatalogOperations.GET_RESERVATION, new ReservationRef(reservationId), caller);
   }
 
   /**
@@ -45,7 +45,7 @@ public final class CatalogClient {
    * ORDERED means an order may be recorded for it; anything else means there is no stock behind one. Safe to repeat.
    */
   public Future<JsonObject> commit(String reservationId, Caller caller) {
-    return channel.call("commit-reservation", new JsonObject().put("reservation_id", reservationId), caller);
+    return channel.call(CatalogOperations.COMMIT_RESERVATION, new ReservationRef(reservationId), caller);
   }
 
   /**
@@ -53,6 +53,6 @@ public final class CatalogClient {
    * is the reservation's state now ({@code ORDERED}: an order holds it, and only the order service may release it).
    */
   public Future<JsonObject> release(String reservationId, Caller caller) {
-    return channel.call("release", new JsonObject().put("reservation_id", reservationId), caller);
+    return channel.call(CatalogOperations.RELEASE, new ReservationRef(reservationId), caller);
   }
 }

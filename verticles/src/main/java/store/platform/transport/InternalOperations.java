@@ -30,22 +30,38 @@ public final class InternalOperations {
   static final String FROM_HEADER = "from";
   static final String REQUEST_ID_HEADER = "request-id";
 
-  /** One operation: JSON in, JSON out, on behalf of a caller. */
+  /** What travels: JSON in, JSON out, on behalf of a caller. */
   @FunctionalInterface
-  public interface Operation {
+  private interface JsonHandler {
     Future<JsonObject> handle(JsonObject payload, Caller caller);
   }
 
-  private record Entry(Set<String> callers, Operation operation) {
+  private record Entry(Set<String> callers, JsonHandler operation) {
   }
 
   private final Map<String, Entry> operations = new LinkedHashMap<>();
   private String service = "?";
 
-  /** Declares an operation and the services that may call it. */
-  public InternalOperations on(String name, Set<String> callers, Operation operation) {
+  /** A declared operation's handler: its request record in, JSON out, on behalf of a caller. */
+  @FunctionalInterface
+  public interface Handler<Q> {
+    Future<JsonObject> handle(Q request, Caller caller);
+  }
+
+  /** Serves a declared operation: only the services it names may call it. */
+  public <Q> InternalOperations on(Operation<Q> operation, Handler<Q> handler) {
+    return on(operation.name(), operation.callers(),
+        (payload, caller) -> handler.handle(operation.decode().apply(payload), caller));
+  }
+
+  private InternalOperations on(String name, Set<String> callers, JsonHandler operation) {
     operations.put(name, new Entry(callers, operation));
     return this;
+  }
+
+  /** The names of the operations served: each service's are those its {@code api} package declares. */
+  public Set<String> names() {
+    return Set.copyOf(operations.keySet());
   }
 
   public static String address(String service) {

@@ -16,6 +16,11 @@ public interface ServiceChannel {
 
   Future<JsonObject> call(String operation, JsonObject payload, Caller caller);
 
+  /** Calls a declared operation with its request record. */
+  default <Q> Future<JsonObject> call(Operation<Q> operation, Q request, Caller caller) {
+    return call(operation.name(), operation.encode().apply(request), caller);
+  }
+
   /** The name of the service on the other side, for messages and metrics. */
   String target();
 }

@@ -1,0 +1,36 @@
+package store.user.api;
+
+import static store.platform.Responses.uuid;
+
+import io.vertx.core.json.JsonObject;
+import java.time.Instant;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import store.platform.transport.Operation;
+
+/**
+ * The user service's internal operations: declared here once, called by {@link UserClient}, served by the user
+ * module. A notification is keyed by (user, time, order, status): delivering it twice stores it once.
+ */
+public final class UserOperations {
+  private static final String USERNAME = "username";
+  private static final String ORDER_ID = "order_id";
+  private static final String STATUS = "status";
+  private static final String AT = "at";
+
+  private UserOperations() {
+  }
+
+  /** An order of {@code username} reached {@code status} at {@code at}. */
+  public record Notification(String username, UUID orderId, String status, Instant at) {
+  }
+
+  public static final Operation<Notification> NOTIFY = new Operation<>("notify", Set.of("order"), true,
+      n -> new JsonObject().put(USERNAME, n.username()).put(ORDER_ID, n.orderId().toString())
+          .put(STATUS, n.status()).put(AT, n.at().toString()),
+      json -> new Notification(json.getString(USERNAME), uuid(json.getString(ORDER_ID), ORDER_ID),
+          json.getString(STATUS), Instant.parse(json.getString(AT))));
+
+  public static final List<Operation<?>> ALL = List.of(NOTIFY);
+}
