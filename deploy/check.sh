@@ -2,7 +2,8 @@
 # Checks the deployment files without Docker or a cluster, in a few seconds:
 #   1. docker-compose.yml is valid for Compose (`docker-compose config -q`) with an env file made from
 #      .env.example with strong dummy secrets, and is refused without secrets;
-#   2. yamllint (relaxed, lines up to 120) on docker-compose.yml, k8s/, deploy/ and observability/kustomization.yaml;
+#   2. yamllint (relaxed, lines up to 120) on docker-compose.yml, k8s/, deploy/ and observability/kustomization.yaml,
+#      and (lines up to 160) on every YAML file under observability/ and conf/;
 #   3. shellcheck on every *.sh of the repository (node_modules, target, data and site excluded);
 #   4. deploy/check_consistency.py: compose, the Dockerfile and k8s/ against conf/ (the store's variables and
 #      health routes), nginx/ and observability/ (names, ports, health checks, scrape targets, selectors,
@@ -96,6 +97,13 @@ while IFS= read -r -d '' file; do
 done < <(find k8s deploy -type f \( -name '*.yaml' -o -name '*.yml' \) -print0 | sort -z)
 step "yamllint ${#yaml_files[@]} files" \
     yamllint --strict -d '{extends: relaxed, rules: {line-length: {max: 120}}}' "${yaml_files[@]}"
+config_files=()
+while IFS= read -r -d '' file; do
+    config_files+=("$file")
+done < <(find observability conf -type f \( -name '*.yaml' -o -name '*.yml' \) -print0 | sort -z)
+# PromQL expressions, JMX patterns and the contracts' UUID regexes do not wrap: lines up to 160 there
+step "yamllint ${#config_files[@]} observability and configuration files" \
+    yamllint --strict -d '{extends: relaxed, rules: {line-length: {max: 160}}}' "${config_files[@]}"
 
 # ---- 3. shellcheck ------------------------------------------------------------------------------------------
 scripts=()

@@ -253,9 +253,10 @@ def service_dashboard(service, title, description, business, calls_out=True):
 def catalog_business(s):
     yield timeseries("Product views/s", targets(
         ("sum(rate(product_views_total{%s}[%s]))" % (s, RATE), "views")), "reqps"), 8
-    yield timeseries("Most viewed products", targets(
-        ("topk(10, sum by (product) (increase(product_views_total{%s}[$__range])))" % s, "{{product}}")),
-        "short", "Views over the dashboard's time range, by product id"), 8
+    yield timeseries("Most viewed categories", targets(
+        ("topk(10, sum by (category) (increase(product_views_total{%s}[$__range])))" % s, "{{category}}")),
+        "short", "Product detail views over the dashboard's time range, by category (a label per product "
+        "would be a series per product)"), 8
     yield stat("Products in the catalog", "max(products_count{%s})" % s), 8
 
 

@@ -41,6 +41,10 @@ class BusinessMetricsTest {
     for (String counter : COUNTERS) {
       assertThat(after.get(counter)).as(counter).isGreaterThanOrEqualTo(before.get(counter) + 1);
     }
+    // the catalog dashboard's "Most viewed categories" groups views by this label
+    assertThat(root.get("root", "/metrics", null).body().toString().lines()
+        .filter(l -> l.startsWith("product_views_total{"))).as("product views by category")
+        .isNotEmpty().allMatch(l -> l.contains("category=\""));
   }
 
   @Test

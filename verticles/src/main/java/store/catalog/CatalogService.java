@@ -18,6 +18,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 import store.catalog.CatalogRepository.Listing;
@@ -46,7 +47,9 @@ public final class CatalogService {
   private final Cache<List<Object>, Future<Long>> rangeCounts;
   private final Cache<UUID, Future<JsonObject>> products;
   private final AtomicLong productCount = new AtomicLong();
-  private final Counter views;
+  private final MeterRegistry registry;
+  /** Detail views by category: a bounded label (a product id label would be one series per product). */
+  private final Map<String, Counter> viewsByCategory = new ConcurrentHashMap<>();
 
   CatalogService(Vertx vertx, CatalogRepository repository, MeterRegistry registry, long cacheTtlMs) {
     this.vertx = vertx;
@@ -56,7 +59,7 @@ public final class CatalogService {
     this.rangeCounts = Caffeine.newBuilder().maximumSize(10_000).expireAfterWrite(Duration.ofMillis(cacheTtlMs))
         .build();
     this.products = Caffeine.newBuilder().maximumSize(50_000).expireAfterWrite(Duration.ofMillis(cacheTtlMs)).build();
-    this.views = Counter.builder("product_views").description("Product detail views").register(registry);
+    this.registry = registry;
     Gauge.builder("products_count", productCount, AtomicLong::get).description("Products in the catalog")
         .register(registry);
   }
@@ -184,9 +187,11 @@ public final class CatalogService {
     });
   }
 
-  /** A detail view by a shopper: counted in {@code product_views_total}. */
+  /** A detail view by a shopper: counted in {@code product_views_total{category}}. */
   public Future<JsonObject> view(UUID id) {
-    return get(id).onSuccess(p -> views.increment());
+    return get(id).onSuccess(p -> viewsByCategory.computeIfAbsent(p.getString("category"), category -> Counter
+        .builder("product_views").description("Product detail views, by category").tag("category", category)
+        .register(registry)).increment());
   }
 
   // ---- writing (admin) ----
