@@ -182,8 +182,7 @@ public final class EmbeddedCassandra implements AutoCloseable {
 
     progress.accept("Starting embedded Cassandra (data in " + dataDir + ", CQL port " + cqlPort + ")");
     ProcessBuilder builder = new ProcessBuilder(command);
-    // glibc gives each busy thread its own malloc arena (64 MiB reserved, up to half touched): with Cassandra's
-    // hundred threads that was 300 MiB of the node's RSS for nothing; two arenas are plenty for a dev node
+    // glibc may give each busy thread its own malloc arena (64 MiB reserved each); a dev node needs two at most
     builder.environment().put("MALLOC_ARENA_MAX", "2");
     process = builder
         .redirectOutput(ProcessBuilder.Redirect.appendTo(dataDir.resolve("node.out").toFile()))
