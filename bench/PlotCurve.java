@@ -28,6 +28,10 @@ public class PlotCurve {
     for (String line : lines.subList(1, lines.size())) {
       rows.add(Arrays.stream(line.split("\t")).mapToDouble(Double::parseDouble).toArray());
     }
+    if (rows.isEmpty()) {
+      System.err.println(args[0] + " has no measurements: nothing to draw");
+      System.exit(1);
+    }
     BufferedImage image = new BufferedImage(1200, 540, BufferedImage.TYPE_INT_RGB);
     Graphics2D g = image.createGraphics();
     g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
@@ -47,10 +51,11 @@ public class PlotCurve {
     int top = 50;
     int width = 520;
     int height = 380;
-    double minX = Math.log10(rows.stream().mapToDouble(r -> r[0]).min().orElse(1));
-    double maxX = Math.log10(rows.stream().mapToDouble(r -> r[0]).max().orElse(10));
-    if (maxX - minX < 1e-9) {
-      maxX = minX + 1;
+    double minX = Math.log10(rows.stream().mapToDouble(r -> r[0]).min().getAsDouble());
+    double maxX = Math.log10(rows.stream().mapToDouble(r -> r[0]).max().getAsDouble());
+    if (maxX - minX < 1e-9) { // a single size: one point, in the middle of a one-decade axis
+      minX -= 0.5;
+      maxX += 0.5;
     }
     double maxY = 0;
     for (String s : series) {

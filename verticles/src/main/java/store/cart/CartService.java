@@ -80,13 +80,11 @@ public final class CartService {
 
   /** Adds a product; a product already in the cart gets its quantity raised. Stock is asked of the catalog. */
   public Future<JsonObject> add(Caller caller, UUID productId, int quantity) {
-    // the product (from the catalog) and the cart (from Cassandra) are independent reads: asked side by side
+    // the product (from the catalog) and the cart (from Cassandra) are independent reads: both start now; the
+    // catalog's answer is looked at first, so its refusal (404, 503) is the one the caller gets
     Future<JsonObject> asked = catalog.product(productId, caller);
     Future<List<CartItem>> cart = repository.items(caller.username());
-    return Future.all(asked, cart).transform(both -> asked.failed() // the catalog's refusal (404, 503) first
-        ? Future.<JsonObject>failedFuture(asked.cause())
-        : both.failed() ? Future.failedFuture(both.cause()) : Future.succeededFuture(asked.result())
-    ).compose(product -> {
+    return asked.compose(product -> {
       repository.saveSnapshot(product); // best effort: the last known copy for views when the catalog is down
       return cart.compose(items -> {
         CartItem existing = items.stream().filter(i -> i.productId().equals(productId)).findFirst().orElse(null);

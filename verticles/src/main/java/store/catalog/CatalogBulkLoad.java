@@ -27,20 +27,15 @@ public final class CatalogBulkLoad {
     Promise<Void> done = Promise.promise();
     AtomicInteger running = new AtomicInteger(Math.min(parallel, count));
     Random random = new Random();
-    if (count == 0) {
-      done.complete();
-    }
-    for (int lane = 0; lane < Math.min(parallel, count); lane++) {
-      writeNext(repository, next, count, categories, random, added, running, done);
-    }
-    return repository.createSchema().compose(v -> done.future())
-        .compose(v -> {
-          Future<Void> sizes = Future.succeededFuture();
-          for (Map.Entry<String, Long> size : added.entrySet()) {
-            sizes = sizes.compose(w -> repository.resize(size.getKey(), size.getValue()));
-          }
-          return sizes;
-        }).map(v -> count);
+    return repository.createSchema().compose(v -> {
+      if (count == 0) {
+        done.complete();
+      }
+      for (int lane = 0; lane < Math.min(parallel, count); lane++) { // the tables exist before the first write
+        writeNext(repository, next, count, categories, random, added, running, done);
+      }
+      return done.future();
+    }).compose(v -> repository.resizeAll(added)).map(v -> count);
   }
 
   private static void writeNext(CatalogRepository repository, AtomicInteger next, int count, int categories,

@@ -188,6 +188,17 @@ final class CatalogRepository {
         + "AND category = ?", delta, category);
   }
 
+  /** Moves several categories' sizes, one after another. */
+  Future<Void> resizeAll(Map<String, Long> deltas) {
+    Future<Void> chain = Future.succeededFuture();
+    for (Map.Entry<String, Long> delta : deltas.entrySet()) {
+      if (delta.getValue() != 0) {
+        chain = chain.compose(v -> resize(delta.getKey(), delta.getValue()));
+      }
+    }
+    return chain;
+  }
+
   /**
    * Writes the product and its four listing rows (by name and by price, in its category and in the listing of
    * everything) in one logged batch, so a listing never shows a product the details table lacks. An update passes
@@ -304,14 +315,9 @@ final class CatalogRepository {
       }
       // sizes are set, not added to: a copy cut short and run again still counts each product once
       return chain.compose(v -> categorySizes()).compose(current -> {
-        Future<Void> counts = Future.succeededFuture();
-        for (Map.Entry<String, Long> size : sizes.entrySet()) {
-          long delta = size.getValue() - current.getOrDefault(size.getKey(), 0L);
-          if (delta != 0) {
-            counts = counts.compose(v -> resize(size.getKey(), delta));
-          }
-        }
-        return counts;
+        Map<String, Long> deltas = new TreeMap<>();
+        sizes.forEach((category, size) -> deltas.put(category, size - current.getOrDefault(category, 0L)));
+        return resizeAll(deltas);
       });
     }).compose(v -> setDoneUntil(LISTINGS_MIGRATION, Instant.now()));
   }
