@@ -32,9 +32,9 @@ public final class CassandraSessions {
       return createKeyspace(vertx, config, keyspace)
           .map(v -> CassandraClient.createShared(vertx, "store", options(config, keyspace)));
     }
-    // the session is bound to the keyspace from its start, so every connection it ever opens (also after a node
-    // restarts) uses it; a USE on a keyspace-less session was not carried over to the reconnected pool. The keyspace
-    // usually exists (every start but the first): try that first, so a restart opens one driver session, not two
+    // the session is bound to the keyspace from its start (the driver's way; a USE at run time is one it warns
+    // against). The keyspace usually exists (every start but the first): try that first, so a restart opens one
+    // driver session, not two
     CassandraClient client = CassandraClient.createShared(vertx, "store", options(config, keyspace));
     return client.execute("SELECT release_version FROM system.local").map(rs -> client)
         .recover(e -> !missingKeyspace(e) ? Future.failedFuture(e)
