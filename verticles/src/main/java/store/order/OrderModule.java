@@ -8,6 +8,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import java.util.Arrays;
+import java.util.UUID;
 import store.catalog.api.CatalogClient;
 import store.platform.Auth;
 import store.platform.ContractRouter;
@@ -21,6 +22,8 @@ import store.order.api.OrderOperations;
 
 /** The order service: routes from {@code conf/openapi/order.yaml}, internal operations, and the lifecycle. */
 public final class OrderModule implements ServiceModule {
+  /** The response header with the {@code cursor} of the next page of a list, when there is one. */
+  static final String NEXT_PAGE = "X-Next-Cursor";
   private Platform platform;
   private OrderService service;
 
@@ -52,7 +55,7 @@ public final class OrderModule implements ServiceModule {
     service = new OrderService(new OrderRepository(platform.cql()), new CatalogClient(platform.channel("catalog")),
         new UserClient(platform.channel("user")), delays, platform.registry());
     long pollMs = StoreConfig.longValue(config, "order.lifecycle.poll-ms", 1_000);
-    return service.start()
+    return service.start(UUID.randomUUID().toString())
         .compose(v -> platform.vertx().deployVerticle(new OrderLifecycleVerticle(service, pollMs)))
         .mapEmpty();
   }
@@ -62,8 +65,19 @@ public final class OrderModule implements ServiceModule {
     return new ContractRouter("order", platform.auth())
         .bind("listStatuses", rc -> Future.succeededFuture(new JsonObject().put("statuses",
             new JsonArray(Arrays.stream(OrderStatus.values()).map(Enum::name).toList()))).onComplete(json(rc, 200)))
-        .bind("listOrders", rc -> service.list(Auth.caller(rc), rc.queryParams().get("status"),
-            "true".equalsIgnoreCase(rc.queryParams().get("history")), true).onComplete(json(rc, 200)))
+        .bind("listOrders", rc -> {
+          String limit = rc.queryParams().get("limit");
+          service.list(Auth.caller(rc), new OrderService.ListQuery(rc.queryParams().get("status"),
+                  "true".equalsIgnoreCase(rc.queryParams().get("history")), true, rc.queryParams().get("cursor"),
+                  limit == null ? null : Integer.valueOf(limit)))
+              .map(page -> {
+                if (page.next() != null) {
+                  rc.response().putHeader(NEXT_PAGE, page.next());
+                }
+                return page.orders();
+              })
+              .onComplete(json(rc, 200));
+        })
         .bind("createOrder", rc -> service.place(Auth.caller(rc),
             rc.body().asJsonObject().getJsonArray("items"), rc.request().getHeader("Idempotency-Key"))
             .onComplete(json(rc, 200)))
@@ -83,7 +97,7 @@ public final class OrderModule implements ServiceModule {
         .on(OrderOperations.CREATE, (create, caller) -> service.createReserved(caller, create.orderId(),
             create.reservationId()))
         .on(OrderOperations.GET, (ref, caller) -> service.get(caller, ref.orderId()))
-        .on(OrderOperations.LIST_FOR_USER, (none, caller) -> service.list(caller, null, true, false)
-            .map(OrderOperations::orderList));
+        .on(OrderOperations.LIST_FOR_USER, (none, caller) -> service.list(caller,
+            OrderService.ListQuery.everythingOfCaller()).map(page -> OrderOperations.orderList(page.orders())));
   }
 }

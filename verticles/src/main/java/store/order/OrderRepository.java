@@ -6,15 +6,19 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.math.BigDecimal;
 import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
+import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import store.platform.Cql;
 
 /**
  * The order service's CQL: orders by id (status changes under lightweight transactions, so replicas and admins
- * never race a transition twice), an index of orders per user, and the durable timer table the lifecycle polls,
- * which is what lets progress survive a restart.
+ * never race a transition twice), the lists' copies of each order (per user, per day), and the durable timer table
+ * the lifecycle polls, which is what lets progress survive a restart.
  */
 final class OrderRepository {
   /** Timers and retries live in one partition per minute of their due time, so no partition grows with time. */
@@ -28,8 +32,9 @@ final class OrderRepository {
         order_id uuid PRIMARY KEY, username text, items text, total decimal, status text, reservation_id text,
         created_at timestamp, updated_at timestamp, delivered_at timestamp, archived boolean)
       """,
+      // one-off work (the copy of older orders into the lists) is done by the replica holding its lease
       """
-      CREATE TABLE IF NOT EXISTS orders_by_user (username text, order_id uuid, PRIMARY KEY ((username), order_id))
+      CREATE TABLE IF NOT EXISTS order_leases (name text PRIMARY KEY, holder text)
       """,
       """
       CREATE TABLE IF NOT EXISTS order_timers_by_minute (
@@ -48,10 +53,31 @@ final class OrderRepository {
       """,
       """
       CREATE TABLE IF NOT EXISTS order_progress (name text PRIMARY KEY, done_until timestamp)
+      """,
+      // what the order lists show, written beside the order (newest first): one partition read per user's list,
+      // and the admin's list of everyone walks the days that had orders instead of scanning the orders table
+      """
+      CREATE TABLE IF NOT EXISTS orders_of_user (
+        username text, created_at timestamp, order_id uuid, items text, total decimal, status text,
+        updated_at timestamp, archived boolean,
+        PRIMARY KEY ((username), created_at, order_id)) WITH CLUSTERING ORDER BY (created_at DESC, order_id DESC)
+      """,
+      """
+      CREATE TABLE IF NOT EXISTS orders_by_day (
+        day date, created_at timestamp, order_id uuid, username text, items text, total decimal, status text,
+        updated_at timestamp, archived boolean,
+        PRIMARY KEY ((day), created_at, order_id)) WITH CLUSTERING ORDER BY (created_at DESC, order_id DESC)
+      """,
+      """
+      CREATE TABLE IF NOT EXISTS order_days (shard int, day date, PRIMARY KEY ((shard), day))
+        WITH CLUSTERING ORDER BY (day DESC)
       """);
+  static final String LISTS_MIGRATION = "order-lists-v1";
   private static final int INTENT_TTL_SECONDS = 7 * 24 * 3600;
 
   private final Cql cql;
+  /** Days this process has filed in {@code order_days}: one write per day, not per order. */
+  private final Set<LocalDate> knownDays = ConcurrentHashMap.newKeySet();
 
   OrderRepository(Cql cql) {
     this.cql = cql;
@@ -70,8 +96,7 @@ final class OrderRepository {
             order.getJsonArray("items").encode(), new BigDecimal(order.getValue("total").toString()),
             order.getString("status"), reservationId, created, created)
         .compose(row -> row.getBoolean(0)
-            ? cql.run("order.by-user", "INSERT INTO orders_by_user (username, order_id) VALUES (?, ?)",
-                order.getString("user_id"), UUID.fromString(order.getString("id"))).map(v -> (JsonObject) null)
+            ? writeListRows(ListRow.of(order, false)).map(v -> (JsonObject) null)
             : Future.succeededFuture(toJson(row)));
   }
 
@@ -91,9 +116,135 @@ final class OrderRepository {
         minute.truncatedTo(ChronoUnit.MINUTES), orderId);
   }
 
-  /** The per-user index row of an order (idempotent): what a crash between the two inserts may have left out. */
-  Future<Void> indexForUser(String username, UUID orderId) {
-    return cql.run("order.by-user", "INSERT INTO orders_by_user (username, order_id) VALUES (?, ?)", username, orderId);
+  /**
+   * An order as the lists show it. Written whole every time (an upsert), so a write after a crash repairs the row
+   * whatever the crash left out.
+   */
+  record ListRow(UUID orderId, String username, String items, BigDecimal total, String status, Instant createdAt,
+      Instant updatedAt, boolean archived) {
+
+    static ListRow of(Row order) {
+      return new ListRow(order.getUuid("order_id"), order.getString("username"), order.getString("items"),
+          order.getBigDecimal("total"), order.getString("status"), order.getInstant("created_at"),
+          order.getInstant("updated_at"), Boolean.TRUE.equals(order.getBoolean("archived")));
+    }
+
+    static ListRow of(JsonObject order, boolean archived) {
+      return new ListRow(UUID.fromString(order.getString("id")), order.getString("user_id"),
+          order.getJsonArray("items").encode(), new BigDecimal(order.getValue("total").toString()),
+          order.getString("status"), Instant.parse(order.getString("created_at")),
+          Instant.parse(order.getString("updated_at")), archived);
+    }
+
+    ListRow moved(OrderStatus to, Instant at) {
+      return new ListRow(orderId, username, items, total, to.name(), createdAt, at, archived);
+    }
+
+    ListRow archivedNow() {
+      return new ListRow(orderId, username, items, total, status, createdAt, updatedAt, true);
+    }
+
+    JsonObject toJson() {
+      return new JsonObject().put("id", orderId.toString()).put("user_id", username).put("items", new JsonArray(items))
+          .put("total", total).put("status", status).put("created_at", String.valueOf(createdAt))
+          .put("updated_at", String.valueOf(updatedAt));
+    }
+
+    Cursor cursorAt() {
+      return new Cursor(createdAt, orderId);
+    }
+
+    /** Where the next page starts (after this row, newest first), as a client passes it back. */
+    String cursor() {
+      return createdAt.toEpochMilli() + "." + orderId;
+    }
+  }
+
+  /** A position in a newest-first list: before {@code createdAt}, or at it and before {@code orderId}. */
+  record Cursor(Instant createdAt, UUID orderId) {
+    /** {@code <epoch millis>.<order id>}, the form {@link ListRow#cursor()} writes; checked by the contract. */
+    static Cursor parse(String value) {
+      int dot = value.indexOf('.');
+      return new Cursor(Instant.ofEpochMilli(Long.parseLong(value.substring(0, dot))),
+          UUID.fromString(value.substring(dot + 1)));
+    }
+  }
+
+  /** The order's rows in its user's list and its day's list, and its day in the list of days. */
+  Future<Void> writeListRows(ListRow row) {
+    return writeListRows(row, null);
+  }
+
+  /**
+   * With {@code writtenAt} (microseconds) the rows carry that write time instead of now: the copy of older data
+   * writes each row as of its order's last change, so a status change written meanwhile, which is newer, wins.
+   */
+  private Future<Void> writeListRows(ListRow row, Long writtenAt) {
+    String timestamp = writtenAt == null ? "" : " USING TIMESTAMP " + writtenAt;
+    LocalDate day = LocalDate.ofInstant(row.createdAt(), ZoneOffset.UTC);
+    Future<Void> ofUser = cql.run("order-list.user-write", "INSERT INTO orders_of_user (username, created_at, "
+            + "order_id, items, total, status, updated_at, archived) VALUES (?, ?, ?, ?, ?, ?, ?, ?)" + timestamp,
+        row.username(), row.createdAt(), row.orderId(), row.items(), row.total(), row.status(), row.updatedAt(),
+        row.archived());
+    Future<Void> byDay = cql.run("order-list.day-write", "INSERT INTO orders_by_day (day, created_at, order_id, "
+            + "username, items, total, status, updated_at, archived) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)" + timestamp,
+        day, row.createdAt(), row.orderId(), row.username(), row.items(), row.total(), row.status(), row.updatedAt(),
+        row.archived());
+    Future<Void> days = knownDays.contains(day) ? Future.succeededFuture()
+        : cql.run("order-list.day", "INSERT INTO order_days (shard, day) VALUES (0, ?)", day)
+            .onSuccess(v -> knownDays.add(day));
+    return Future.all(ofUser, byDay, days).mapEmpty();
+  }
+
+  /** A user's orders, newest first: all of them, or {@code limit} after {@code after}. */
+  Future<List<ListRow>> ordersOf(String username, Cursor after, int limit) {
+    return after == null
+        ? cql.rows("order-list.user", "SELECT * FROM orders_of_user WHERE username = ? LIMIT ?", username, limit)
+            .map(OrderRepository::listRows)
+        : cql.rows("order-list.user-after", "SELECT * FROM orders_of_user WHERE username = ? "
+            + "AND (created_at, order_id) < (?, ?) LIMIT ?", username, after.createdAt(), after.orderId(), limit)
+            .map(OrderRepository::listRows);
+  }
+
+  /** The days that had orders, newest first. One row per day: read whole. */
+  Future<List<LocalDate>> orderDays() {
+    return cql.rows("order-list.days", "SELECT day FROM order_days WHERE shard = 0")
+        .map(rows -> rows.stream().map(r -> r.getLocalDate(0)).toList());
+  }
+
+  /** Up to {@code limit} orders of one day, newest first, after {@code after} when given. */
+  Future<List<ListRow>> ordersOfDay(LocalDate day, Cursor after, int limit) {
+    return after == null
+        ? cql.rows("order-list.day-read", "SELECT * FROM orders_by_day WHERE day = ? LIMIT ?", day, limit)
+            .map(OrderRepository::listRows)
+        : cql.rows("order-list.day-after", "SELECT * FROM orders_by_day WHERE day = ? "
+            + "AND (created_at, order_id) < (?, ?) LIMIT ?", day, after.createdAt(), after.orderId(), limit)
+            .map(OrderRepository::listRows);
+  }
+
+  private static List<ListRow> listRows(List<Row> rows) {
+    return rows.stream().map(ListRow::of).toList();
+  }
+
+  /**
+   * Copies orders written before the list tables existed into them, once: by the order process that holds the
+   * lease, marked done in {@code order_progress}. A full read of {@code orders}, never on a request.
+   */
+  Future<Void> copyIntoLists(String holder) {
+    return doneUntil(LISTS_MIGRATION).compose(done -> done != null ? Future.succeededFuture()
+        : cql.conditional("order-lease.take", "INSERT INTO order_leases (name, holder) VALUES (?, ?) IF NOT EXISTS "
+                + "USING TTL 300", LISTS_MIGRATION, holder)
+            .compose(lease -> !lease.getBoolean(0) && !holder.equals(lease.getString("holder"))
+                ? Future.<Void>succeededFuture()
+                : cql.rows("order.migrate-read", "SELECT * FROM orders").compose(all -> {
+                  Future<Void> chain = Future.succeededFuture();
+                  for (Row order : all) {
+                    ListRow row = ListRow.of(order);
+                    long writtenAt = row.updatedAt().toEpochMilli() * 1000;
+                    chain = chain.compose(v -> writeListRows(row, writtenAt));
+                  }
+                  return chain;
+                }).compose(v -> setDoneUntil(LISTS_MIGRATION, Instant.now()))));
   }
 
   Future<Instant> doneUntil(String name) {
@@ -114,15 +265,6 @@ final class OrderRepository {
     return cql.one("order.get", "SELECT * FROM orders WHERE order_id = ?", id);
   }
 
-  Future<List<UUID>> idsOf(String username) {
-    return cql.rows("order.ids", "SELECT order_id FROM orders_by_user WHERE username = ?", username)
-        .map(rows -> rows.stream().map(r -> r.getUuid(0)).toList());
-  }
-
-  Future<List<Row>> all() {
-    return cql.rows("order.all", "SELECT * FROM orders");
-  }
-
   /** Moves the status only if it is still {@code from}; true when this call made the change. */
   Future<Boolean> transition(UUID id, OrderStatus from, OrderStatus to, Instant at) {
     return cql.conditional("order.transition", "UPDATE orders SET status = ?, updated_at = ?, delivered_at = ? "
@@ -130,8 +272,10 @@ final class OrderRepository {
         from.name()).map(row -> row.getBoolean(0));
   }
 
-  Future<Void> archive(UUID id) {
-    return cql.run("order.archive", "UPDATE orders SET archived = true WHERE order_id = ?", id);
+  /** Takes a delivered order out of the default lists (it stays in {@code history}). */
+  Future<Void> archive(Row order) {
+    return cql.run("order.archive", "UPDATE orders SET archived = true WHERE order_id = ?", order.getUuid("order_id"))
+        .compose(v -> writeListRows(ListRow.of(order).archivedNow()));
   }
 
   Future<Void> schedule(UUID id, OrderStatus from, Instant due) {

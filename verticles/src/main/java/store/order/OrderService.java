@@ -12,16 +12,20 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.util.Comparator;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
-import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import store.catalog.api.CatalogClient;
 import store.platform.Caller;
 import store.platform.ProblemException;
 import store.platform.Spans;
+import store.order.OrderRepository.Cursor;
+import store.order.OrderRepository.ListRow;
 import store.user.api.UserClient;
 
 /**
@@ -49,12 +53,13 @@ public final class OrderService {
   /** The lifecycle's delays. */
   public record Lifecycle(long processingMs, long shippingMs, long deliveryMinMs, long deliveryMaxMs,
       long retentionMs) {
-    Duration delayBefore(OrderStatus next) {
+    /** The wait before {@code next}; a delivery's is drawn from the order id, so it is the same on every repeat. */
+    Duration delayBefore(OrderStatus next, UUID orderId) {
       return Duration.ofMillis(switch (next) {
         case PROCESSING -> processingMs;
         case SHIPPING -> shippingMs;
         case DELIVERED -> deliveryMinMs >= deliveryMaxMs ? deliveryMinMs
-            : ThreadLocalRandom.current().nextLong(deliveryMinMs, deliveryMaxMs + 1);
+            : deliveryMinMs + Math.floorMod(orderId.getLeastSignificantBits(), deliveryMaxMs - deliveryMinMs + 1);
         default -> 0;
       });
     }
@@ -72,8 +77,9 @@ public final class OrderService {
         .publishPercentileHistogram().register(registry);
   }
 
-  Future<Void> start() {
-    return repository.createSchema().compose(v -> repository.moveLegacyTimers());
+  Future<Void> start(String instance) {
+    return repository.createSchema().compose(v -> repository.moveLegacyTimers())
+        .compose(v -> repository.copyIntoLists(instance));
   }
 
   // ---- creating ----
@@ -164,22 +170,80 @@ public final class OrderService {
   }
 
   /**
-   * The caller's orders (with {@code everyone}, which only admins get: all orders), newest first; archived orders
-   * (delivered, past retention) only in history.
+   * What a list asks for: a status, whether delivered orders past retention are included ({@code history}), whether
+   * an admin sees everyone's orders ({@code everyone}), and a page ({@code limit} after {@code cursor}).
    */
-  public Future<JsonArray> list(Caller caller, String status, boolean history, boolean everyone) {
-    Future<List<Row>> rows = everyone && caller.admin() ? repository.all() : repository.idsOf(caller.username())
-        .compose(ids -> Future.all(ids.stream().map(repository::find).toList())
-            .map(all -> all.<Row>list().stream().filter(r -> r != null).toList()));
-    return rows.map(list -> {
-      JsonArray result = new JsonArray();
-      list.stream()
-          .filter(r -> history || !r.getBoolean("archived"))
-          .filter(r -> status == null || status.equals(r.getString("status")))
-          .sorted(Comparator.comparing((Row r) -> r.getInstant("created_at")).reversed())
-          .forEach(r -> result.add(OrderRepository.toJson(r)));
-      return result;
+  public record ListQuery(String status, boolean history, boolean everyone, String cursor, Integer limit) {
+    /** A user's own orders, all of them, history included: what the profile shows. */
+    static ListQuery everythingOfCaller() {
+      return new ListQuery(null, true, false, null, null);
+    }
+  }
+
+  /** A page of orders, newest first, and the cursor of the next page (null on the last one). */
+  public record OrderPage(JsonArray orders, String next) {
+  }
+
+  /** How many of everyone's orders an admin's list shows when it names no limit. */
+  static final int ADMIN_PAGE = 100;
+  /** Rows read per query while a page fills: a filter may drop many. */
+  private static final int READ_BATCH = 500;
+
+  /**
+   * The caller's orders (with {@code everyone}, which only admins get: all orders), newest first; archived orders
+   * (delivered, past retention) only in history. A user's list is one partition of {@code orders_of_user}, whole
+   * unless a limit is asked for; everyone's orders walk the days that had orders, a page at a time.
+   */
+  public Future<OrderPage> list(Caller caller, ListQuery q) {
+    Cursor after = q.cursor() == null ? null : Cursor.parse(q.cursor());
+    Predicate<ListRow> keep = row -> (q.history() || !row.archived())
+        && (q.status() == null || q.status().equals(row.status()));
+    if (q.everyone() && caller.admin()) {
+      int limit = q.limit() != null ? q.limit() : ADMIN_PAGE;
+      LocalDate from = after == null ? null : LocalDate.ofInstant(after.createdAt(), ZoneOffset.UTC);
+      return repository.orderDays().compose(days -> collect(days.stream()
+          .filter(day -> from == null || !day.isAfter(from))
+          .<Partition>map(day -> (start, batch) -> repository.ordersOfDay(day, start, batch)).toList(),
+          0, after, keep, limit, new ArrayList<>()));
+    }
+    int limit = q.limit() != null ? q.limit() : Integer.MAX_VALUE - 1;
+    return collect(List.of((start, batch) -> repository.ordersOf(caller.username(), start, batch)), 0, after, keep,
+        limit, new ArrayList<>());
+  }
+
+  /** One partition of a list, read newest first from a cursor. */
+  private interface Partition {
+    Future<List<ListRow>> read(Cursor after, int batch);
+  }
+
+  /**
+   * Reads the partitions in order, each newest first (the first from {@code after}), keeping the rows that pass,
+   * until {@code limit} are kept and one more shows that a next page exists.
+   */
+  private static Future<OrderPage> collect(List<Partition> partitions, int index, Cursor after,
+      Predicate<ListRow> keep, int limit, List<ListRow> kept) {
+    if (index == partitions.size()) {
+      return Future.succeededFuture(page(kept, limit));
+    }
+    int batch = (int) Math.min(READ_BATCH, (long) limit + 1 - kept.size());
+    return partitions.get(index).read(after, batch).compose(rows -> {
+      for (ListRow row : rows) {
+        if (keep.test(row)) {
+          kept.add(row);
+          if (kept.size() > limit) {
+            return Future.succeededFuture(page(kept, limit));
+          }
+        }
+      }
+      return rows.size() < batch ? collect(partitions, index + 1, null, keep, limit, kept)
+          : collect(partitions, index, rows.get(rows.size() - 1).cursorAt(), keep, limit, kept);
     });
+  }
+
+  private static OrderPage page(List<ListRow> kept, int limit) {
+    JsonArray orders = new JsonArray();
+    kept.stream().limit(limit).forEach(row -> orders.add(row.toJson()));
+    return new OrderPage(orders, kept.size() > limit ? kept.get(limit - 1).cursor() : null);
   }
 
   // ---- changing ----
@@ -237,14 +301,26 @@ public final class OrderService {
     }));
   }
 
-  /** What follows every status change: metrics, the user's notification, then the next timer. */
+  /** What follows every status change: metrics, then what {@link #settle} does. */
   private Future<Void> afterTransition(Row row, OrderStatus to, Instant at) {
-    UUID id = row.getUuid("order_id");
     changed(to);
     if (to == OrderStatus.DELIVERED) {
       deliveryTime.record(Duration.between(row.getInstant("created_at"), at));
     }
-    return notifyUser(row.getString("username"), id, to, at).compose(v -> scheduleAfter(id, to, at));
+    return settle(ListRow.of(row).moved(to, at));
+  }
+
+  /**
+   * Everything that follows an order reaching its status, each step idempotent: its rows in the lists, the user's
+   * notification, the next timer (due at a time derived from the order and its change, so a repeat files the same
+   * timer). A timer whose compare-and-set finds the order moved on runs this for the order as it is, which finishes
+   * what a crash right after a status change left undone.
+   */
+  private Future<Void> settle(ListRow order) {
+    OrderStatus status = OrderStatus.valueOf(order.status());
+    return repository.writeListRows(order)
+        .compose(v -> notifyUser(order.username(), order.orderId(), status, order.updatedAt()))
+        .compose(v -> scheduleAfter(order.orderId(), status, order.updatedAt()));
   }
 
   private Future<Void> releaseStock(Row order) {
@@ -259,7 +335,7 @@ public final class OrderService {
     if (status == OrderStatus.DELIVERED) {
       return repository.schedule(id, status, at.plusMillis(delays.retentionMs())); // then archived
     }
-    return status.next().map(next -> repository.schedule(id, status, at.plus(delays.delayBefore(next))))
+    return status.next().map(next -> repository.schedule(id, status, at.plus(delays.delayBefore(next, id))))
         .orElse(Future.succeededFuture());
   }
 
@@ -335,7 +411,7 @@ public final class OrderService {
     UUID orderId = intent.getUuid("order_id");
     String username = intent.getString("username");
     return repository.find(orderId).compose(row -> row != null
-            ? repository.indexForUser(username, orderId).map(0)
+            ? repository.writeListRows(ListRow.of(row)).map(0)
             : commitAndRecord(new Caller(username, false), orderId, intent.getString("reservation_id")).map(1)
                 .recover(e -> e instanceof ProblemException p && (p.status() == 409 || p.status() == 404)
                     ? Future.succeededFuture(0) : Future.failedFuture(e))) // released or never reserved: no order
@@ -404,7 +480,7 @@ public final class OrderService {
     OrderStatus from = OrderStatus.valueOf(timer.getString("from_status"));
     Future<Void> work;
     if (from == OrderStatus.DELIVERED) {
-      work = repository.archive(id);
+      work = repository.find(id).compose(row -> row == null ? Future.succeededFuture() : repository.archive(row));
     } else if (from == OrderStatus.CANCELLED) {
       work = repository.find(id).compose(row -> row == null ? Future.succeededFuture() : releaseStock(row))
           .recover(e -> repository.schedule(id, from, Instant.now().plusSeconds(5))); // retry later, not every poll
@@ -412,8 +488,11 @@ public final class OrderService {
       OrderStatus to = from.next().orElseThrow();
       Instant now = Instant.now();
       // only the replica whose compare-and-set wins notifies and schedules; a cancelled order just drops its timer
-      work = repository.transition(id, from, to, now).compose(applied -> !applied ? Future.succeededFuture()
-          : repository.find(id).compose(row -> afterTransition(row, to, now)));
+      // only the replica whose compare-and-set wins counts the change; one that loses (another replica, an admin,
+      // or this timer again after a crash) settles the order as it now is, which is idempotent
+      work = repository.transition(id, from, to, now).compose(applied -> repository.find(id)
+          .compose(row -> row == null ? Future.succeededFuture()
+              : applied ? afterTransition(row, to, now) : settle(ListRow.of(row))));
     }
     return work.compose(v -> repository.dropTimer(due, id));
   }
