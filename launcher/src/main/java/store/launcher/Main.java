@@ -21,6 +21,7 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Collections;
 import java.util.List;
+import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,6 +33,8 @@ import store.platform.HttpVerticle;
 import store.platform.Platform;
 import store.platform.Profiles;
 import store.platform.RequestLog;
+import store.platform.Schema;
+import store.platform.SchemaVersions;
 import store.platform.ServiceModule;
 import store.platform.StoreConfig;
 import store.platform.transport.CallMetrics;
@@ -193,7 +196,10 @@ public final class Main {
       MeterRegistry registry = BackendRegistries.getDefaultNow();
       Cql cql = new Cql(cassandra, registry, vertx);
       Accounts accounts = new Accounts(cql, StoreConfig.longValue(config, "security.account-cache-ms", 1000));
-      await(accounts.createSchema());
+      List<ServiceModule> modules = Topology.modules(mode);
+      // once per cluster: DDL only when a fingerprint changed, and then by one process while the others wait
+      List<String> changed = await(SchemaVersions.ensure(vertx, cql, schemas(modules), UUID.randomUUID().toString()));
+      long schemaCurrent = System.nanoTime();
       Auth auth = new Auth(vertx, StoreConfig.string(config, "security.secret-key", null),
           StoreConfig.string(config, "security.internal-key", null),
           StoreConfig.integer(config, "security.token-minutes", 30), accounts);
@@ -201,14 +207,15 @@ public final class Main {
           Topology.channels(mode, vertx, config, auth, new CallMetrics(registry)),
           new Profiles(vertx, Path.of(StoreConfig.string(config, "profiles.dir", "data/profiles"))), null);
 
-      List<ServiceModule> modules = Topology.modules(mode);
       // the services start side by side: none calls another before the listeners are up, and their schema and
       // demo data are independent (one after another, a first start spent 3.7 s here instead of 1.5 s)
       long modulesBegan = System.nanoTime();
       List<String> moduleTimes = Collections.synchronizedList(new ArrayList<>());
       await(Future.all(modules.stream().map(module -> module.start(platform.forService(module.name()))
           .onSuccess(v -> moduleTimes.add(module.name() + ' ' + millisSince(modulesBegan) + " ms"))).toList()));
-      String phases = ", services " + millisSince(modulesBegan) + " ms (" + String.join(", ", moduleTimes) + ")";
+      String phases = ", schema " + millisBetween(sessionOpen, schemaCurrent) + " ms ("
+          + (changed.isEmpty() ? "current" : "applied: " + String.join(", ", changed)) + ")"
+          + ", services " + millisSince(modulesBegan) + " ms (" + String.join(", ", moduleTimes) + ")";
       int port = Topology.port(mode, config);
       boolean allInOne = "all".equals(mode);
       int internalPort = StoreConfig.integer(config, "internal.port", Topology.internalPort(port));
@@ -239,6 +246,14 @@ public final class Main {
       }
       throw e;
     }
+  }
+
+  /** The platform's tables and those of every given service: what {@link SchemaVersions} keeps current. */
+  static List<Schema> schemas(List<ServiceModule> modules) {
+    List<Schema> schemas = new ArrayList<>();
+    schemas.add(Accounts.SCHEMA);
+    modules.forEach(module -> schemas.add(module.schema()));
+    return schemas;
   }
 
   /**

@@ -6,11 +6,13 @@ import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.util.Set;
+import java.util.UUID;
 import java.util.function.Function;
 import store.catalog.CatalogBulkLoad;
 import store.platform.Accounts;
 import store.platform.CassandraSessions;
 import store.platform.Cql;
+import store.platform.SchemaVersions;
 import store.platform.StoreConfig;
 import store.user.UserAdministration;
 
@@ -33,7 +35,7 @@ final class Operator {
     }
     return againstCassandra(command + " " + username, store -> {
       UserAdministration accounts = new UserAdministration(store.cql(), new Accounts(store.cql(), 0));
-      return accounts.createSchema().compose(v -> switch (command) {
+      return (switch (command) {
         case "grant-admin" -> accounts.setAdmin(username, true);
         case "revoke-admin" -> accounts.setAdmin(username, false);
         default -> accounts.delete(username);
@@ -75,7 +77,10 @@ final class Operator {
       Main.awaitCassandra(config);
       CassandraClient cassandra = Main.await(CassandraSessions.open(vertx, config));
       Store store = new Store(vertx, config, cassandra, new Cql(cassandra, new SimpleMeterRegistry()));
-      System.out.println(Main.await(work.apply(store).eventually(cassandra::close)));
+      // every command finds the tables it works on: the same once-per-cluster step the services' start takes
+      System.out.println(Main.await(SchemaVersions.ensure(vertx, store.cql(), Main.schemas(Topology.modules("all")),
+              "operator-" + UUID.randomUUID())
+          .compose(changed -> work.apply(store)).eventually(cassandra::close)));
       return 0;
     } catch (Exception e) {
       System.err.println(what + " failed: " + e.getMessage());

@@ -7,15 +7,14 @@ import io.vertx.core.Vertx;
 import java.util.Set;
 import java.util.UUID;
 import java.util.stream.Collectors;
-import store.platform.Accounts;
-import store.platform.ServiceModule;
 import store.platform.StoreConfig;
 
 /**
- * {@code java -jar product-store.jar schema}: the keyspace and every service's tables, created once by one process
- * before the services start (compose's one-shot step, a Kubernetes job), then a wait until every Cassandra node
- * reports the same schema version. Services still create what is missing at start, so a laptop needs no such step;
- * on a cluster this keeps many processes from racing the same DDL.
+ * {@code java -jar product-store.jar schema}: the keyspace and every service's tables, brought up to date by one
+ * process before the services start (compose's one-shot step, a Kubernetes job), then a wait until every Cassandra
+ * node reports the same schema version. A service's start takes the same step ({@link store.platform.SchemaVersions}:
+ * one read when nothing changed, a lease when something did), so a laptop needs no such command; on a cluster it
+ * keeps the first DDL of a new keyspace out of the services' start.
  */
 final class SchemaCommand {
   private static final long AGREEMENT_MS = 60_000;
@@ -26,13 +25,10 @@ final class SchemaCommand {
   /** Answers the process exit code. */
   static int run() {
     return Operator.againstCassandra("schema", store -> {
-      Future<Void> tables = new Accounts(store.cql(), 0).createSchema();
-      for (ServiceModule module : Topology.modules("all")) {
-        tables = tables.compose(v -> module.createSchema(store.cql()));
-      }
+      // (the tables are brought up to date by Operator before this runs)
       String keyspace = StoreConfig.string(store.config(), "cassandra.keyspace", "store");
       long deadline = System.currentTimeMillis() + AGREEMENT_MS;
-      return tables.compose(v -> agreement(store.vertx(), store.cassandra(), deadline))
+      return agreement(store.vertx(), store.cassandra(), deadline)
           .compose(v -> store.cassandra().executeWithFullFetch(
               "SELECT table_name FROM system_schema.tables WHERE keyspace_name = '" + keyspace + "'"))
           .map(rows -> rows.stream().map(r -> r.getString("table_name"))

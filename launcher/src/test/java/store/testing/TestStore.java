@@ -6,6 +6,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import store.launcher.EmbeddedCassandra;
 import store.launcher.Main;
@@ -13,6 +14,7 @@ import store.platform.Accounts;
 import store.platform.Auth;
 import store.platform.CassandraSessions;
 import store.platform.Cql;
+import store.platform.SchemaVersions;
 
 /**
  * One real Cassandra node and one all-in-one store per test JVM, started on first use through the launcher's own
@@ -113,7 +115,7 @@ public final class TestStore {
           .put("port", CASSANDRA_PORT));
       cql = new Cql(await(CassandraSessions.open(vertx, config)), new SimpleMeterRegistry());
       Accounts accounts = new Accounts(cql, 0);
-      await(accounts.createSchema());
+      await(SchemaVersions.ensure(vertx, cql, List.of(Accounts.SCHEMA), "test-fixture"));
       auth = new Auth(vertx, SECRET, INTERNAL_KEY, 30, accounts);
     }
     return auth;

@@ -10,9 +10,9 @@ import store.catalog.api.CatalogClient;
 import store.order.api.OrderClient;
 import store.platform.Auth;
 import store.platform.ContractRouter;
-import store.platform.Cql;
 import store.platform.Health;
 import store.platform.Platform;
+import store.platform.Schema;
 import store.platform.ServiceModule;
 import store.platform.StoreConfig;
 import store.platform.transport.InternalOperations;
@@ -35,8 +35,8 @@ public final class CartModule implements ServiceModule {
   }
 
   @Override
-  public Future<Void> createSchema(Cql cql) {
-    return new CartRepository(cql).createSchema();
+  public Schema schema() {
+    return CartRepository.SCHEMA;
   }
 
   @Override
@@ -47,7 +47,7 @@ public final class CartModule implements ServiceModule {
         new OrderClient(platform.channel("order")), platform.registry(),
         StoreConfig.integer(platform.config(), "cart.recent-views-limit", 10),
         StoreConfig.integer(platform.config(), "cart.checkout-lease-seconds", 30));
-    return service.start();
+    return Future.succeededFuture();
   }
 
   @Override

@@ -8,13 +8,14 @@ import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
 import store.platform.Cql;
+import store.platform.Schema;
 
 /**
  * The cart's CQL. A cart is one partition per user; recent views likewise; the last known copy of each product
  * (for when the catalog is down) and checkout idempotency records are the cart's own tables.
  */
 final class CartRepository {
-  static final List<String> SCHEMA = List.of(
+  static final Schema SCHEMA = new Schema("cart", List.of(
       """
       CREATE TABLE IF NOT EXISTS cart_items (
         username text, item_id uuid, product_id uuid, name text, price decimal, quantity int, added_at timestamp,
@@ -31,7 +32,7 @@ final class CartRepository {
       CREATE TABLE IF NOT EXISTS checkouts (
         username text, idempotency_key text, order_id uuid, state text, created_at timestamp,
         PRIMARY KEY ((username), idempotency_key))
-      """);
+      """));
 
   private final Cql cql;
 
@@ -39,9 +40,6 @@ final class CartRepository {
     this.cql = cql;
   }
 
-  Future<Void> createSchema() {
-    return cql.ddl(SCHEMA);
-  }
 
   Future<List<CartItem>> items(String username) {
     return cql.rows("cart.items", "SELECT * FROM cart_items WHERE username = ?", username)

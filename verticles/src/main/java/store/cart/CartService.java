@@ -54,10 +54,6 @@ public final class CartService {
         .publishPercentileHistogram().register(registry);
   }
 
-  Future<Void> start() {
-    return repository.createSchema();
-  }
-
   // ---- the cart ----
 
   public Future<JsonObject> cart(String username) {

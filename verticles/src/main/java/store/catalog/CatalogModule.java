@@ -20,8 +20,8 @@ import store.catalog.Reservations.Line;
 import store.catalog.api.CatalogOperations;
 import store.platform.Auth;
 import store.platform.ContractRouter;
-import store.platform.Cql;
 import store.platform.Platform;
+import store.platform.Schema;
 import store.platform.ProblemException;
 import store.platform.ServiceModule;
 import store.platform.StoreConfig;
@@ -47,8 +47,8 @@ public final class CatalogModule implements ServiceModule {
   }
 
   @Override
-  public Future<Void> createSchema(Cql cql) {
-    return new CatalogRepository(cql).createSchema();
+  public Schema schema() {
+    return CatalogRepository.SCHEMA;
   }
 
   @Override

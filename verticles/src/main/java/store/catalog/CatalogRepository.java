@@ -16,6 +16,8 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
 import store.platform.Cql;
+import store.platform.Schema;
+import store.platform.Schema.AddedColumn;
 
 /**
  * The catalog's CQL. Tables are designed from the queries: {@code products} by id (details, stock under
@@ -28,7 +30,7 @@ import store.platform.Cql;
  * read side by side and merged, so no partition holds the whole catalog.
  */
 final class CatalogRepository {
-  static final List<String> SCHEMA = List.of(
+  private static final List<String> TABLES = List.of(
       """
       CREATE TABLE IF NOT EXISTS products (
         product_id uuid PRIMARY KEY, name text, category text, price decimal, stock_count int,
@@ -77,13 +79,12 @@ final class CatalogRepository {
     this.cql = cql;
   }
 
-  Future<Void> createSchema() {
-    // columns added after the first release; data made before them gets them here
-    return cql.ddl(SCHEMA).compose(v -> cql.addColumn("stock_reservations", "owner", "text"))
-        .compose(v -> cql.addColumn("products", "stock_total", "int"))
-        .compose(v -> cql.addColumn("products", "pending_holds", "map<text, int>"))
-        .compose(v -> cql.addColumn("products", "pending_returns", "map<text, int>"));
-  }
+  /** The catalog's tables, and the columns added after their first release (data made before gets them). */
+  static final Schema SCHEMA = new Schema("catalog", TABLES, List.of(
+      new AddedColumn("stock_reservations", "owner", "text"),
+      new AddedColumn("products", "stock_total", "int"),
+      new AddedColumn("products", "pending_holds", "map<text, int>"),
+      new AddedColumn("products", "pending_returns", "map<text, int>")));
 
   Future<JsonObject> find(UUID id) {
     return cql.one("product.get", "SELECT product_id, name, category, price, stock_count, description, manufacturer "

@@ -65,7 +65,7 @@ public final class CatalogService {
   }
 
   Future<Void> start(String instance) {
-    return repository.createSchema().compose(v -> repository.copyIntoListings(instance)).compose(v -> refreshCount());
+    return repository.copyIntoListings(instance).compose(v -> refreshCount());
   }
 
   /** The products gauge, from the categories' sizes (one small partition; never a count of the products table). */

@@ -12,8 +12,8 @@ import java.util.UUID;
 import store.catalog.api.CatalogClient;
 import store.platform.Auth;
 import store.platform.ContractRouter;
-import store.platform.Cql;
 import store.platform.Platform;
+import store.platform.Schema;
 import store.platform.ServiceModule;
 import store.platform.StoreConfig;
 import store.platform.transport.InternalOperations;
@@ -38,8 +38,8 @@ public final class OrderModule implements ServiceModule {
   }
 
   @Override
-  public Future<Void> createSchema(Cql cql) {
-    return new OrderRepository(cql).createSchema();
+  public Schema schema() {
+    return OrderRepository.SCHEMA;
   }
 
   @Override

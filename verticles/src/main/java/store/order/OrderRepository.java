@@ -14,6 +14,7 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import store.platform.Cql;
+import store.platform.Schema;
 
 /**
  * The order service's CQL: orders by id (status changes under lightweight transactions, so replicas and admins
@@ -26,7 +27,7 @@ final class OrderRepository {
     return at.truncatedTo(ChronoUnit.MINUTES);
   }
 
-  static final List<String> SCHEMA = List.of(
+  static final Schema SCHEMA = new Schema("order", List.of(
       """
       CREATE TABLE IF NOT EXISTS orders (
         order_id uuid PRIMARY KEY, username text, items text, total decimal, status text, reservation_id text,
@@ -71,7 +72,7 @@ final class OrderRepository {
       """
       CREATE TABLE IF NOT EXISTS order_days (shard int, day date, PRIMARY KEY ((shard), day))
         WITH CLUSTERING ORDER BY (day DESC)
-      """);
+      """));
   static final String LISTS_MIGRATION = "order-lists-v1";
   private static final int INTENT_TTL_SECONDS = 7 * 24 * 3600;
 
@@ -83,9 +84,6 @@ final class OrderRepository {
     this.cql = cql;
   }
 
-  Future<Void> createSchema() {
-    return cql.ddl(SCHEMA);
-  }
 
   /** Inserts the order unless its id exists; answers null when inserted, else the existing order. */
   Future<JsonObject> insert(JsonObject order, String reservationId) {

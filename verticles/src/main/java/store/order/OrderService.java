@@ -78,8 +78,7 @@ public final class OrderService {
   }
 
   Future<Void> start(String instance) {
-    return repository.createSchema().compose(v -> repository.moveLegacyTimers())
-        .compose(v -> repository.copyIntoLists(instance));
+    return repository.moveLegacyTimers().compose(v -> repository.copyIntoLists(instance));
   }
 
   // ---- creating ----

@@ -17,8 +17,10 @@ import java.util.function.Supplier;
  * <p>The cache holds values, never futures: a value can be read from any event loop.
  */
 public final class Accounts {
-  static final List<String> SCHEMA = List.of(
-      "CREATE TABLE IF NOT EXISTS account_state (username text PRIMARY KEY, version int, is_admin boolean)");
+  /** The platform's table of account state (every service reads it), with the column added after its release. */
+  public static final Schema SCHEMA = new Schema("platform", List.of(
+      "CREATE TABLE IF NOT EXISTS account_state (username text PRIMARY KEY, version int, is_admin boolean)"),
+      List.of(new Schema.AddedColumn("account_state", "deleted", "boolean")));
 
   /** An account's current role and token version; tokens carrying another version are revoked. */
   public record State(int version, boolean admin) {
@@ -30,10 +32,6 @@ public final class Accounts {
   public Accounts(Cql cql, long cacheMs) {
     this.cql = cql;
     this.cache = Caffeine.newBuilder().maximumSize(100_000).expireAfterWrite(Duration.ofMillis(cacheMs)).build();
-  }
-
-  public Future<Void> createSchema() {
-    return cql.ddl(SCHEMA).compose(v -> cql.addColumn("account_state", "deleted", "boolean"));
   }
 
   /** The account's state, or null when there is no such account (deleted, or never registered). */

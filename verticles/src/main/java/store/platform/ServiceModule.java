@@ -14,12 +14,12 @@ public interface ServiceModule {
   String prefix();
 
   /**
-   * The service's tables (idempotent: CREATE ... IF NOT EXISTS, added columns), for the launcher's {@code schema}
-   * command, which creates every service's tables once before any service starts.
+   * The service's tables (CREATE ... IF NOT EXISTS, added columns): brought up to date once per cluster by the
+   * launcher before any service starts ({@link SchemaVersions}), never by the service itself.
    */
-  Future<Void> createSchema(Cql cql);
+  Schema schema();
 
-  /** Once per process: schema, seed data, background work. */
+  /** Once per process, after the schema is current: seed data, one-off copies, background work. */
   Future<Void> start(Platform platform);
 
   /**

@@ -19,10 +19,6 @@ public final class UserAdministration {
     this.accounts = accounts;
   }
 
-  public Future<Void> createSchema() {
-    return repository.createSchema().compose(v -> accounts.createSchema());
-  }
-
   public Future<Void> setAdmin(String username, boolean admin) {
     return requireAccount(username)
         .compose(v -> repository.setAdmin(username, admin))

@@ -14,8 +14,8 @@ import store.platform.AttemptLimiter;
 import store.platform.Auth;
 import store.platform.ClientAddress;
 import store.platform.ContractRouter;
-import store.platform.Cql;
 import store.platform.Platform;
+import store.platform.Schema;
 import store.platform.ProblemException;
 import store.platform.ServiceModule;
 import store.platform.StoreConfig;
@@ -39,8 +39,8 @@ public final class UserModule implements ServiceModule {
   }
 
   @Override
-  public Future<Void> createSchema(Cql cql) {
-    return new UserRepository(cql).createSchema();
+  public Schema schema() {
+    return UserRepository.SCHEMA;
   }
 
   @Override
@@ -63,8 +63,7 @@ public final class UserModule implements ServiceModule {
         platform.registry());
     String adminName = StoreConfig.string(config, "user.bootstrap-admin.username", "");
     String adminPassword = StoreConfig.string(config, "user.bootstrap-admin.password", "");
-    return service.start()
-        .compose(v -> adminName.isEmpty() ? Future.succeededFuture()
+    return (adminName.isEmpty() ? Future.succeededFuture()
             : service.ensureBootstrapAdmin(adminName, adminPassword))
         .compose(v -> StoreConfig.bool(config, "user.demo-users-enabled", false)
             ? service.ensureDemoUsers(StoreConfig.array(config, "user.demo-users")) : Future.succeededFuture());

@@ -7,10 +7,11 @@ import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
 import store.platform.Cql;
+import store.platform.Schema;
 
 /** The user service's CQL: accounts by username, and each user's notifications in time order. */
 final class UserRepository {
-  static final List<String> SCHEMA = List.of(
+  static final Schema SCHEMA = new Schema("user", List.of(
       """
       CREATE TABLE IF NOT EXISTS users (
         username text PRIMARY KEY, id uuid, password_hash text, full_name text, phone text, email text,
@@ -20,7 +21,7 @@ final class UserRepository {
       CREATE TABLE IF NOT EXISTS notifications (
         username text, created_at timestamp, order_id uuid, status text, message text,
         PRIMARY KEY ((username), created_at, order_id, status))
-      """);
+      """));
 
   private final Cql cql;
 
@@ -28,9 +29,6 @@ final class UserRepository {
     this.cql = cql;
   }
 
-  Future<Void> createSchema() {
-    return cql.ddl(SCHEMA);
-  }
 
   /** True when the username was free and is now taken by this user. */
   Future<Boolean> insert(JsonObject user, String passwordHash) {

@@ -49,10 +49,6 @@ public final class UserService {
     this.registered = Counter.builder("user_registrations").description("Users registered").register(registry);
   }
 
-  Future<Void> start() {
-    return repository.createSchema();
-  }
-
   // ---- accounts ----
 
   /**
