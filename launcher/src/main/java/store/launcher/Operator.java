@@ -5,6 +5,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.util.List;
 import java.util.Set;
 import java.util.UUID;
 import java.util.function.Function;
@@ -59,8 +60,11 @@ final class Operator {
             + (System.nanoTime() - began) / 1_000_000 + " ms"));
   }
 
-  /** What an operator command works with: the store's configuration and a session on its keyspace. */
-  record Store(Vertx vertx, JsonObject config, CassandraClient cassandra, Cql cql) {
+  /**
+   * What an operator command works with: the store's configuration, a session on its keyspace, and the owners whose
+   * tables the command's first step had to create or change (empty when the schema was current).
+   */
+  record Store(Vertx vertx, JsonObject config, CassandraClient cassandra, Cql cql, List<String> schemaApplied) {
   }
 
   /**
@@ -76,11 +80,12 @@ final class Operator {
       node = Main.embeddedIfNeeded(config);
       Main.awaitCassandra(config);
       CassandraClient cassandra = Main.await(CassandraSessions.open(vertx, config));
-      Store store = new Store(vertx, config, cassandra, new Cql(cassandra, new SimpleMeterRegistry()));
+      Cql cql = new Cql(cassandra, new SimpleMeterRegistry());
       // every command finds the tables it works on: the same once-per-cluster step the services' start takes
-      System.out.println(Main.await(SchemaVersions.ensure(vertx, store.cql(), Main.schemas(Topology.modules("all")),
+      System.out.println(Main.await(SchemaVersions.ensure(vertx, cql, Main.schemas(Topology.modules("all")),
               "operator-" + UUID.randomUUID())
-          .compose(changed -> work.apply(store)).eventually(cassandra::close)));
+          .compose(applied -> work.apply(new Store(vertx, config, cassandra, cql, applied)))
+          .eventually(cassandra::close)));
       return 0;
     } catch (Exception e) {
       System.err.println(what + " failed: " + e.getMessage());

@@ -33,8 +33,10 @@ final class SchemaCommand {
               "SELECT table_name FROM system_schema.tables WHERE keyspace_name = '" + keyspace + "'"))
           .map(rows -> rows.stream().map(r -> r.getString("table_name"))
               .collect(Collectors.toCollection(java.util.TreeSet::new)))
-          .map(created -> "Schema of keyspace " + keyspace + " ready, agreed by every node: " + created.size()
-              + " tables " + created);
+          .map(created -> "Schema of keyspace " + keyspace + " ready ("
+              + (store.schemaApplied().isEmpty() ? "already current"
+                  : "applied: " + String.join(", ", store.schemaApplied())) + "), agreed by every node: "
+              + created.size() + " tables " + created);
     });
   }
 

@@ -22,8 +22,9 @@ import store.testing.TestStore;
 class SchemaCommandIT {
   private static final Set<String> EVERY_TABLE = Set.of("account_state", "products", "products_by_name",
       "products_by_price", "category_sizes", "stock_reservations", "cart_items", "recent_views", "product_snapshots", "checkouts", "orders",
-      "orders_by_user", "order_timers_by_minute", "notifications_by_minute", "users", "notifications",
-      "reservations_by_minute", "catalog_leases", "catalog_progress", "order_intents", "order_progress");
+      "orders_of_user", "orders_by_day", "order_days", "order_leases", "order_timers_by_minute",
+      "notifications_by_minute", "users", "notifications", "reservations_by_minute", "catalog_leases",
+      "catalog_progress", "order_intents", "order_progress", "schema_versions", "schema_leases");
 
   private static Map.Entry<Integer, String> schema(Map<String, String> env) throws Exception {
     return command("schema", env);
@@ -56,11 +57,13 @@ class SchemaCommandIT {
 
     Map.Entry<Integer, String> first = schema(env);
     assertThat(first.getKey()).as(first.getValue()).isZero();
-    assertThat(first.getValue()).contains("agreed by every node");
+    assertThat(first.getValue()).contains("agreed by every node")
+        .contains("applied: platform, catalog, cart, order, user");
     assertThat(tables(keyspace)).containsExactlyInAnyOrderElementsOf(EVERY_TABLE);
 
     Map.Entry<Integer, String> again = schema(env);
     assertThat(again.getKey()).as(again.getValue()).isZero();
+    assertThat(again.getValue()).as("a rerun finds every fingerprint current: no DDL").contains("already current");
     assertThat(tables(keyspace)).containsExactlyInAnyOrderElementsOf(EVERY_TABLE);
 
     // check-stock on the same keyspace: balanced books exit 0; a product whose stock went missing exits 1, named
