@@ -65,4 +65,26 @@ class TracingIT {
     assertThat(spans).anyMatch(s -> "SERVER".equals(s.getString("kind"))
         && String.valueOf(TestZipkin.tag(s, "http.url")).endsWith("/user-api/users/me/orders"));
   }
+
+  /** An admin's status change is a trace of its own, with the business step and its compare-and-set inside it. */
+  @Test
+  void aStatusChangeIsATraceWithItsBusinessStep() {
+    StoreApi api = StoreApi.allInOne(vertx, "http://127.0.0.1:" + PORT);
+    String admin = api.login("swagger_admin", "admin123");
+    String suffix = java.util.UUID.randomUUID().toString().substring(0, 8);
+    String productId = api.createProduct(admin, "traced-status-" + suffix, "Traced Teapot", 12, 5);
+    String shopper = api.registerAndLogin("status_" + suffix, "s3cret-pass");
+    StoreApi.Response placed = api.post("order", "/orders/", shopper, new JsonObject().put("items",
+        new io.vertx.core.json.JsonArray().add(new JsonObject().put("product_id", productId).put("quantity", 1))));
+    assertThat(placed.status()).as(placed.toString()).isEqualTo(200);
+    StoreApi.Response moved = api.put("order", "/orders/" + placed.json().getString("id") + "/status?status=PROCESSING",
+        admin, null);
+    assertThat(moved.status()).as(moved.toString()).isEqualTo(200);
+    String traceId = TestZipkin.traceIdOf(moved.headers().get("X-Request-ID"), WORK.resolve("all.log").toFile());
+    List<JsonObject> spans = TestZipkin.trace(traceId, found -> TestZipkin.spanNames(found)
+        .contains("order.status-change") && found.stream().anyMatch(s -> !s.containsKey("parentId")));
+    assertThat(TestZipkin.spanNames(spans)).contains("order.status-change");
+    assertThat(spans.stream().map(s -> TestZipkin.tag(s, "db.query.text")))
+        .anyMatch(q -> q != null && q.startsWith("UPDATE orders SET status"));
+  }
 }
