@@ -26,7 +26,7 @@ class ContractsTest {
 
   @Test
   void everyModuleServesItsDeclaredOperationsOnly() {
-    Map<ServiceModule, List<Operation<?>>> contracts = Map.of(
+    Map<ServiceModule, List<Operation<?, ?>>> contracts = Map.of(
         new CatalogModule(), CatalogOperations.ALL,
         new CartModule(), CartOperations.ALL,
         new OrderModule(), OrderOperations.ALL,

@@ -20,6 +20,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import store.catalog.api.CatalogClient;
+import store.catalog.api.CatalogOperations;
 import store.platform.Caller;
 import store.platform.ProblemException;
 import store.platform.transport.CallMetrics;
@@ -155,7 +156,7 @@ class CatalogStockTest {
               // the failed reservation id left nothing behind: a release is a no-op
               .compose(id -> catalog.release(id, CHECKOUT))
               .compose(released -> {
-                assertThat(released.getBoolean("released")).isFalse();
+                assertThat(released.released()).isFalse();
                 return Future.all(stock(api, first.getString("product_id")),
                     stock(api, second.getString("product_id")));
               })
@@ -194,12 +195,12 @@ class CatalogStockTest {
       String id = p.getString("product_id");
       return catalog.reserve(reservation, lines(id, 3), CHECKOUT)
           .compose(first -> {
-            assertThat(first.getString("reservation_id")).isEqualTo(reservation);
-            JsonObject line = first.getJsonArray("lines").getJsonObject(0);
-            assertThat(line.getString("product_id")).isEqualTo(id);
-            assertThat(line.getInteger("quantity")).isEqualTo(3);
-            assertThat(line.getString("name")).isEqualTo("Spoon");
-            assertThat(line.getDouble("price")).isEqualTo(1.25);
+            assertThat(first.reservationId()).isEqualTo(reservation);
+            CatalogOperations.Line line = first.lines().get(0);
+            assertThat(line.productId()).hasToString(id);
+            assertThat(line.quantity()).isEqualTo(3);
+            assertThat(line.name()).isEqualTo("Spoon");
+            assertThat(line.price()).isEqualByComparingTo("1.25");
             return stock(api, id).map(s -> {
               assertThat(s).as("after the reservation").isEqualTo(5);
               return first;
@@ -215,7 +216,7 @@ class CatalogStockTest {
           })
           .compose(v -> catalog.release(reservation, CHECKOUT))
           .compose(released -> {
-            assertThat(released.getBoolean("released")).isTrue();
+            assertThat(released.released()).isTrue();
             return stock(api, id);
           }).map(s -> {
             assertThat(s).as("after the release").isEqualTo(8);
@@ -223,7 +224,7 @@ class CatalogStockTest {
           })
           .compose(v -> catalog.release(reservation, CHECKOUT))
           .compose(released -> {
-            assertThat(released.getBoolean("released")).as("a second release").isFalse();
+            assertThat(released.released()).as("a second release").isFalse();
             return stock(api, id);
           }).map(s -> {
             assertThat(s).as("a second release gives nothing back").isEqualTo(8);
@@ -250,12 +251,13 @@ class CatalogStockTest {
       String id = p.getString("product_id");
       return catalog.reserve(reservation, lines(id, 4), CHECKOUT)
           .compose(r -> {
-            List<Future<JsonObject>> releases = new ArrayList<>();
+            List<Future<CatalogOperations.Release>> releases = new ArrayList<>();
             for (int i = 0; i < 10; i++) {
               releases.add(catalog.release(reservation, CHECKOUT));
             }
             return Future.all(releases).map(all -> {
-              long released = all.<JsonObject>list().stream().filter(j -> j.getBoolean("released")).count();
+              long released = all.<CatalogOperations.Release>list().stream()
+                  .filter(CatalogOperations.Release::released).count();
               assertThat(released).as("releases that gave stock back").isEqualTo(1);
               return null;
             });
@@ -275,12 +277,12 @@ class CatalogStockTest {
     api.create(product("Knife", category, 2.0, 6)).compose(p -> {
       String id = p.getString("product_id");
       // as when a transport retries while the first request is still being served
-      List<Future<JsonObject>> attempts = new ArrayList<>();
+      List<Future<CatalogOperations.Reservation>> attempts = new ArrayList<>();
       for (int i = 0; i < 3; i++) {
         attempts.add(catalog.reserve(reservation, lines(id, 2), CHECKOUT));
       }
       return Future.all(attempts).map(all -> {
-        List<JsonObject> answers = all.list();
+        List<CatalogOperations.Reservation> answers = all.list();
         assertThat(answers).allSatisfy(a -> assertThat(a).isEqualTo(answers.get(0)));
         return null;
       }).compose(v -> stock(api, id));

@@ -131,14 +131,14 @@ class ReservationRecoveryTest {
           .compose(r -> fromCart.reserve(ordered, lines(id, 2), shopper))
           .compose(r -> fromOrder.commit(ordered, shopper))
           .compose(committed -> {
-            assertThat(committed.getString("state")).isEqualTo("ORDERED");
+            assertThat(committed.state()).isEqualTo("ORDERED");
             return fromCart.release(ordered, shopper);
           })
           .compose(refused -> {
-            assertThat(refused.getBoolean("released")).as("the owner cannot take back an order's stock").isFalse();
-            assertThat(refused.getString("state")).as("and learns that the order exists").isEqualTo("ORDERED");
+            assertThat(refused.released()).as("the owner cannot take back an order's stock").isFalse();
+            assertThat(refused.state()).as("and learns that the order exists").isEqualTo("ORDERED");
             return fromOrder.commit(ordered, shopper).map(again -> {
-              assertThat(again.getString("state")).as("commit is idempotent by id").isEqualTo("ORDERED");
+              assertThat(again.state()).as("commit is idempotent by id").isEqualTo("ORDERED");
               return null;
             });
           }).compose(v -> stock(api, id)).compose(s -> {
@@ -151,7 +151,7 @@ class ReservationRecoveryTest {
             assertThat(after.<String>resultAt(2)).isEqualTo("ORDERED");
             return fromOrder.release(ordered, Caller.system("order"));
           }).compose(cancelled -> {
-            assertThat(cancelled.getBoolean("released")).as("the order service releases a cancelled order").isTrue();
+            assertThat(cancelled.released()).as("the order service releases a cancelled order").isTrue();
             return stock(api, id);
           }).map(s -> {
             assertThat(s).isEqualTo(10);
@@ -177,7 +177,7 @@ class ReservationRecoveryTest {
             assertThat(after.<String>resultAt(1)).isEqualTo("RELEASED");
             return fromOrder.commit(reservation, shopper);
           }).compose(late -> {
-            assertThat(late.getString("state")).as("a late order cannot commit released stock").isEqualTo("RELEASED");
+            assertThat(late.state()).as("a late order cannot commit released stock").isEqualTo("RELEASED");
             return violations(id);
           }).map(found -> {
             assertThat(found).isEmpty();

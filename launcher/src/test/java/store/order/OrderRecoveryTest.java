@@ -171,7 +171,7 @@ class OrderRecoveryTest {
             .compose(r -> repository.recordIntent(orderId, reservation, shopper.username(), filed))
             .compose(v -> fromCart.release(reservation, shopper)) // the cart gave up before the order was committed
             .compose(released -> {
-              assertThat(released.getBoolean("released")).isTrue();
+              assertThat(released.released()).isTrue();
               return orders.repairIntents(afterGrace());
             })
             .compose(recorded -> orders.get(shopper, orderId).transform(ar -> {
@@ -180,7 +180,7 @@ class OrderRecoveryTest {
               return fromOrder.reservation(reservation, shopper);
             }))
             .map(after -> {
-              assertThat(after.getString("state")).isEqualTo("RELEASED");
+              assertThat(after.state()).isEqualTo("RELEASED");
               return null;
             }))
         );

@@ -8,6 +8,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import store.catalog.api.CatalogClient;
 import store.order.api.OrderClient;
+import store.order.api.OrderOperations.Order;
 import store.platform.Auth;
 import store.platform.ContractRouter;
 import store.platform.Health;
@@ -17,6 +18,7 @@ import store.platform.ServiceModule;
 import store.platform.StoreConfig;
 import store.platform.transport.InternalOperations;
 import store.cart.api.CartOperations;
+import store.cart.api.CartOperations.Cart;
 
 /** The cart service: routes from {@code conf/openapi/cart.yaml} and the operations the user service calls. */
 public final class CartModule implements ServiceModule {
@@ -53,7 +55,7 @@ public final class CartModule implements ServiceModule {
   @Override
   public Future<Router> router(String prefix) {
     return new ContractRouter("cart", platform.auth())
-        .bind("getCart", rc -> service.cart(Auth.caller(rc).username()).onComplete(json(rc, 200)))
+        .bind("getCart", rc -> service.cart(Auth.caller(rc).username()).map(Cart::toJson).onComplete(json(rc, 200)))
         .bind("clearCart", rc -> service.clear(Auth.caller(rc).username()).onComplete(json(rc, 200)))
         .bind("addItem", rc -> {
           JsonObject body = rc.body().asJsonObject();
@@ -66,7 +68,7 @@ public final class CartModule implements ServiceModule {
         .bind("removeItem", rc -> service.remove(Auth.caller(rc),
             uuid(rc.pathParam("item_id"), "item_id")).onComplete(json(rc, 200)))
         .bind("checkout", rc -> service.checkout(Auth.caller(rc),
-            rc.request().getHeader("Idempotency-Key")).onComplete(json(rc, 200)))
+            rc.request().getHeader("Idempotency-Key")).map(Order::toJson).onComplete(json(rc, 200)))
         .bind("viewProduct", rc -> service.view(Auth.caller(rc),
             uuid(rc.pathParam("product_id"), "product_id")).onComplete(json(rc, 200)))
         .bind("recentViews", rc -> service.recentViews(Auth.caller(rc).username()).onComplete(json(rc, 200)))

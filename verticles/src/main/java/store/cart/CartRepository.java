@@ -7,6 +7,7 @@ import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
+import store.cart.api.CartOperations.CartLine;
 import store.platform.Cql;
 import store.platform.Schema;
 
@@ -136,9 +137,8 @@ final class CartRepository {
       return price.multiply(BigDecimal.valueOf(quantity));
     }
 
-    JsonObject toJson() {
-      return new JsonObject().put("id", itemId.toString()).put("product_id", productId.toString()).put("name", name)
-          .put("price", price).put("quantity", quantity).put("total_price", totalPrice());
+    CartLine toLine() {
+      return new CartLine(itemId, productId, name, price, quantity, totalPrice());
     }
   }
 }

@@ -15,8 +15,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import store.cart.CartRepository.CartItem;
+import store.cart.api.CartOperations.Cart;
 import store.catalog.api.CatalogClient;
+import store.catalog.api.CatalogOperations.Product;
 import store.order.api.OrderClient;
+import store.order.api.OrderOperations.Order;
 import store.platform.Caller;
 import store.platform.ProblemException;
 import store.platform.Spans;
@@ -56,18 +59,14 @@ public final class CartService {
 
   // ---- the cart ----
 
-  public Future<JsonObject> cart(String username) {
-    return repository.items(username).map(CartService::cartJson);
+  public Future<Cart> cart(String username) {
+    return repository.items(username).map(CartService::cartOf);
   }
 
-  private static JsonObject cartJson(List<CartItem> items) {
-    JsonArray lines = new JsonArray();
-    BigDecimal total = BigDecimal.ZERO;
-    for (CartItem item : sorted(items)) {
-      lines.add(item.toJson());
-      total = total.add(item.totalPrice());
-    }
-    return new JsonObject().put("items", lines).put("total", total);
+  private static Cart cartOf(List<CartItem> items) {
+    List<CartItem> lines = sorted(items);
+    return new Cart(lines.stream().map(CartItem::toLine).toList(),
+        lines.stream().map(CartItem::totalPrice).reduce(BigDecimal.ZERO, BigDecimal::add));
   }
 
   private static List<CartItem> sorted(List<CartItem> items) {
@@ -78,10 +77,10 @@ public final class CartService {
   public Future<JsonObject> add(Caller caller, UUID productId, int quantity) {
     // the product (from the catalog) and the cart (from Cassandra) are independent reads: both start now; the
     // catalog's answer is looked at first, so its refusal (404, 503) is the one the caller gets
-    Future<JsonObject> asked = catalog.product(productId, caller);
+    Future<Product> asked = catalog.product(productId, caller);
     Future<List<CartItem>> cart = repository.items(caller.username());
     return asked.compose(product -> {
-      repository.saveSnapshot(product); // best effort: the last known copy for views when the catalog is down
+      repository.saveSnapshot(product.toJson()); // best effort: the last known copy for views when the catalog is down
       return cart.compose(items -> {
         CartItem existing = items.stream().filter(i -> i.productId().equals(productId)).findFirst().orElse(null);
         if (existing == null && items.size() >= MAX_LINES) {
@@ -90,11 +89,11 @@ public final class CartService {
         int wanted = quantity + (existing == null ? 0 : existing.quantity());
         requireStock(product, wanted);
         CartItem line = new CartItem(caller.username(), existing == null ? UUID.randomUUID() : existing.itemId(),
-            productId, product.getString("name"), new BigDecimal(product.getValue("price").toString()), wanted,
+            productId, product.name(), product.price(), wanted,
             existing == null ? Instant.now() : existing.addedAt());
         return repository.save(line).map(v -> {
           itemsAdded.increment(quantity);
-          return line.toJson();
+          return line.toLine().toJson();
         });
       });
     });
@@ -110,7 +109,7 @@ public final class CartService {
         CartItem updated = first.withQuantity(quantity);
         List<UUID> duplicates = lines.stream().skip(1).map(CartItem::itemId).toList();
         return repository.save(updated).compose(v -> repository.delete(caller.username(), duplicates))
-            .map(v -> updated.toJson());
+            .map(v -> updated.toLine().toJson());
       });
     });
   }
@@ -138,8 +137,8 @@ public final class CartService {
     return lines;
   }
 
-  private void requireStock(JsonObject product, int wanted) {
-    if (product.getInteger("stock_count", 0) < wanted) {
+  private void requireStock(Product product, int wanted) {
+    if (product.stockCount() < wanted) {
       stockFailures.increment();
       throw new ProblemException(400, "insufficient-stock", "Not enough stock", "Not enough items in stock");
     }
@@ -156,11 +155,11 @@ public final class CartService {
    * with 409, key or no key. With an {@code Idempotency-Key} the order id is derived from the key, so a repeated
    * request answers the first order, and a retry after a crash meets the same reservation and the same order.
    */
-  public Future<JsonObject> checkout(Caller caller, String idempotencyKey) {
+  public Future<Order> checkout(Caller caller, String idempotencyKey) {
     return Spans.around("cart.checkout", () -> checkoutTraced(caller, idempotencyKey));
   }
 
-  private Future<JsonObject> checkoutTraced(Caller caller, String idempotencyKey) {
+  private Future<Order> checkoutTraced(Caller caller, String idempotencyKey) {
     String username = caller.username();
     UUID orderId = idempotencyKey == null ? UUID.randomUUID() : UUID.nameUUIDFromBytes(
         (username + "\n" + idempotencyKey).getBytes(java.nio.charset.StandardCharsets.UTF_8));
@@ -187,7 +186,7 @@ public final class CartService {
     });
   }
 
-  private Future<JsonObject> placeOrder(Caller caller, UUID orderId) {
+  private Future<Order> placeOrder(Caller caller, UUID orderId) {
     return repository.items(caller.username()).compose(items -> {
       if (items.isEmpty()) {
         return Future.failedFuture(ProblemException.badRequest("Cart is empty"));
@@ -202,7 +201,7 @@ public final class CartService {
               .recover(failure -> giveUp(caller, orderId, reservationId, failure)))
           .compose(order -> repository.delete(caller.username(), items.stream().map(CartItem::itemId).toList())
               .map(v -> {
-                cartValue.record(order.getDouble("total", 0.0));
+                cartValue.record(order.total().doubleValue());
                 return order;
               }));
     });
@@ -214,9 +213,9 @@ public final class CartService {
    * and asking for it again (idempotent) answers it. If the catalog cannot be reached either, the reservation stays
    * for the catalog's sweeper, which releases it unless an order commits it first.
    */
-  private Future<JsonObject> giveUp(Caller caller, UUID orderId, String reservationId, Throwable failure) {
+  private Future<Order> giveUp(Caller caller, UUID orderId, String reservationId, Throwable failure) {
     return catalog.release(reservationId, caller).transform(release -> {
-      if (release.succeeded() && "ORDERED".equals(release.result().getString("state"))) {
+      if (release.succeeded() && "ORDERED".equals(release.result().state())) {
         return orders.create(caller, orderId, reservationId).recover(again -> Future.failedFuture(failure));
       }
       return Future.failedFuture(failure);
@@ -232,6 +231,7 @@ public final class CartService {
   public Future<JsonObject> view(Caller caller, UUID productId) {
     Instant now = Instant.now();
     Future<JsonObject> product = catalog.product(productId, caller)
+        .map(Product::toJson)
         .compose(p -> repository.saveSnapshot(p).map(v -> p.put("stale", false)))
         .recover(failure -> failure instanceof ProblemException p && p.status() == 503
             ? repository.snapshot(productId).compose(copy -> copy == null ? Future.failedFuture(failure)
@@ -269,7 +269,7 @@ public final class CartService {
       Map<String, List<CartItem>> byUser = new java.util.TreeMap<>();
       items.forEach(i -> byUser.computeIfAbsent(i.username(), u -> new java.util.ArrayList<>()).add(i));
       JsonArray carts = new JsonArray();
-      byUser.forEach((user, lines) -> carts.add(cartJson(lines).put("username", user)));
+      byUser.forEach((user, lines) -> carts.add(cartOf(lines).toJson().put("username", user)));
       return carts;
     });
   }

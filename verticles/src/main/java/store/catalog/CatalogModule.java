@@ -18,6 +18,9 @@ import java.util.UUID;
 import store.catalog.CatalogService.ListQuery;
 import store.catalog.Reservations.Line;
 import store.catalog.api.CatalogOperations;
+import store.catalog.api.CatalogOperations.Product;
+import store.catalog.api.CatalogOperations.Release;
+import store.catalog.api.CatalogOperations.Reservation;
 import store.platform.Auth;
 import store.platform.ContractRouter;
 import store.platform.Platform;
@@ -147,12 +150,15 @@ public final class CatalogModule implements ServiceModule {
   @Override
   public InternalOperations internal() {
     return new InternalOperations()
-        .on(CatalogOperations.GET_PRODUCT, (ref, caller) -> service.get(ref.productId()))
+        .on(CatalogOperations.GET_PRODUCT, (ref, caller) -> service.get(ref.productId()).map(Product::fromJson))
         .on(CatalogOperations.RESERVE, (reserve, caller) -> reservations.reserve(reserve.reservationId(),
-            lines(reserve.lines()), caller.username()))
-        .on(CatalogOperations.GET_RESERVATION, (ref, caller) -> reservations.reservation(ref.reservationId()))
-        .on(CatalogOperations.COMMIT_RESERVATION, (ref, caller) -> reservations.commit(ref.reservationId(), caller))
-        .on(CatalogOperations.RELEASE, (ref, caller) -> reservations.release(ref.reservationId(), caller));
+            lines(reserve.lines()), caller.username()).map(Reservation::fromJson))
+        .on(CatalogOperations.GET_RESERVATION, (ref, caller) -> reservations.reservation(ref.reservationId())
+            .map(Reservation::fromJson))
+        .on(CatalogOperations.COMMIT_RESERVATION, (ref, caller) -> reservations.commit(ref.reservationId(), caller)
+            .map(Reservation::fromJson))
+        .on(CatalogOperations.RELEASE, (ref, caller) -> reservations.release(ref.reservationId(), caller)
+            .map(Release::fromJson));
   }
 
   private static List<Line> lines(JsonArray lines) {

@@ -19,6 +19,8 @@ import store.platform.StoreConfig;
 import store.platform.transport.InternalOperations;
 import store.user.api.UserClient;
 import store.order.api.OrderOperations;
+import store.order.api.OrderOperations.Order;
+import store.order.api.OrderOperations.OrderList;
 
 /** The order service: routes from {@code conf/openapi/order.yaml}, internal operations, and the lifecycle. */
 public final class OrderModule implements ServiceModule {
@@ -95,9 +97,10 @@ public final class OrderModule implements ServiceModule {
   public InternalOperations internal() {
     return new InternalOperations()
         .on(OrderOperations.CREATE, (create, caller) -> service.createReserved(caller, create.orderId(),
-            create.reservationId()))
-        .on(OrderOperations.GET, (ref, caller) -> service.get(caller, ref.orderId()))
+            create.reservationId()).map(Order::fromJson))
+        .on(OrderOperations.GET, (ref, caller) -> service.get(caller, ref.orderId()).map(Order::fromJson))
         .on(OrderOperations.LIST_FOR_USER, (none, caller) -> service.list(caller,
-            OrderService.ListQuery.everythingOfCaller()).map(page -> OrderOperations.orderList(page.orders())));
+            OrderService.ListQuery.everythingOfCaller()).map(page -> new OrderList(page.orders().stream()
+                .map(o -> Order.fromJson((JsonObject) o)).toList())));
   }
 }

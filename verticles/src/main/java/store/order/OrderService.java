@@ -21,6 +21,7 @@ import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import store.catalog.api.CatalogClient;
+import store.catalog.api.CatalogOperations.Line;
 import store.platform.Caller;
 import store.platform.ProblemException;
 import store.platform.Spans;
@@ -103,28 +104,24 @@ public final class OrderService {
 
   private Future<JsonObject> commitAndRecord(Caller caller, UUID orderId, String reservationId) {
     return catalog.commit(reservationId, caller).compose(reservation -> {
-      if (!"ORDERED".equals(reservation.getString("state"))) {
+      if (!"ORDERED".equals(reservation.state())) {
         // a retry of an order since cancelled finds its order; anything else has no stock behind it
         return repository.find(orderId).compose(row -> row != null && row.getString("username")
             .equals(caller.username()) ? Future.succeededFuture(OrderRepository.toJson(row))
             : Future.failedFuture(ProblemException.conflict("Reservation " + reservationId + " is "
-                + reservation.getString("state"))));
+                + reservation.state())));
       }
-      return create(caller, orderId, reservationId, reservation.getJsonArray("lines"));
+      return create(caller, orderId, reservationId, reservation.lines());
     });
   }
 
   /** Records an order for lines the catalog has just reserved; idempotent by order id. */
-  private Future<JsonObject> create(Caller caller, UUID orderId, String reservationId, JsonArray lines) {
+  private Future<JsonObject> create(Caller caller, UUID orderId, String reservationId, List<Line> lines) {
     BigDecimal total = BigDecimal.ZERO;
     JsonArray items = new JsonArray();
-    for (Object o : lines) {
-      JsonObject line = (JsonObject) o;
-      BigDecimal price = new BigDecimal(line.getValue("price").toString());
-      int quantity = line.getInteger("quantity");
-      total = total.add(price.multiply(BigDecimal.valueOf(quantity)));
-      items.add(new JsonObject().put("product_id", line.getString("product_id")).put("name", line.getString("name"))
-          .put("price", price).put("quantity", quantity));
+    for (Line line : lines) {
+      total = total.add(line.price().multiply(BigDecimal.valueOf(line.quantity())));
+      items.add(line.toJson());
     }
     Instant now = Instant.now();
     JsonObject order = new JsonObject().put("id", orderId.toString()).put("user_id", caller.username())

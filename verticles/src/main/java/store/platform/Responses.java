@@ -28,6 +28,12 @@ public final class Responses {
     };
   }
 
+  /** A decimal field of a JSON document, whichever number type the transport gave it (null stays null). */
+  public static java.math.BigDecimal decimal(JsonObject json, String field) {
+    Object value = json.getValue(field);
+    return value == null ? null : new java.math.BigDecimal(value.toString());
+  }
+
   /** Parses an id, or a 400 problem naming the field. */
   public static UUID uuid(String value, String field) {
     try {

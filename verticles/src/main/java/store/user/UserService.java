@@ -12,12 +12,16 @@ import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import store.cart.api.CartClient;
+import store.cart.api.CartOperations.Cart;
 import store.order.api.OrderClient;
+import store.order.api.OrderOperations.Order;
+import store.order.api.OrderOperations.OrderList;
 import store.platform.Accounts;
 import store.platform.AttemptLimiter;
 import store.platform.Auth;
 import store.platform.Caller;
 import store.platform.ProblemException;
+import store.platform.transport.Operation.Done;
 import store.user.api.UserOperations;
 
 /** Accounts, tokens, the aggregated profile, and the notifications the order service sends. */
@@ -227,21 +231,18 @@ public final class UserService {
    * profile still comes, with that part null and named in {@code missing}.
    */
   public Future<JsonObject> profile(Caller caller) {
-    Future<JsonObject> cart = carts.cart(caller);
-    Future<JsonArray> history = orders.listForUser(caller);
+    Future<Cart> cart = carts.cart(caller);
+    Future<OrderList> history = orders.listForUser(caller);
     return account(caller.username()).compose(user -> Future.join(cart, history).transform(ignored -> {
       JsonArray missing = new JsonArray();
-      user.put("current_cart_total", cart.succeeded() ? cart.result().getValue("total") : null);
+      user.put("current_cart_total", cart.succeeded() ? cart.result().total() : null);
       if (cart.failed()) {
         missing.add("cart");
       }
       if (history.succeeded()) {
         JsonArray summary = new JsonArray();
-        history.result().forEach(o -> {
-          JsonObject order = (JsonObject) o;
-          summary.add(new JsonObject().put("id", order.getString("id")).put("status", order.getString("status"))
-              .put("total", order.getValue("total")).put("created_at", order.getString("created_at")));
-        });
+        history.result().orders().forEach(order -> summary.add(new JsonObject().put("id", order.id().toString())
+            .put("status", order.status()).put("total", order.total()).put("created_at", order.createdAt())));
         user.put("orders", summary).put("total_spent", spent(history.result()));
       } else {
         user.put("orders", null).put("total_spent", null);
@@ -255,15 +256,15 @@ public final class UserService {
   }
 
   public Future<JsonArray> orders(Caller caller) {
-    return orders.listForUser(caller);
+    return orders.listForUser(caller).map(OrderList::toJson);
   }
 
   public Future<JsonObject> placeOrder(Caller caller, String idempotencyKey) {
-    return carts.checkout(caller, idempotencyKey);
+    return carts.checkout(caller, idempotencyKey).map(Order::toJson);
   }
 
   public Future<JsonObject> cart(Caller caller) {
-    return carts.cart(caller);
+    return carts.cart(caller).map(Cart::toJson);
   }
 
   public Future<JsonObject> totalSpentJson(Caller caller) {
@@ -276,20 +277,20 @@ public final class UserService {
   }
 
   /** What the user has spent: every order not cancelled. */
-  private static BigDecimal spent(JsonArray orders) {
-    return orders.stream().map(o -> (JsonObject) o)
-        .filter(o -> !"CANCELLED".equals(o.getString("status")))
-        .map(o -> new BigDecimal(o.getValue("total").toString()))
+  private static BigDecimal spent(OrderList orders) {
+    return orders.orders().stream()
+        .filter(o -> !"CANCELLED".equals(o.status()))
+        .map(Order::total)
         .reduce(BigDecimal.ZERO, BigDecimal::add);
   }
 
   // ---- notifications ----
 
   /** From the order service only (its internal operation allows no other caller): stored once per (user, time, order, status). */
-  public Future<JsonObject> notify(UserOperations.Notification n) {
+  public Future<Done> notify(UserOperations.Notification n) {
     return repository.addNotification(n.username(), n.at(), n.orderId(), n.status(),
             "Order " + n.orderId() + " is now " + n.status())
-        .map(v -> new JsonObject().put("stored", true));
+        .map(v -> new Done());
   }
 
   public Future<JsonArray> notifications(String username) {

@@ -1,7 +1,8 @@
 package store.cart.api;
 
 import io.vertx.core.Future;
-import io.vertx.core.json.JsonObject;
+import store.cart.api.CartOperations.Cart;
+import store.order.api.OrderOperations.Order;
 import store.platform.Caller;
 import store.platform.transport.ServiceChannel;
 import store.platform.transport.Operation.NoArguments;
@@ -14,13 +15,13 @@ public final class CartClient {
     this.channel = channel;
   }
 
-  /** The caller's cart: {@code {items: [...], total}}. */
-  public Future<JsonObject> cart(Caller caller) {
+  /** The caller's cart. */
+  public Future<Cart> cart(Caller caller) {
     return channel.call(CartOperations.GET_CART, new NoArguments(), caller);
   }
 
   /** Checks out the caller's cart; answers the order. {@code idempotencyKey} may be null. */
-  public Future<JsonObject> checkout(Caller caller, String idempotencyKey) {
+  public Future<Order> checkout(Caller caller, String idempotencyKey) {
     return channel.call(CartOperations.CHECKOUT, new CartOperations.Checkout(idempotencyKey), caller);
   }
 }

@@ -2,9 +2,11 @@ package store.catalog.api;
 
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
-import io.vertx.core.json.JsonObject;
 import java.util.UUID;
+import store.catalog.api.CatalogOperations.Product;
 import store.catalog.api.CatalogOperations.ProductRef;
+import store.catalog.api.CatalogOperations.Release;
+import store.catalog.api.CatalogOperations.Reservation;
 import store.catalog.api.CatalogOperations.ReservationRef;
 import store.catalog.api.CatalogOperations.Reserve;
 import store.platform.Caller;
@@ -21,21 +23,21 @@ public final class CatalogClient {
     this.channel = channel;
   }
 
-  /** {@code {product_id, name, category, price, stock_count, description, manufacturer}}; 404 problem if unknown. */
-  public Future<JsonObject> product(UUID productId, Caller caller) {
+  /** The product as the catalog has it now; 404 problem if unknown. */
+  public Future<Product> product(UUID productId, Caller caller) {
     return channel.call(CatalogOperations.GET_PRODUCT, new ProductRef(productId), caller);
   }
 
   /**
-   * Takes every line ({@code [{product_id, quantity}]}) or none. Answers {@code {reservation_id, lines: [{product_id,
-   * name, price, quantity}]}} with the catalog's current names and prices; 409 problem when stock is short.
+   * Takes every line ({@code [{product_id, quantity}]}) or none. Answers the reserved lines with the catalog's
+   * current names and prices; 409 problem when stock is short.
    */
-  public Future<JsonObject> reserve(String reservationId, JsonArray lines, Caller caller) {
+  public Future<Reservation> reserve(String reservationId, JsonArray lines, Caller caller) {
     return channel.call(CatalogOperations.RESERVE, new Reserve(reservationId, lines), caller);
   }
 
-  /** {@code {reservation_id, state, owner, lines: [{product_id, name, price, quantity}]}}; 404 problem if unknown. */
-  public Future<JsonObject> reservation(String reservationId, Caller caller) {
+  /** The reservation's state, owner and lines; 404 problem if unknown. */
+  public Future<Reservation> reservation(String reservationId, Caller caller) {
     return channel.call(CatalogOperations.GET_RESERVATION, new ReservationRef(reservationId), caller);
   }
 
@@ -44,7 +46,7 @@ public final class CatalogClient {
    * only the order service can release it. Answers the reservation as {@link #reservation} does, with its state now:
    * ORDERED means an order may be recorded for it; anything else means there is no stock behind one. Safe to repeat.
    */
-  public Future<JsonObject> commit(String reservationId, Caller caller) {
+  public Future<Reservation> commit(String reservationId, Caller caller) {
     return channel.call(CatalogOperations.COMMIT_RESERVATION, new ReservationRef(reservationId), caller);
   }
 
@@ -52,7 +54,7 @@ public final class CatalogClient {
    * Puts a reservation's stock back; safe to repeat. {@code released} says whether this call did it; {@code state}
    * is the reservation's state now ({@code ORDERED}: an order holds it, and only the order service may release it).
    */
-  public Future<JsonObject> release(String reservationId, Caller caller) {
+  public Future<Release> release(String reservationId, Caller caller) {
     return channel.call(CatalogOperations.RELEASE, new ReservationRef(reservationId), caller);
   }
 }

@@ -1,13 +1,16 @@
 package store.catalog.api;
 
+import static store.platform.Responses.decimal;
 import static store.platform.Responses.uuid;
 
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.math.BigDecimal;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
 import store.platform.transport.Operation;
+import store.platform.transport.Operation.Codec;
 
 /**
  * The catalog's internal operations: declared here once, called by {@link CatalogClient}, served by the catalog
@@ -17,6 +20,10 @@ public final class CatalogOperations {
   private static final String PRODUCT_ID = "product_id";
   private static final String RESERVATION_ID = "reservation_id";
   private static final String LINES = "lines";
+  private static final String NAME = "name";
+  private static final String PRICE = "price";
+  private static final String QUANTITY = "quantity";
+  private static final String STATE = "state";
 
   private CatalogOperations() {
   }
@@ -33,29 +40,94 @@ public final class CatalogOperations {
   public record Reserve(String reservationId, JsonArray lines) {
   }
 
-  public static final Operation<ProductRef> GET_PRODUCT = new Operation<>("get-product", Set.of("cart"), true,
-      ref -> new JsonObject().put(PRODUCT_ID, ref.productId().toString()),
-      json -> new ProductRef(uuid(json.getString(PRODUCT_ID), PRODUCT_ID)));
+  /** A product as the catalog has it now; its JSON is the public API's product. */
+  public record Product(UUID productId, String name, String category, BigDecimal price, int stockCount,
+      String description, String manufacturer) {
 
-  public static final Operation<Reserve> RESERVE = new Operation<>("reserve", Set.of("cart", "order"), true,
-      reserve -> new JsonObject().put(RESERVATION_ID, reserve.reservationId()).put(LINES, reserve.lines()),
-      json -> new Reserve(json.getString(RESERVATION_ID), json.getJsonArray(LINES, new JsonArray())));
+    public JsonObject toJson() {
+      return new JsonObject().put(PRODUCT_ID, productId.toString()).put(NAME, name).put("category", category)
+          .put(PRICE, price).put("stock_count", stockCount).put("description", description)
+          .put("manufacturer", manufacturer);
+    }
 
-  public static final Operation<ReservationRef> GET_RESERVATION = reservationOperation("get-reservation",
-      Set.of("order"));
+    public static Product fromJson(JsonObject json) {
+      return new Product(uuid(json.getString(PRODUCT_ID), PRODUCT_ID), json.getString(NAME),
+          json.getString("category"), decimal(json, PRICE), json.getInteger("stock_count", 0),
+          json.getString("description"), json.getString("manufacturer"));
+    }
+  }
+
+  /** A reserved line, at the catalog's name and price when the stock was taken. */
+  public record Line(UUID productId, String name, BigDecimal price, int quantity) {
+
+    public JsonObject toJson() {
+      return new JsonObject().put(PRODUCT_ID, productId.toString()).put(NAME, name).put(PRICE, price)
+          .put(QUANTITY, quantity);
+    }
+
+    static Line fromJson(JsonObject json) {
+      return new Line(uuid(json.getString(PRODUCT_ID), PRODUCT_ID), json.getString(NAME), decimal(json, PRICE),
+          json.getInteger(QUANTITY));
+    }
+  }
+
+  /**
+   * A reservation: its state ({@code RESERVED}, {@code ORDERED}, {@code RELEASED}, …), its owner and its lines. The
+   * answer of {@link #RESERVE} has no state or owner: it is the caller's, reserved.
+   */
+  public record Reservation(String reservationId, String state, String owner, List<Line> lines) {
+
+    public JsonObject toJson() {
+      JsonArray encoded = new JsonArray();
+      lines.forEach(line -> encoded.add(line.toJson()));
+      return new JsonObject().put(RESERVATION_ID, reservationId).put(STATE, state).put("owner", owner)
+          .put(LINES, encoded);
+    }
+
+    public static Reservation fromJson(JsonObject json) {
+      return new Reservation(json.getString(RESERVATION_ID), json.getString(STATE), json.getString("owner"),
+          json.getJsonArray(LINES, new JsonArray()).stream().map(o -> Line.fromJson((JsonObject) o)).toList());
+    }
+  }
+
+  /** Whether this call gave the stock back, and the reservation's state now. */
+  public record Release(String reservationId, boolean released, String state) {
+
+    public JsonObject toJson() {
+      return new JsonObject().put(RESERVATION_ID, reservationId).put("released", released).put(STATE, state);
+    }
+
+    public static Release fromJson(JsonObject json) {
+      return new Release(json.getString(RESERVATION_ID), json.getBoolean("released", false), json.getString(STATE));
+    }
+  }
+
+  private static final Codec<ReservationRef> RESERVATION_REF = new Codec<>(
+      ref -> new JsonObject().put(RESERVATION_ID, ref.reservationId()),
+      json -> new ReservationRef(json.getString(RESERVATION_ID)));
+  private static final Codec<Reservation> RESERVATION = new Codec<>(Reservation::toJson, Reservation::fromJson);
+
+  public static final Operation<ProductRef, Product> GET_PRODUCT = new Operation<>("get-product", Set.of("cart"),
+      true, new Codec<>(ref -> new JsonObject().put(PRODUCT_ID, ref.productId().toString()),
+          json -> new ProductRef(uuid(json.getString(PRODUCT_ID), PRODUCT_ID))),
+      new Codec<>(Product::toJson, Product::fromJson));
+
+  public static final Operation<Reserve, Reservation> RESERVE = new Operation<>("reserve", Set.of("cart", "order"),
+      true, new Codec<>(reserve -> new JsonObject().put(RESERVATION_ID, reserve.reservationId())
+          .put(LINES, reserve.lines()),
+          json -> new Reserve(json.getString(RESERVATION_ID), json.getJsonArray(LINES, new JsonArray()))),
+      RESERVATION);
+
+  public static final Operation<ReservationRef, Reservation> GET_RESERVATION = new Operation<>("get-reservation",
+      Set.of("order"), true, RESERVATION_REF, RESERVATION);
 
   /** The commit point of an order: RESERVED becomes ORDERED, after which only the order service may release it. */
-  public static final Operation<ReservationRef> COMMIT_RESERVATION = reservationOperation("commit-reservation",
-      Set.of("order"));
+  public static final Operation<ReservationRef, Reservation> COMMIT_RESERVATION = new Operation<>(
+      "commit-reservation", Set.of("order"), true, RESERVATION_REF, RESERVATION);
 
-  public static final Operation<ReservationRef> RELEASE = reservationOperation("release", Set.of("cart", "order"));
+  public static final Operation<ReservationRef, Release> RELEASE = new Operation<>("release", Set.of("cart", "order"),
+      true, RESERVATION_REF, new Codec<>(Release::toJson, Release::fromJson));
 
-  public static final List<Operation<?>> ALL = List.of(GET_PRODUCT, RESERVE, GET_RESERVATION, COMMIT_RESERVATION,
+  public static final List<Operation<?, ?>> ALL = List.of(GET_PRODUCT, RESERVE, GET_RESERVATION, COMMIT_RESERVATION,
       RELEASE);
-
-  private static Operation<ReservationRef> reservationOperation(String name, Set<String> callers) {
-    return new Operation<>(name, callers, true,
-        ref -> new JsonObject().put(RESERVATION_ID, ref.reservationId()),
-        json -> new ReservationRef(json.getString(RESERVATION_ID)));
-  }
 }

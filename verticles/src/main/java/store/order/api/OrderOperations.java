@@ -1,13 +1,16 @@
 package store.order.api;
 
+import static store.platform.Responses.decimal;
 import static store.platform.Responses.uuid;
 
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.math.BigDecimal;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
 import store.platform.transport.Operation;
+import store.platform.transport.Operation.Codec;
 import store.platform.transport.Operation.NoArguments;
 
 /**
@@ -18,6 +21,12 @@ public final class OrderOperations {
   private static final String ORDER_ID = "order_id";
   private static final String RESERVATION_ID = "reservation_id";
   private static final String ORDERS = "orders";
+  private static final String ID = "id";
+  private static final String PRODUCT_ID = "product_id";
+  private static final String PRICE = "price";
+  private static final String QUANTITY = "quantity";
+  private static final String ITEMS = "items";
+  private static final String TOTAL = "total";
 
   private OrderOperations() {
   }
@@ -30,28 +39,66 @@ public final class OrderOperations {
   public record OrderRef(UUID orderId) {
   }
 
-  public static final Operation<Create> CREATE = new Operation<>("create", Set.of("cart"), true,
-      create -> new JsonObject().put(ORDER_ID, create.orderId().toString())
+  /** One line of an order, at the catalog's name and price when it was ordered. */
+  public record Item(UUID productId, String name, BigDecimal price, int quantity) {
+
+    JsonObject toJson() {
+      return new JsonObject().put(PRODUCT_ID, productId.toString()).put("name", name).put(PRICE, price)
+          .put(QUANTITY, quantity);
+    }
+
+    static Item fromJson(JsonObject json) {
+      return new Item(uuid(json.getString(PRODUCT_ID), PRODUCT_ID), json.getString("name"), decimal(json, PRICE),
+          json.getInteger(QUANTITY));
+    }
+  }
+
+  /** An order; its JSON is the public API's order ({@code created_at}, {@code updated_at} as ISO-8601 text). */
+  public record Order(UUID id, String userId, List<Item> items, BigDecimal total, String status, String createdAt,
+      String updatedAt) {
+
+    public JsonObject toJson() {
+      JsonArray encoded = new JsonArray();
+      items.forEach(item -> encoded.add(item.toJson()));
+      return new JsonObject().put(ID, id.toString()).put("user_id", userId).put(ITEMS, encoded).put(TOTAL, total)
+          .put("status", status).put("created_at", createdAt).put("updated_at", updatedAt);
+    }
+
+    public static Order fromJson(JsonObject json) {
+      return new Order(uuid(json.getString(ID), ID), json.getString("user_id"), json.getJsonArray(ITEMS,
+          new JsonArray()).stream().map(o -> Item.fromJson((JsonObject) o)).toList(), decimal(json, TOTAL),
+          json.getString("status"), json.getString("created_at"), json.getString("updated_at"));
+    }
+  }
+
+  /** Orders, newest first. */
+  public record OrderList(List<Order> orders) {
+
+    public JsonArray toJson() {
+      JsonArray encoded = new JsonArray();
+      orders.forEach(order -> encoded.add(order.toJson()));
+      return encoded;
+    }
+  }
+
+  private static final Codec<Order> ORDER = new Codec<>(Order::toJson, Order::fromJson);
+
+  public static final Operation<Create, Order> CREATE = new Operation<>("create", Set.of("cart"), true,
+      new Codec<>(create -> new JsonObject().put(ORDER_ID, create.orderId().toString())
           .put(RESERVATION_ID, create.reservationId()),
-      json -> new Create(uuid(json.getString(ORDER_ID), ORDER_ID), json.getString(RESERVATION_ID)));
+          json -> new Create(uuid(json.getString(ORDER_ID), ORDER_ID), json.getString(RESERVATION_ID))),
+      ORDER);
 
-  public static final Operation<OrderRef> GET = new Operation<>("get", Set.of("cart"), true,
-      ref -> new JsonObject().put(ORDER_ID, ref.orderId().toString()),
-      json -> new OrderRef(uuid(json.getString(ORDER_ID), ORDER_ID)));
+  public static final Operation<OrderRef, Order> GET = new Operation<>("get", Set.of("cart"), true,
+      new Codec<>(ref -> new JsonObject().put(ORDER_ID, ref.orderId().toString()),
+          json -> new OrderRef(uuid(json.getString(ORDER_ID), ORDER_ID))),
+      ORDER);
 
-  /** The caller's orders, newest first, history included: answered as {@link #orderList}. */
-  public static final Operation<NoArguments> LIST_FOR_USER = Operation.withoutArguments("list-for-user",
-      Set.of("user"), true);
+  /** The caller's orders, newest first, history included. */
+  public static final Operation<NoArguments, OrderList> LIST_FOR_USER = new Operation<>("list-for-user",
+      Set.of("user"), true, Operation.NO_ARGUMENTS,
+      new Codec<>(list -> new JsonObject().put(ORDERS, list.toJson()), json -> new OrderList(
+          json.getJsonArray(ORDERS, new JsonArray()).stream().map(o -> Order.fromJson((JsonObject) o)).toList())));
 
-  public static final List<Operation<?>> ALL = List.of(CREATE, GET, LIST_FOR_USER);
-
-  /** The answer of {@link #LIST_FOR_USER}: a JSON object, as every internal answer is. */
-  public static JsonObject orderList(JsonArray orders) {
-    return new JsonObject().put(ORDERS, orders);
-  }
-
-  /** The orders in an answer of {@link #LIST_FOR_USER}. */
-  public static JsonArray orders(JsonObject orderList) {
-    return orderList.getJsonArray(ORDERS);
-  }
+  public static final List<Operation<?, ?>> ALL = List.of(CREATE, GET, LIST_FOR_USER);
 }

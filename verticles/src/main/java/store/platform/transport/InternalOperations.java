@@ -42,16 +42,16 @@ public final class InternalOperations {
   private final Map<String, Entry> operations = new LinkedHashMap<>();
   private String service = "?";
 
-  /** A declared operation's handler: its request record in, JSON out, on behalf of a caller. */
+  /** A declared operation's handler: its request record in, its answer record out, on behalf of a caller. */
   @FunctionalInterface
-  public interface Handler<Q> {
-    Future<JsonObject> handle(Q request, Caller caller);
+  public interface Handler<Q, A> {
+    Future<A> handle(Q request, Caller caller);
   }
 
   /** Serves a declared operation: only the services it names may call it. */
-  public <Q> InternalOperations on(Operation<Q> operation, Handler<Q> handler) {
-    return on(operation.name(), operation.callers(),
-        (payload, caller) -> handler.handle(operation.decode().apply(payload), caller));
+  public <Q, A> InternalOperations on(Operation<Q, A> operation, Handler<Q, A> handler) {
+    return on(operation.name(), operation.callers(), (payload, caller) -> handler.handle(
+        operation.request().decode().apply(payload), caller).map(answer -> operation.answer().encode().apply(answer)));
   }
 
   private InternalOperations on(String name, Set<String> callers, JsonHandler operation) {

@@ -8,27 +8,37 @@ import java.util.stream.Collectors;
 
 /**
  * One internal operation of a service, declared once in that service's {@code api} package and used by both sides:
- * the client calls it ({@link ServiceChannel#call(Operation, Object, store.platform.Caller)}), the module serves it
- * ({@link InternalOperations#on(Operation, InternalOperations.Handler)}). It carries the operation's name, the
- * services allowed to call it, whether the HTTP transport may retry it, and how its request record maps to the JSON
- * that travels; so no operation or field name is spelled on both sides of a boundary.
+ * the client calls it ({@link ServiceChannel#call(Operation, Object, store.platform.Caller)}) and gets its answer
+ * record back, the module serves it ({@link InternalOperations#on(Operation, InternalOperations.Handler)}) and
+ * answers that record. It carries the operation's name, the services allowed to call it, whether the HTTP transport
+ * may retry it, and how its request and answer records map to the JSON that travels; so no operation or field name
+ * is spelled on both sides of a boundary.
  *
  * @param <Q> the request record
+ * @param <A> the answer record
  */
-public record Operation<Q>(String name, Set<String> callers, boolean idempotent, Function<Q, JsonObject> encode,
-    Function<JsonObject, Q> decode) {
+public record Operation<Q, A>(String name, Set<String> callers, boolean idempotent, Codec<Q> request,
+    Codec<A> answer) {
+
+  /** How a record travels: to JSON on one side, back from it on the other. */
+  public record Codec<T>(Function<T, JsonObject> encode, Function<JsonObject, T> decode) {
+  }
 
   /** The request of an operation that needs nothing but its caller. */
   public record NoArguments() {
   }
 
-  /** An operation whose request is its caller alone. */
-  public static Operation<NoArguments> withoutArguments(String name, Set<String> callers, boolean idempotent) {
-    return new Operation<>(name, callers, idempotent, none -> new JsonObject(), json -> new NoArguments());
+  /** The answer of an operation that has nothing to tell but that it succeeded. */
+  public record Done() {
   }
 
+  public static final Codec<NoArguments> NO_ARGUMENTS = new Codec<>(none -> new JsonObject(),
+      json -> new NoArguments());
+
+  public static final Codec<Done> DONE = new Codec<>(done -> new JsonObject(), json -> new Done());
+
   /** The names of the operations the transport may retry. */
-  public static Set<String> idempotent(List<Operation<?>> operations) {
+  public static Set<String> idempotent(List<Operation<?, ?>> operations) {
     return operations.stream().filter(Operation::idempotent).map(Operation::name).collect(Collectors.toSet());
   }
 }

@@ -16,9 +16,10 @@ public interface ServiceChannel {
 
   Future<JsonObject> call(String operation, JsonObject payload, Caller caller);
 
-  /** Calls a declared operation with its request record. */
-  default <Q> Future<JsonObject> call(Operation<Q> operation, Q request, Caller caller) {
-    return call(operation.name(), operation.encode().apply(request), caller);
+  /** Calls a declared operation with its request record; answers its answer record. */
+  default <Q, A> Future<A> call(Operation<Q, A> operation, Q request, Caller caller) {
+    return call(operation.name(), operation.request().encode().apply(request), caller)
+        .map(json -> operation.answer().decode().apply(json));
   }
 
   /** The name of the service on the other side, for messages and metrics. */

@@ -8,6 +8,8 @@ import java.util.List;
 import java.util.Set;
 import java.util.UUID;
 import store.platform.transport.Operation;
+import store.platform.transport.Operation.Codec;
+import store.platform.transport.Operation.Done;
 
 /**
  * The user service's internal operations: declared here once, called by {@link UserClient}, served by the user
@@ -26,11 +28,13 @@ public final class UserOperations {
   public record Notification(String username, UUID orderId, String status, Instant at) {
   }
 
-  public static final Operation<Notification> NOTIFY = new Operation<>("notify", Set.of("order"), true,
-      n -> new JsonObject().put(USERNAME, n.username()).put(ORDER_ID, n.orderId().toString())
+  /** Stores the notification (once per user, time, order and status). */
+  public static final Operation<Notification, Done> NOTIFY = new Operation<>("notify", Set.of("order"), true,
+      new Codec<>(n -> new JsonObject().put(USERNAME, n.username()).put(ORDER_ID, n.orderId().toString())
           .put(STATUS, n.status()).put(AT, n.at().toString()),
-      json -> new Notification(json.getString(USERNAME), uuid(json.getString(ORDER_ID), ORDER_ID),
-          json.getString(STATUS), Instant.parse(json.getString(AT))));
+          json -> new Notification(json.getString(USERNAME), uuid(json.getString(ORDER_ID), ORDER_ID),
+              json.getString(STATUS), Instant.parse(json.getString(AT)))),
+      Operation.DONE);
 
-  public static final List<Operation<?>> ALL = List.of(NOTIFY);
+  public static final List<Operation<?, ?>> ALL = List.of(NOTIFY);
 }
