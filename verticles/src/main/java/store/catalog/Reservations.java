@@ -169,8 +169,11 @@ final class Reservations {
       if (!"RESERVED".equals(row.getString("state"))) {
         return Future.succeededFuture(describe(row));
       }
-      return settleState(reservationId, "RESERVED", "ORDERED", null)
-          .compose(moved -> repository.reservation(reservationId)).map(Reservations::describe);
+      // moved: the row read above, now ORDERED (no second read on the checkout's path); not moved: someone else
+      // (a release, the sweeper) changed it meanwhile, so it is read again
+      return settleState(reservationId, "RESERVED", "ORDERED", null).compose(moved -> moved
+          ? Future.succeededFuture(describe(row).put("state", "ORDERED"))
+          : repository.reservation(reservationId).map(Reservations::describe));
     });
   }
 

@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
 import store.platform.Cql;
 import store.platform.Schema;
 
@@ -85,8 +86,11 @@ final class OrderRepository {
   }
 
 
-  /** Inserts the order unless its id exists; answers null when inserted, else the existing order. */
-  Future<JsonObject> insert(JsonObject order, String reservationId) {
+  /**
+   * Inserts the order unless its id exists, and then its list rows; answers null when inserted, else the existing
+   * order. {@code alongside} runs beside the list rows once the order is in (the first timer: both idempotent).
+   */
+  Future<JsonObject> insert(JsonObject order, String reservationId, Supplier<Future<Void>> alongside) {
     Instant created = Instant.parse(order.getString("created_at"));
     return cql.conditional("order.insert", "INSERT INTO orders (order_id, username, items, total, status, "
                 + "reservation_id, created_at, updated_at, archived) VALUES (?, ?, ?, ?, ?, ?, ?, ?, false) IF NOT EXISTS",
@@ -94,7 +98,7 @@ final class OrderRepository {
             order.getJsonArray("items").encode(), new BigDecimal(order.getValue("total").toString()),
             order.getString("status"), reservationId, created, created)
         .compose(row -> row.getBoolean(0)
-            ? writeListRows(ListRow.of(order, false)).map(v -> (JsonObject) null)
+            ? Future.all(writeListRows(ListRow.of(order, false)), alongside.get()).map(v -> (JsonObject) null)
             : Future.succeededFuture(toJson(row)));
   }
 

@@ -127,17 +127,18 @@ public final class OrderService {
     JsonObject order = new JsonObject().put("id", orderId.toString()).put("user_id", caller.username())
         .put("items", items).put("total", total).put("status", OrderStatus.CREATED.name())
         .put("created_at", now.toString()).put("updated_at", now.toString());
-    return repository.insert(order, reservationId).compose(existing -> {
-      if (existing != null) {
-        return existing.getString("user_id").equals(caller.username()) ? Future.succeededFuture(existing)
-            : Future.failedFuture(ProblemException.conflict("Order id " + orderId + " is taken"));
-      }
-      created.increment();
-      changed(OrderStatus.CREATED);
-      // the checkout need not wait for the notification: notifications are ordered by transition time, not arrival
-      notifyUser(caller.username(), orderId, OrderStatus.CREATED, now);
-      return scheduleAfter(orderId, OrderStatus.CREATED, now).map(order);
-    });
+    return repository.insert(order, reservationId, () -> scheduleAfter(orderId, OrderStatus.CREATED, now))
+        .compose(existing -> {
+          if (existing != null) {
+            return existing.getString("user_id").equals(caller.username()) ? Future.succeededFuture(existing)
+                : Future.failedFuture(ProblemException.conflict("Order id " + orderId + " is taken"));
+          }
+          created.increment();
+          changed(OrderStatus.CREATED);
+          // the checkout need not wait for the notification: notifications are ordered by transition time, not arrival
+          notifyUser(caller.username(), orderId, OrderStatus.CREATED, now);
+          return Future.succeededFuture(order);
+        });
   }
 
   /**
