@@ -28,6 +28,7 @@ import org.slf4j.LoggerFactory;
 import store.platform.Accounts;
 import store.platform.Auth;
 import store.platform.CassandraSessions;
+import store.platform.Drain;
 import store.platform.Cql;
 import store.platform.HttpVerticle;
 import store.platform.Platform;
@@ -141,9 +142,16 @@ public final class Main {
 
   /** A started process: what must be stopped, in order. */
   public record Running(Vertx vertx, CassandraClient cassandra, EmbeddedCassandra node, int port, Auth auth,
-      OpenTelemetrySdk tracing) {
+      OpenTelemetrySdk tracing, Drain drain, long drainMs) {
     public void stop() {
-      LOG.info("Stopping: closing servers (in-flight requests finish), then Cassandra");
+      LOG.info("Stopping: draining for {} ms, then closing servers (in-flight requests finish), then Cassandra",
+          drainMs);
+      drain.begin();
+      try {
+        Thread.sleep(drainMs); // answers ask clients to close their connections; readiness says 503
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
       try {
         // first the HTTP servers (graceful: in-flight requests finish), then the Cassandra session, then Vert.x
         await(Future.all(vertx.deploymentIDs().stream().map(vertx::undeploy).toList()));
@@ -197,15 +205,23 @@ public final class Main {
       Cql cql = new Cql(cassandra, registry, vertx);
       Accounts accounts = new Accounts(cql, StoreConfig.longValue(config, "security.account-cache-ms", 1000));
       List<ServiceModule> modules = Topology.modules(mode);
-      // once per cluster: DDL only when a fingerprint changed, and then by one process while the others wait
-      List<String> changed = await(SchemaVersions.ensure(vertx, cql, schemas(modules), UUID.randomUUID().toString()));
+      // once per cluster: DDL only when a fingerprint changed, and then by one process while the others wait; one
+      // service in prod leaves that to the schema step and only checks (waiting for it a while)
+      boolean migrate = StoreConfig.bool(config, "schema.migrate",
+          "all".equals(mode) || "dev".equals(StoreConfig.string(config, "profile", "prod")));
+      List<String> changed = migrate
+          ? await(SchemaVersions.ensure(vertx, cql, schemas(modules), UUID.randomUUID().toString()))
+          : await(SchemaVersions.verify(vertx, cql, schemas(modules),
+              StoreConfig.string(config, "cassandra.keyspace", "store"),
+              StoreConfig.longValue(config, "schema.wait-seconds", 120) * 1000).map(List.<String>of()));
       long schemaCurrent = System.nanoTime();
       Auth auth = new Auth(vertx, StoreConfig.string(config, "security.secret-key", null),
           StoreConfig.string(config, "security.internal-key", null),
           StoreConfig.integer(config, "security.token-minutes", 30), accounts);
       Platform platform = new Platform(vertx, config, auth, cql, registry,
           Topology.channels(mode, vertx, config, auth, new CallMetrics(registry)),
-          new Profiles(vertx, Path.of(StoreConfig.string(config, "profiles.dir", "data/profiles"))), null);
+          new Profiles(vertx, Path.of(StoreConfig.string(config, "profiles.dir", "data/profiles"))), new Drain(),
+          null);
 
       // the services start side by side: none calls another before the listeners are up, and their schema and
       // demo data are independent (one after another, a first start spent 3.7 s here instead of 1.5 s)
@@ -235,7 +251,8 @@ public final class Main {
       if (tracing != null) {
         LOG.info("Tracing on: exporter {}", Tracing.exporter());
       }
-      return new Running(vertx, cassandra, startedNode, port, auth, tracing);
+      return new Running(vertx, cassandra, startedNode, port, auth, tracing, platform.drain(),
+          StoreConfig.longValue(config, "http.drain-ms", 1000));
     } catch (Exception e) {
       vertx.close();
       if (tracing != null) {

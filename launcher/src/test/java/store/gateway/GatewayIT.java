@@ -317,4 +317,48 @@ class GatewayIT {
         .map(o -> ((JsonObject) o).getString("product_id")).toList();
     assertThat(inCart).as("every acknowledged write is there").containsAll(acknowledged);
   }
+
+  /**
+   * A rolling restart's first half: a catalog replica stopped with SIGTERM while shoppers browse and an admin adds
+   * products through the gateway. The replica stops accepting, finishes what it holds, and nginx sends what it could
+   * not deliver to the other replica: no request fails, and every product the gateway acknowledged exists.
+   */
+  @Test
+  @Order(6)
+  void aCatalogReplicaStoppedWithSigtermCostsNoRequest() throws Exception {
+    String category = "sigterm-" + UUID.randomUUID();
+    int stopping = pid("catalog-2");
+    List<String> failures = new ArrayList<>();
+    List<String> created = new ArrayList<>();
+    double servedBefore = requestsServed(PORT_BASE + 10);
+    Process stop = null;
+    long began = System.nanoTime();
+    for (int i = 0; System.nanoTime() - began < Duration.ofSeconds(8).toNanos(); i++) {
+      if (stop == null && System.nanoTime() - began > Duration.ofSeconds(2).toNanos()) {
+        assertThat(requestsServed(PORT_BASE + 10)).as("catalog-2 was serving").isGreaterThan(servedBefore);
+        stop = new ProcessBuilder("kill", "-TERM", Integer.toString(stopping)).start();
+      }
+      Response listed = api.get("catalog", "/products/?category=" + category, admin);
+      if (listed.status() != 200) {
+        failures.add(i + " GET: " + listed);
+      }
+      Response added = api.post("catalog", "/products/", admin, new JsonObject().put("name", "Item " + i)
+          .put("category", category).put("price", 2.5).put("stock_count", 3));
+      if (added.status() == 201) {
+        created.add(added.json().getString("product_id"));
+      } else {
+        failures.add(i + " POST: " + added);
+      }
+    }
+    assertThat(stop).as("the stop was sent").isNotNull();
+    assertThat(stop.waitFor(10, TimeUnit.SECONDS)).isTrue();
+    assertThat(ProcessHandle.of(stopping).map(ProcessHandle::isAlive).orElse(false))
+        .as("catalog-2 exited on SIGTERM").isFalse();
+    assertThat(failures).as("requests that failed while a replica stopped").isEmpty();
+    assertThat(created).hasSizeGreaterThan(10);
+    for (String id : created) {
+      assertThat(api.get("catalog", "/products/" + id, admin).status()).as("acknowledged product %s", id)
+          .isEqualTo(200);
+    }
+  }
 }

@@ -102,4 +102,21 @@ class SchemaVersionsTest {
     assertThat(failure).isNotNull();
     assertThat(failure.getMessage()).contains(owner).contains("slow");
   }
+
+  @Test
+  void aServiceThatOnlyChecksWaitsForTheSchemaStepThenNamesWhatIsMissing() throws Exception {
+    String owner = "test-" + suffix();
+    Schema schema = table(owner, "sv_" + suffix());
+    Future<Void> tooSoon = SchemaVersions.verify(vertx, cql, List.of(schema), "store", 1_500);
+    Throwable failure = tooSoon.toCompletionStage().toCompletableFuture().handle((ok, e) -> e).join();
+    assertThat(failure).isNotNull();
+    assertThat(failure.getMessage()).contains(owner).contains("product-store.jar schema");
+
+    // the schema step runs while a service waits: the service goes on
+    Future<Void> waiting = SchemaVersions.verify(vertx, cql, List.of(schema), "store", 30_000);
+    Thread.sleep(1_200);
+    assertThat(waiting.isComplete()).as("still waiting for the schema step").isFalse();
+    await(SchemaVersions.ensure(vertx, cql, List.of(schema), "schema-step"));
+    await(waiting);
+  }
 }

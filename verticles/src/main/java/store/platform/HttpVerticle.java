@@ -46,6 +46,7 @@ public final class HttpVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     Router root = Router.router(vertx);
+    root.route().handler(platform.drain()::handle);
     root.route().handler(RequestLog::handle);
     root.route().handler(cors());
     bodyLimit = StoreConfig.longValue(platform.config(), "http.body-limit-bytes", 1 << 20);
@@ -57,6 +58,7 @@ public final class HttpVerticle extends VerticleBase {
     }
     Router internal = allInOne ? null : Router.router(vertx);
     if (internal != null) {
+      internal.route().handler(platform.drain()::handle);
       internal.route().handler(RequestLog::handle);
       internal.route().handler(BodyHandler.create(false).setBodyLimit(bodyLimit));
       internal.get("/metrics").handler(MetricsEndpoint.create());
@@ -64,7 +66,7 @@ public final class HttpVerticle extends VerticleBase {
 
     List<Future<?>> ready = new ArrayList<>();
     for (ServiceModule module : modules) {
-      Health health = new Health(vertx, module.name(), platform.cql().client());
+      Health health = health(module.name());
       module.readiness(health);
       String prefix = allInOne ? module.prefix() : "";
       ready.add(module.router(prefix).map(serviceRouter -> {
@@ -80,7 +82,7 @@ public final class HttpVerticle extends VerticleBase {
       }
     }
     if (allInOne) {
-      Health health = new Health(vertx, "product-store", platform.cql().client());
+      Health health = health("product-store");
       health.mount(root);
       mountDocs(root, StoreConfig.string(platform.config(), "docs.site-dir", "site"));
     }
@@ -152,6 +154,12 @@ public final class HttpVerticle extends VerticleBase {
         cors.handle(rc);
       }
     };
+  }
+
+  /** Cassandra, and not stopping: a draining process is not ready, so nothing new is sent its way. */
+  private Health health(String service) {
+    return new Health(vertx, service, platform.cql().client()).requires("accepting", () ->
+        platform.drain().draining() ? Future.failedFuture("stopping") : Future.succeededFuture());
   }
 
   /** Graceful: stop accepting, let in-flight requests finish (up to 10 s), then close. */

@@ -57,6 +57,46 @@ public final class SchemaVersions {
     });
   }
 
+  /**
+   * For a service that does not change the schema itself (one service in prod: the schema step does): waits until
+   * every schema's fingerprint is recorded, up to {@code waitMillis}, then fails naming what is missing and the
+   * command that applies it. A progress line every 10 s while it waits.
+   */
+  public static Future<Void> verify(Vertx vertx, Cql cql, List<Schema> schemas, String keyspace, long waitMillis) {
+    return verify(vertx, cql, schemas, keyspace, System.currentTimeMillis() + waitMillis, 0);
+  }
+
+  private static Future<Void> verify(Vertx vertx, Cql cql, List<Schema> schemas, String keyspace, long deadline,
+      int attempt) {
+    return cql.client().executeWithFullFetch("SELECT owner, fingerprint FROM schema_versions")
+        .map(rows -> {
+          Map<String, String> recorded = new HashMap<>();
+          rows.forEach(r -> recorded.put(r.getString("owner"), r.getString("fingerprint")));
+          return recorded;
+        })
+        .otherwise(e -> Map.of()) // no bookkeeping table yet: nothing recorded
+        .compose(recorded -> {
+          List<String> stale = schemas.stream().filter(s -> !s.fingerprint().equals(recorded.get(s.owner())))
+              .map(Schema::owner).toList();
+          if (stale.isEmpty()) {
+            return Future.succeededFuture();
+          }
+          if (System.currentTimeMillis() > deadline) {
+            return Future.failedFuture(new IllegalStateException("The tables of " + String.join(", ", stale)
+                + " in keyspace " + keyspace + " are not the ones this version needs, and this service does not"
+                + " change the schema itself (one service in prod). Run `java -jar product-store.jar schema` with the"
+                + " same CASSANDRA_* settings first (compose's schema step, the k8s store-schema Job), or set"
+                + " SCHEMA_MIGRATE=true"));
+          }
+          if (attempt % 10 == 0) {
+            LOG.info("Waiting for the schema step: {} not current in keyspace {}", stale, keyspace);
+          }
+          Promise<Void> next = Promise.promise();
+          vertx.setTimer(1000, t -> verify(vertx, cql, schemas, keyspace, deadline, attempt + 1).onComplete(next));
+          return next.future();
+        });
+  }
+
   /** owner → fingerprint; the bookkeeping tables are created on a cluster that has none yet. */
   private Future<Map<String, String>> recorded() {
     return cql.client().executeWithFullFetch("SELECT owner, fingerprint FROM schema_versions")

@@ -33,6 +33,9 @@ public final class StoreConfig {
     ENVIRONMENT.put("INTERNAL_HOST", "internal.host");
     ENVIRONMENT.put("INTERNAL_PORT", "internal.port");
     ENVIRONMENT.put("HTTP_INSTANCES", "http.instances");
+    ENVIRONMENT.put("HTTP_DRAIN_MS", "http.drain-ms");
+    ENVIRONMENT.put("SCHEMA_MIGRATE", "schema.migrate");
+    ENVIRONMENT.put("SCHEMA_WAIT_SECONDS", "schema.wait-seconds");
     ENVIRONMENT.put("HELLO_ROUTE", "http.hello-route");
     ENVIRONMENT.put("PROFILES_DIR", "profiles.dir");
     ENVIRONMENT.put("SECRET_KEY", "security.secret-key");
