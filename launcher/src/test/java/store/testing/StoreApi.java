@@ -24,14 +24,28 @@ public final class StoreApi {
   private final Function<String, String> baseOf;
 
   private StoreApi(Vertx vertx, Function<String, String> baseOf) {
-    this.client = WebClient.create(vertx);
+    this(WebClient.create(vertx), baseOf);
+  }
+
+  private StoreApi(WebClient client, Function<String, String> baseOf) {
+    this.client = client;
     this.baseOf = baseOf;
   }
 
+  private static final Map<String, String> PREFIXES = Map.of("catalog", "/api", "cart", "/cart-api",
+      "order", "/order-api", "user", "/user-api");
+
   public static StoreApi allInOne(Vertx vertx, String baseUrl) {
-    Map<String, String> prefixes = Map.of("catalog", "/api", "cart", "/cart-api", "order", "/order-api",
-        "user", "/user-api");
-    return new StoreApi(vertx, service -> baseUrl + prefixes.get(service));
+    return new StoreApi(vertx, service -> baseUrl + PREFIXES.get(service));
+  }
+
+  /**
+   * Like {@link #allInOne}, from another loopback address ({@code 127.0.0.2}, …): a second client machine, as far as
+   * a gateway on this host can tell.
+   */
+  public static StoreApi allInOneFrom(Vertx vertx, String baseUrl, String localAddress) {
+    return new StoreApi(WebClient.create(vertx, new io.vertx.ext.web.client.WebClientOptions()
+        .setLocalAddress(localAddress)), service -> baseUrl + PREFIXES.get(service));
   }
 
   /** The all-in-one port itself, without a service prefix, as service "root" (metrics, Swagger UI, docs). */
