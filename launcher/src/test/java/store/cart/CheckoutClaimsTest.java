@@ -50,10 +50,58 @@ class CheckoutClaimsTest {
     String user = "claims-" + UUID.randomUUID();
     UUID order = UUID.randomUUID();
     assertThat(StoreApi.await(repository.claimCheckout(user, "k:done", order, 30))).isNull();
-    StoreApi.await(repository.completeCheckout(user, "k:done", order));
+    StoreApi.await(repository.completeCheckout(user, "k:done", order, order));
     Row done = row(user, "k:done");
     assertThat(done.getString("state")).isEqualTo("DONE");
     assertThat(done.getUuid("order_id")).isEqualTo(order);
     assertThat(done.isNull("ttl")).as("a retry days later still finds its order").isTrue();
+  }
+
+  /**
+   * A keyed checkout whose first attempt gave its reservation back (the order could not be made) is retried with the
+   * same key: it reserves under the key's next order id instead of meeting the closed reservation for ever, and the
+   * key then answers that one order. The order service's own keyed POST /orders/ does the same.
+   */
+  @Test
+  void aRetryAfterAReservationWasGivenBackOrdersUnderTheKeysNextId() throws Exception {
+    String base = TestStore.start();
+    io.vertx.core.Vertx vertx = TestStore.vertx();
+    StoreApi api = StoreApi.allInOne(vertx, base);
+    String admin = TestStore.token("claims-admin", true);
+    String user = "claims-retry-" + UUID.randomUUID().toString().substring(0, 8);
+    String token = TestStore.token(user, false);
+    String productId = api.createProduct(admin, "claims-" + UUID.randomUUID(), "Retried Cup", 3, 10);
+    store.platform.Caller shopper = new store.platform.Caller(user, false);
+    store.catalog.api.CatalogClient catalog = new store.catalog.api.CatalogClient(
+        new store.platform.transport.EventBusChannel(vertx, "cart", "catalog", 10_000,
+            new store.platform.transport.CallMetrics(new io.micrometer.core.instrument.simple.SimpleMeterRegistry())));
+    io.vertx.core.json.JsonArray line = new io.vertx.core.json.JsonArray().add(new io.vertx.core.json.JsonObject()
+        .put("product_id", productId).put("quantity", 1));
+    for (String key : java.util.List.of("cart-key", "order-key")) {
+      // the first attempt under this key: reserved, then given back, as a failed checkout leaves it
+      String first = "order:" + store.order.api.OrderOperations.orderIdFor(user, key, 0);
+      StoreApi.await(catalog.reserve(first, line, shopper));
+      assertThat(StoreApi.await(catalog.release(first, shopper)).state()).isEqualTo("RELEASED");
+    }
+
+    assertThat(api.addToCart(token, productId, 2).status()).isEqualTo(200);
+    io.vertx.core.MultiMap cartKey = io.vertx.core.MultiMap.caseInsensitiveMultiMap().add("Idempotency-Key", "cart-key");
+    StoreApi.Response retried = api.send(io.vertx.core.http.HttpMethod.POST, "cart", "/cart/checkout", token, null,
+        cartKey);
+    assertThat(retried.status()).as(retried.toString()).isEqualTo(200);
+    assertThat(retried.json().getString("id"))
+        .isEqualTo(store.order.api.OrderOperations.orderIdFor(user, "cart-key", 1).toString());
+    StoreApi.Response again = api.send(io.vertx.core.http.HttpMethod.POST, "cart", "/cart/checkout", token, null,
+        cartKey);
+    assertThat(again.json().getString("id")).as("the key answers that order").isEqualTo(retried.json().getString("id"));
+
+    StoreApi.Response placed = api.send(io.vertx.core.http.HttpMethod.POST, "order", "/orders/", token,
+        new io.vertx.core.json.JsonObject().put("items", line),
+        io.vertx.core.MultiMap.caseInsensitiveMultiMap().add("Idempotency-Key", "order-key"));
+    assertThat(placed.status()).as(placed.toString()).isEqualTo(200);
+    assertThat(placed.json().getString("id"))
+        .isEqualTo(store.order.api.OrderOperations.orderIdFor(user, "order-key", 1).toString());
+    assertThat(api.get("order", "/orders/", token).array()).as("two orders, no more").hasSize(2);
+    assertThat(api.stock(admin, productId)).isEqualTo(10 - 2 - 1);
   }
 }

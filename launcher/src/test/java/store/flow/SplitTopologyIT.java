@@ -335,4 +335,85 @@ class SplitTopologyIT {
     int stock = StoreApi.eventually(Duration.ofSeconds(30), () -> api.stock(admin, productId), s -> s == 10);
     assertThat(stock).isEqualTo(10);
   }
+
+  /**
+   * The order service SIGKILLed three times while six shoppers check out four times each, every checkout retried
+   * with its Idempotency-Key until it answers 200 (as a client told "503, retry" does): every checkout ends in
+   * exactly one order, no shopper has an order nobody asked for, and the stock is exactly what the orders took.
+   */
+  @Test
+  @Order(7)
+  void orderServiceKilledMidCheckoutRepeatedlyLosesNoOrderAndDuplicatesNone() throws Exception {
+    int shoppers = 6;
+    int rounds = 4;
+    int stock = 30;
+    String productId = api.createProduct(admin, "crash-" + UUID.randomUUID(), "Sturdy Jar", 2, stock);
+    String run = UUID.randomUUID().toString().substring(0, 6);
+    Map<String, List<String>> ordered = new java.util.concurrent.ConcurrentHashMap<>();
+    List<String> problems = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+    java.util.concurrent.atomic.AtomicInteger retries = new java.util.concurrent.atomic.AtomicInteger();
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(shoppers + 1);
+    List<java.util.concurrent.Future<?>> work = new java.util.ArrayList<>();
+    for (int s = 0; s < shoppers; s++) {
+      String name = "crash_" + run + "_" + s;
+      work.add(pool.submit(() -> {
+        String token = TestStore.token(name, false);
+        for (int r = 0; r < rounds; r++) {
+          // a 503 means "not done, retry" (an add is not idempotent, so only that answer is retried)
+          Response added = StoreApi.eventually(Duration.ofSeconds(60), () -> api.addToCart(token, productId, 1),
+              a -> a.status() != 503);
+          if (added.status() != 200) {
+            problems.add(name + " add: " + added);
+            return;
+          }
+          Response checkout = null;
+          long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+          while (System.nanoTime() < deadline) {
+            checkout = api.send(io.vertx.core.http.HttpMethod.POST, "cart", "/cart/checkout", token, null,
+                io.vertx.core.MultiMap.caseInsensitiveMultiMap().add("Idempotency-Key", name + "-" + r));
+            if (checkout.status() == 200) {
+              break;
+            }
+            retries.incrementAndGet();
+            try {
+              Thread.sleep(300);
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+              return;
+            }
+          }
+          if (checkout == null || checkout.status() != 200) {
+            problems.add(name + " checkout " + r + ": " + checkout);
+            return;
+          }
+          ordered.computeIfAbsent(token, t -> new java.util.concurrent.CopyOnWriteArrayList<>())
+              .add(checkout.json().getString("id"));
+        }
+      }));
+    }
+    work.add(pool.submit(() -> {
+      for (int kill = 0; kill < 3; kill++) {
+        Thread.sleep(700 + 500L * kill);
+        processes.get("order").kill();
+        processes.get("order").start();
+      }
+      return null;
+    }));
+    for (java.util.concurrent.Future<?> f : work) {
+      f.get(5, java.util.concurrent.TimeUnit.MINUTES);
+    }
+    pool.shutdown();
+    assertThat(problems).as("checkouts that never succeeded").isEmpty();
+    int orders = 0;
+    for (var shopper : ordered.entrySet()) {
+      List<String> mine = api.get("order", "/orders/?history=true", shopper.getKey()).array().stream()
+          .map(o -> ((JsonObject) o).getString("id")).toList();
+      assertThat(mine).as("one order per checkout, none other").containsExactlyInAnyOrderElementsOf(shopper.getValue());
+      orders += mine.size();
+    }
+    assertThat(orders).isEqualTo(shoppers * rounds);
+    assertThat(api.stock(admin, productId)).as("exactly what the orders took").isEqualTo(stock - shoppers * rounds);
+    System.out.printf("Order service killed 3 times: %d checkouts, %d retried answers, %d orders, stock %d -> %d%n",
+        shoppers * rounds, retries.get(), orders, stock, api.stock(admin, productId));
+  }
 }

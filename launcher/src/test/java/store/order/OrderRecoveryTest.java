@@ -124,43 +124,6 @@ class OrderRecoveryTest {
         );
   }
 
-  /**
-   * A process that died right after an order's compare-and-set, before the order's list rows, notification and next
-   * timer: the earlier timer, still filed, fires, loses its compare-and-set, and settles the order as it now is.
-   */
-  @Test
-  void aStatusChangeWhoseFollowUpWasLostIsSettledByTheEarlierTimer(Vertx vertx, VertxTestContext ctx) {
-    Caller shopper = new Caller("settle-shopper-" + UUID.randomUUID(), false);
-    onStore(ctx, () -> product(vertx, 5).compose(productId -> orders.place(shopper, line(productId, 1), null))
-        .compose(order -> {
-          UUID id = UUID.fromString(order.getString("id"));
-          Instant changed = Instant.now();
-          // the change alone, as the crashed process made it; then its CREATED timer comes due
-          return repository.transition(id, OrderStatus.CREATED, OrderStatus.PROCESSING, changed)
-              .compose(applied -> {
-                assertThat(applied).isTrue();
-                return repository.schedule(id, OrderStatus.CREATED, Instant.now().minusSeconds(1));
-              })
-              .compose(v -> orders.runDueTimers())
-              .compose(fired -> orders.list(shopper, OrderService.ListQuery.everythingOfCaller()))
-              .compose(list -> {
-                assertThat(list.orders()).hasSize(1);
-                assertThat(list.orders().getJsonObject(0).getString("status")).as("the list caught up")
-                    .isEqualTo("PROCESSING");
-                Instant next = changed.truncatedTo(java.time.temporal.ChronoUnit.MILLIS).plusSeconds(600);
-                return repository.dueTimers(next.truncatedTo(java.time.temporal.ChronoUnit.MINUTES), next);
-              })
-              .map(timers -> {
-                assertThat(timers).as("the next step is filed again")
-                    .anySatisfy(t -> {
-                      assertThat(t.getUuid("order_id")).isEqualTo(id);
-                      assertThat(t.getString("from_status")).isEqualTo("PROCESSING");
-                    });
-                return null;
-              });
-        }));
-  }
-
   @Test
   void anIntentWhoseStockWasReleasedRecordsNoOrder(Vertx vertx, VertxTestContext ctx) {
     Caller shopper = new Caller("repair-released-" + UUID.randomUUID(), false);

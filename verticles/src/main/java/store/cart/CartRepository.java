@@ -33,7 +33,11 @@ final class CartRepository {
       CREATE TABLE IF NOT EXISTS checkouts (
         username text, idempotency_key text, order_id uuid, state text, created_at timestamp,
         PRIMARY KEY ((username), idempotency_key))
-      """));
+      """),
+      // where a retried key resumes: its failed attempts' reservations were given back
+      List.of(new Schema.AddedColumn("checkouts", "attempt", "int")));
+  /** How long a key whose checkout failed remembers its attempts for a retry. */
+  private static final int RETRY_SECONDS = 24 * 3600;
 
   private final Cql cql;
 
@@ -102,13 +106,35 @@ final class CartRepository {
   }
 
   /**
-   * The key's answer is kept: the claim becomes DONE without the lease's TTL, so a retry finds the same order. By
-   * compare-and-set on the order id, like every write of this row.
+   * Claims a key left in state RETRY by a failed checkout at {@code attempt}, for {@code leaseSeconds}, with a new
+   * token; null when claimed now, else the row as it is (another retry got there first).
    */
-  Future<Void> completeCheckout(String username, String key, UUID orderId) {
+  Future<Row> resumeCheckout(String username, String key, UUID token, int attempt, int leaseSeconds) {
+    return cql.conditional("checkout.resume", "UPDATE checkouts USING TTL ? SET state = 'PENDING', order_id = ?, "
+            + "attempt = ?, created_at = ? WHERE username = ? AND idempotency_key = ? IF state = 'RETRY' AND "
+            + "attempt = ?", leaseSeconds, token, attempt, Instant.now(), username, key, attempt)
+        .map(row -> row.getBoolean(0) ? null : row);
+  }
+
+  /**
+   * A failed checkout leaves its key claimable again (state RETRY, kept a day), saying which attempt it reached.
+   * By compare-and-set on its token.
+   */
+  Future<Void> retryLater(String username, String key, UUID token, int attempt) {
+    return cql.conditional("checkout.retry-later", "UPDATE checkouts USING TTL " + RETRY_SECONDS + " SET state = "
+        + "'RETRY', attempt = ?, created_at = ? WHERE username = ? AND idempotency_key = ? IF order_id = ?", attempt,
+        Instant.now(), username, key, token).mapEmpty();
+  }
+
+  /**
+   * The key's answer is kept: the claim becomes DONE without the lease's TTL, so a retry finds the same order. By
+   * compare-and-set on the id it was claimed under, like every write of this row (the order itself may carry a later
+   * attempt's id).
+   */
+  Future<Void> completeCheckout(String username, String key, UUID claimedAs, UUID orderId) {
     return cql.conditional("checkout.done", "UPDATE checkouts USING TTL 0 SET state = 'DONE', order_id = ?, "
         + "created_at = ? WHERE username = ? AND idempotency_key = ? IF order_id = ?", orderId, Instant.now(),
-        username, key, orderId).mapEmpty();
+        username, key, claimedAs).mapEmpty();
   }
 
   /**

@@ -14,11 +14,14 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.function.IntFunction;
 import store.cart.CartRepository.CartItem;
 import store.cart.api.CartOperations.Cart;
 import store.catalog.api.CatalogClient;
+import store.catalog.api.CatalogOperations;
 import store.catalog.api.CatalogOperations.Product;
 import store.order.api.OrderClient;
+import store.order.api.OrderOperations;
 import store.order.api.OrderOperations.Order;
 import store.platform.Caller;
 import store.platform.ProblemException;
@@ -37,6 +40,7 @@ public final class CartService {
   static final String CART_LOCK = "lock";
   /** The most distinct products a cart holds (and so an order). */
   static final int MAX_LINES = 100;
+
   private final int viewsLimit;
   private final int leaseSeconds;
   private final Counter itemsAdded;
@@ -153,7 +157,9 @@ public final class CartService {
    *
    * <p>One checkout per cart at a time: a lock row (with a lease, so a crash cannot hold it) refuses a second one
    * with 409, key or no key. With an {@code Idempotency-Key} the order id is derived from the key, so a repeated
-   * request answers the first order, and a retry after a crash meets the same reservation and the same order.
+   * request answers the first order, and a retry after a crash meets the same reservation and the same order. An
+   * attempt whose reservation was given back (the order could not be made) made no order and never will: the next
+   * one derives the next id from the key ({@link OrderOperations#orderIdFor}).
    */
   public Future<Order> checkout(Caller caller, String idempotencyKey) {
     return Spans.around("cart.checkout", () -> checkoutTraced(caller, idempotencyKey));
@@ -161,32 +167,60 @@ public final class CartService {
 
   private Future<Order> checkoutTraced(Caller caller, String idempotencyKey) {
     String username = caller.username();
-    UUID orderId = idempotencyKey == null ? UUID.randomUUID() : UUID.nameUUIDFromBytes(
-        (username + "\n" + idempotencyKey).getBytes(java.nio.charset.StandardCharsets.UTF_8));
-    String key = idempotencyKey == null ? null : KEY_PREFIX + idempotencyKey;
-    Future<Row> claim = key == null ? Future.succeededFuture(null)
-        : repository.claimCheckout(username, key, orderId, leaseSeconds);
-    return claim.compose(existing -> {
-      if (existing != null) {
-        return "DONE".equals(existing.getString("state"))
-            ? orders.get(caller, existing.getUuid("order_id"))
+    if (idempotencyKey == null) {
+      return underCartLock(caller, attempt -> UUID.randomUUID(), new int[1]);
+    }
+    String key = KEY_PREFIX + idempotencyKey;
+    IntFunction<UUID> orderIds = attempt -> OrderOperations.orderIdFor(username, idempotencyKey, attempt);
+    return claimKey(username, key, orderIds).compose(claim -> {
+      if (claim.existing() != null) {
+        return "DONE".equals(claim.existing().getString("state"))
+            ? orders.get(caller, claim.existing().getUuid("order_id"))
             : Future.failedFuture(ProblemException.conflict("A checkout with this Idempotency-Key is in progress"));
       }
-      return repository.claimCheckout(username, CART_LOCK, orderId, leaseSeconds).compose(locked -> {
-        if (locked != null) {
-          return Future.failedFuture(ProblemException.conflict("A checkout of this cart is already in progress"));
-        }
-        return placeOrder(caller, orderId)
-            .andThen(ar -> repository.releaseClaim(username, CART_LOCK, orderId));
-      }).compose(
-          order -> key == null ? Future.succeededFuture(order)
-              : repository.completeCheckout(username, key, orderId).map(order),
-          failure -> (key == null ? Future.<Void>succeededFuture() : repository.releaseClaim(username, key, orderId))
+      int[] attempt = {claim.attempt()};
+      return underCartLock(caller, orderIds, attempt).compose(
+          order -> repository.completeCheckout(username, key, claim.token(), order.id()).map(order),
+          // the key stays, saying where a retry resumes: the attempts before it made no order
+          failure -> repository.retryLater(username, key, claim.token(), attempt[0])
               .transform(x -> Future.failedFuture(failure)));
     });
   }
 
-  private Future<Order> placeOrder(Caller caller, UUID orderId) {
+  /** A key's claim: this checkout's (at the attempt it resumes from, with its token), or another's row. */
+  private record KeyClaim(Row existing, int attempt, UUID token) {
+  }
+
+  /**
+   * Claims the key for this checkout: fresh, or after a failed try (state RETRY: resumed at the attempt that try
+   * reached, so a retry does not walk every closed reservation again); anything else is another checkout's row.
+   */
+  private Future<KeyClaim> claimKey(String username, String key, IntFunction<UUID> orderIds) {
+    UUID first = orderIds.apply(0);
+    return repository.claimCheckout(username, key, first, leaseSeconds).compose(existing -> {
+      if (existing == null || !"RETRY".equals(existing.getString("state"))) {
+        return Future.succeededFuture(new KeyClaim(existing, 0, first));
+      }
+      int attempt = existing.isNull("attempt") ? 0 : existing.getInt("attempt");
+      UUID token = UUID.randomUUID();
+      return repository.resumeCheckout(username, key, token, attempt, leaseSeconds)
+          .map(other -> new KeyClaim(other, attempt, token));
+    });
+  }
+
+  /** One checkout per cart at a time: the lock row, held while the order is placed. */
+  private Future<Order> underCartLock(Caller caller, IntFunction<UUID> orderIds, int[] attempt) {
+    UUID token = UUID.randomUUID();
+    return repository.claimCheckout(caller.username(), CART_LOCK, token, leaseSeconds).compose(locked -> {
+      if (locked != null) {
+        return Future.failedFuture(ProblemException.conflict("A checkout of this cart is already in progress"));
+      }
+      return placeOrder(caller, orderIds, attempt)
+          .andThen(ar -> repository.releaseClaim(caller.username(), CART_LOCK, token));
+    });
+  }
+
+  private Future<Order> placeOrder(Caller caller, IntFunction<UUID> orderIds, int[] attempt) {
     return repository.items(caller.username()).compose(items -> {
       if (items.isEmpty()) {
         return Future.failedFuture(ProblemException.badRequest("Cart is empty"));
@@ -195,15 +229,34 @@ public final class CartService {
       sorted(items).forEach(i -> quantities.merge(i.productId(), i.quantity(), Integer::sum));
       JsonArray lines = new JsonArray();
       quantities.forEach((id, q) -> lines.add(new JsonObject().put("product_id", id.toString()).put("quantity", q)));
-      String reservationId = "order:" + orderId;
-      return catalog.reserve(reservationId, lines, caller)
-          .compose(reservation -> orders.create(caller, orderId, reservationId)
-              .recover(failure -> giveUp(caller, orderId, reservationId, failure)))
+      return reserveAndOrder(caller, orderIds, attempt, attempt[0] + OrderOperations.MAX_ATTEMPTS, lines)
           .compose(order -> repository.delete(caller.username(), items.stream().map(CartItem::itemId).toList())
               .map(v -> {
                 cartValue.record(order.total().doubleValue());
                 return order;
               }));
+    });
+  }
+
+  /**
+   * One attempt ({@code attempt[0]}): reserve under its order id, then have the order made; a closed reservation
+   * (an earlier try gave it back: no order under it, ever) moves on to the next attempt.
+   */
+  private Future<Order> reserveAndOrder(Caller caller, IntFunction<UUID> orderIds, int[] attempt, int limit,
+      JsonArray lines) {
+    UUID orderId = orderIds.apply(attempt[0]);
+    String reservationId = "order:" + orderId;
+    return catalog.reserve(reservationId, lines, caller).transform(reserved -> {
+      if (reserved.failed()) {
+        if (reserved.cause() instanceof ProblemException p && CatalogOperations.RESERVATION_CLOSED.equals(p.slug())
+            && attempt[0] < limit) {
+          attempt[0]++;
+          return reserveAndOrder(caller, orderIds, attempt, limit, lines);
+        }
+        return Future.failedFuture(reserved.cause());
+      }
+      return orders.create(caller, orderId, reservationId)
+          .recover(failure -> giveUp(caller, orderId, reservationId, failure));
     });
   }
 

@@ -21,6 +21,7 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
+import store.catalog.api.CatalogOperations;
 import store.platform.Caller;
 import store.platform.ProblemException;
 import store.platform.Spans;
@@ -94,6 +95,11 @@ final class Reservations {
         // typically a transport retry meeting its own first attempt: wait for that attempt's outcome
         return vertx.timer(100, TimeUnit.MILLISECONDS)
             .compose(v -> claimAndTake(reservationId, lines, requested, owner, waits - 1));
+      }
+      if ("RELEASED".equals(existing.state()) || "ABANDONED".equals(existing.state())) {
+        return Future.failedFuture(new ProblemException(409, CatalogOperations.RESERVATION_CLOSED,
+            "Reservation closed", "Reservation " + reservationId + " is " + existing.state()
+            + ": its stock went back, and no order can be made under it"));
       }
       return Future.failedFuture(ProblemException.conflict("Reservation " + reservationId + " is "
           + existing.state()));

@@ -88,9 +88,9 @@ final class OrderRepository {
 
   /**
    * Inserts the order unless its id exists, and then its list rows; answers null when inserted, else the existing
-   * order. {@code alongside} runs beside the list rows once the order is in (the first timer: both idempotent).
+   * order's row. {@code alongside} runs beside the list rows once the order is in (the first timer: both idempotent).
    */
-  Future<JsonObject> insert(JsonObject order, String reservationId, Supplier<Future<Void>> alongside) {
+  Future<Row> insert(JsonObject order, String reservationId, Supplier<Future<Void>> alongside) {
     Instant created = Instant.parse(order.getString("created_at"));
     return cql.conditional("order.insert", "INSERT INTO orders (order_id, username, items, total, status, "
                 + "reservation_id, created_at, updated_at, archived) VALUES (?, ?, ?, ?, ?, ?, ?, ?, false) IF NOT EXISTS",
@@ -98,8 +98,8 @@ final class OrderRepository {
             order.getJsonArray("items").encode(), new BigDecimal(order.getValue("total").toString()),
             order.getString("status"), reservationId, created, created)
         .compose(row -> row.getBoolean(0)
-            ? Future.all(writeListRows(ListRow.of(order, false)), alongside.get()).map(v -> (JsonObject) null)
-            : Future.succeededFuture(toJson(row)));
+            ? Future.all(writeListRows(ListRow.of(order, false)), alongside.get()).map(v -> (Row) null)
+            : Future.succeededFuture(row));
   }
 
   Future<Void> recordIntent(UUID orderId, String reservationId, String username, Instant at) {

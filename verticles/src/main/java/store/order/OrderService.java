@@ -8,7 +8,6 @@ import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.math.BigDecimal;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -21,7 +20,9 @@ import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import store.catalog.api.CatalogClient;
+import store.catalog.api.CatalogOperations;
 import store.catalog.api.CatalogOperations.Line;
+import store.order.api.OrderOperations;
 import store.platform.Caller;
 import store.platform.ProblemException;
 import store.platform.Spans;
@@ -130,7 +131,10 @@ public final class OrderService {
     return repository.insert(order, reservationId, () -> scheduleAfter(orderId, OrderStatus.CREATED, now))
         .compose(existing -> {
           if (existing != null) {
-            return existing.getString("user_id").equals(caller.username()) ? Future.succeededFuture(existing)
+            // a repeat (a retried checkout): the order may be one whose process died right after writing it, so
+            // what follows the write (list rows, notification, first timer) is made sure of, idempotently
+            return existing.getString("username").equals(caller.username())
+                ? settle(ListRow.of(existing)).map(OrderRepository.toJson(existing))
                 : Future.failedFuture(ProblemException.conflict("Order id " + orderId + " is taken"));
           }
           created.increment();
@@ -146,13 +150,24 @@ public final class OrderService {
    * idempotency key the order id is derived from it, so a retry meets the same reservation and the same order.
    */
   public Future<JsonObject> place(Caller caller, JsonArray wanted, String idempotencyKey) {
+    return place(caller, wanted, idempotencyKey, 0);
+  }
+
+  /** One attempt; an attempt whose reservation closed (a failed earlier try) made no order: the next id is used. */
+  private Future<JsonObject> place(Caller caller, JsonArray wanted, String idempotencyKey, int attempt) {
     UUID orderId = idempotencyKey == null ? UUID.randomUUID()
-        : UUID.nameUUIDFromBytes((caller.username() + "\n" + idempotencyKey).getBytes(StandardCharsets.UTF_8));
+        : OrderOperations.orderIdFor(caller.username(), idempotencyKey, attempt);
     String reservationId = "order:" + orderId;
     // a release after a failure cannot take the stock of an order that was committed: ORDERED is the order's own
-    return catalog.reserve(reservationId, wanted, caller).compose(reservation -> createReserved(caller, orderId,
-        reservationId).recover(failure -> catalog.release(reservationId, caller)
-            .transform(x -> Future.failedFuture(failure))));
+    return catalog.reserve(reservationId, wanted, caller).transform(reserved -> {
+      if (reserved.failed()) {
+        return idempotencyKey != null && attempt < OrderOperations.MAX_ATTEMPTS
+            && reserved.cause() instanceof ProblemException p && CatalogOperations.RESERVATION_CLOSED.equals(p.slug())
+            ? place(caller, wanted, idempotencyKey, attempt + 1) : Future.failedFuture(reserved.cause());
+      }
+      return createReserved(caller, orderId, reservationId).recover(failure -> catalog.release(reservationId, caller)
+          .transform(x -> Future.failedFuture(failure)));
+    });
   }
 
   // ---- reading ----
@@ -408,7 +423,7 @@ public final class OrderService {
     UUID orderId = intent.getUuid("order_id");
     String username = intent.getString("username");
     return repository.find(orderId).compose(row -> row != null
-            ? repository.writeListRows(ListRow.of(row)).map(0)
+            ? settle(ListRow.of(row)).map(0)
             : commitAndRecord(new Caller(username, false), orderId, intent.getString("reservation_id")).map(1)
                 .recover(e -> e instanceof ProblemException p && (p.status() == 409 || p.status() == 404)
                     ? Future.succeededFuture(0) : Future.failedFuture(e))) // released or never reserved: no order

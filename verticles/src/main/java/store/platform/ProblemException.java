@@ -85,6 +85,11 @@ public class ProblemException extends RuntimeException {
     return getMessage();
   }
 
+  /** The problem's type without {@link #TYPE_BASE}: what a caller branches on (never the detail's wording). */
+  public String slug() {
+    return slug;
+  }
+
   public JsonObject toJson() {
     JsonObject json = new JsonObject()
         .put("type", TYPE_BASE + slug)

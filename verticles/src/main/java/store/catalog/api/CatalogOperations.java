@@ -25,6 +25,12 @@ public final class CatalogOperations {
   private static final String QUANTITY = "quantity";
   private static final String STATE = "state";
 
+  /**
+   * The problem type of a reserve under an id whose reservation was given back (RELEASED, or ABANDONED after a
+   * crash): no order can ever be made under that id, so a caller retrying a failed checkout reserves under another.
+   */
+  public static final String RESERVATION_CLOSED = "reservation-closed";
+
   private CatalogOperations() {
   }
 

@@ -28,7 +28,23 @@ public final class OrderOperations {
   private static final String ITEMS = "items";
   private static final String TOTAL = "total";
 
+  /**
+   * Closed attempts one request walks past before it gives up: the cart remembers where a key's last try got to, so
+   * a retry starts there; the order service's own {@code POST /orders/} starts from the first every time.
+   */
+  public static final int MAX_ATTEMPTS = 50;
+
   private OrderOperations() {
+  }
+
+  /**
+   * The order id of attempt {@code attempt} at an order under an {@code Idempotency-Key}, the same for the cart's
+   * checkout and the order service's own {@code POST /orders/}: the first is the key's; a later one is used only once
+   * the attempts before it are known to have made no order (their reservations closed: stock given back).
+   */
+  public static UUID orderIdFor(String username, String idempotencyKey, int attempt) {
+    String name = username + "\n" + idempotencyKey + (attempt == 0 ? "" : "\n" + attempt);
+    return UUID.nameUUIDFromBytes(name.getBytes(java.nio.charset.StandardCharsets.UTF_8));
   }
 
   /** Records an order for the stock the catalog reserved under {@code reservationId} ({@code order:<orderId>}). */
