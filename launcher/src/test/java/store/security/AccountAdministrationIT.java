@@ -160,4 +160,40 @@ class AccountAdministrationIT {
     assertThat(refused.getKey()).as(refused.getValue()).isNotZero();
     assertThat(refused.getValue()).contains("is not the embedded node of");
   }
+
+  /**
+   * The compose stack as committed, with the committed example env file: every store service, given the environment
+   * docker-compose resolves for it, refuses to start and says which secret to set. Needs Debian's docker-compose
+   * (to resolve the file; no engine) and python3-yaml; outside CI they may be missing, visibly.
+   */
+  @Test
+  void theComposeStackRefusesToStartWithTheExampleSecrets() throws Exception {
+    boolean tools = new ProcessBuilder("sh", "-c", "command -v docker-compose && python3 -c 'import yaml'").start()
+        .waitFor() == 0;
+    if (!tools) {
+      assertThat(System.getenv("CI")).as("CI must install docker-compose and python3-yaml").isNotEqualTo("true");
+      org.junit.jupiter.api.Assumptions.abort("SKIP: docker-compose or python3-yaml not installed");
+    }
+    Path repo = Path.of("..").toAbsolutePath().normalize();
+    Path resolved = Files.createTempFile("compose", ".json");
+    Process config = new ProcessBuilder("sh", "-c", "docker-compose --env-file .env.example -f docker-compose.yml "
+        + "config | python3 -c 'import sys, yaml, json; json.dump(yaml.safe_load(sys.stdin)[\"services\"], "
+        + "sys.stdout)'").directory(repo.toFile()).redirectOutput(resolved.toFile()).start();
+    assertThat(config.waitFor(1, TimeUnit.MINUTES)).isTrue();
+    assertThat(config.exitValue()).isZero();
+    JsonObject services = new JsonObject(Files.readString(resolved));
+    int port = 18290;
+    for (String service : List.of("catalog-1", "cart-1", "order-1", "user-1")) {
+      JsonObject compose = services.getJsonObject(service);
+      Map<String, String> env = new HashMap<>();
+      compose.getJsonObject("environment").forEach(e -> env.put(e.getKey(), String.valueOf(e.getValue())));
+      assertThat(env.get("SECRET_KEY")).as("%s gets the example's key", service).startsWith("CHANGE_ME");
+      env.put("HTTP_PORT", Integer.toString(port++)); // compose's own ports, moved off this machine's
+      env.put("CASSANDRA_WAIT_SECONDS", "1");
+      Map.Entry<Integer, String> refused = launcher(env, compose.getJsonArray("command").getString(0));
+      assertThat(refused.getKey()).as("%s:%n%s", service, refused.getValue()).isNotZero();
+      assertThat(refused.getValue()).as(service).contains("SECRET_KEY must be at least 32 bytes")
+          .doesNotContain("listening on");
+    }
+  }
 }

@@ -22,12 +22,12 @@ import org.slf4j.LoggerFactory;
 import store.catalog.api.CatalogClient;
 import store.catalog.api.CatalogOperations;
 import store.catalog.api.CatalogOperations.Line;
+import store.order.OrderRepository.Cursor;
+import store.order.OrderRepository.ListRow;
 import store.order.api.OrderOperations;
 import store.platform.Caller;
 import store.platform.ProblemException;
 import store.platform.Spans;
-import store.order.OrderRepository.Cursor;
-import store.order.OrderRepository.ListRow;
 import store.user.api.UserClient;
 
 /**
