@@ -51,8 +51,9 @@ public class PlotCurve {
     int top = 50;
     int width = 520;
     int height = 380;
-    double minX = Math.log10(rows.stream().mapToDouble(r -> r[0]).min().getAsDouble());
-    double maxX = Math.log10(rows.stream().mapToDouble(r -> r[0]).max().getAsDouble());
+    java.util.DoubleSummaryStatistics sizes = rows.stream().mapToDouble(r -> r[0]).summaryStatistics();
+    double minX = Math.log10(sizes.getMin()); // rows is not empty: refused above
+    double maxX = Math.log10(sizes.getMax());
     if (maxX - minX < 1e-9) { // a single size: one point, in the middle of a one-decade axis
       minX -= 0.5;
       maxX += 0.5;

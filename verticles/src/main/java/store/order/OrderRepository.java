@@ -193,19 +193,14 @@ final class OrderRepository {
         day, row.createdAt(), row.orderId(), row.username(), row.items(), row.total(), row.status(), row.updatedAt(),
         row.archived());
     Future<Void> days = knownDays.contains(day) ? Future.succeededFuture()
-        : cql.run("order-list.day", "INSERT INTO order_days (shard, day) VALUES (0, ?)", day)
+        : cql.run("order-list.day-index", "INSERT INTO order_days (shard, day) VALUES (0, ?)", day)
             .onSuccess(v -> knownDays.add(day));
     return Future.all(ofUser, byDay, days).mapEmpty();
   }
 
-  /** A user's orders, newest first: all of them, or {@code limit} after {@code after}. */
+  /** Up to {@code limit} of a user's orders, newest first, after {@code after} when given. */
   Future<List<ListRow>> ordersOf(String username, Cursor after, int limit) {
-    return after == null
-        ? cql.rows("order-list.user", "SELECT * FROM orders_of_user WHERE username = ? LIMIT ?", username, limit)
-            .map(OrderRepository::listRows)
-        : cql.rows("order-list.user-after", "SELECT * FROM orders_of_user WHERE username = ? "
-            + "AND (created_at, order_id) < (?, ?) LIMIT ?", username, after.createdAt(), after.orderId(), limit)
-            .map(OrderRepository::listRows);
+    return newestFirst("order-list.user", "orders_of_user", "username", username, after, limit);
   }
 
   /** The days that had orders, newest first. One row per day: read whole. */
@@ -216,16 +211,17 @@ final class OrderRepository {
 
   /** Up to {@code limit} orders of one day, newest first, after {@code after} when given. */
   Future<List<ListRow>> ordersOfDay(LocalDate day, Cursor after, int limit) {
-    return after == null
-        ? cql.rows("order-list.day-read", "SELECT * FROM orders_by_day WHERE day = ? LIMIT ?", day, limit)
-            .map(OrderRepository::listRows)
-        : cql.rows("order-list.day-after", "SELECT * FROM orders_by_day WHERE day = ? "
-            + "AND (created_at, order_id) < (?, ?) LIMIT ?", day, after.createdAt(), after.orderId(), limit)
-            .map(OrderRepository::listRows);
+    return newestFirst("order-list.day", "orders_by_day", "day", day, after, limit);
   }
 
-  private static List<ListRow> listRows(List<Row> rows) {
-    return rows.stream().map(ListRow::of).toList();
+  /** One partition of a list table (clustered newest first), from its start or after a cursor. */
+  private Future<List<ListRow>> newestFirst(String name, String table, String key, Object partition, Cursor after,
+      int limit) {
+    String select = "SELECT * FROM " + table + " WHERE " + key + " = ?";
+    Future<List<Row>> rows = after == null ? cql.rows(name, select + " LIMIT ?", partition, limit)
+        : cql.rows(name + "-after", select + " AND (created_at, order_id) < (?, ?) LIMIT ?", partition,
+            after.createdAt(), after.orderId(), limit);
+    return rows.map(found -> found.stream().map(ListRow::of).toList());
   }
 
   /**

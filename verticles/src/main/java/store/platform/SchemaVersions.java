@@ -1,5 +1,6 @@
 package store.platform;
 
+import com.datastax.oss.driver.api.core.cql.Row;
 import com.datastax.oss.driver.api.core.servererrors.InvalidQueryException;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -69,11 +70,7 @@ public final class SchemaVersions {
   private static Future<Void> verify(Vertx vertx, Cql cql, List<Schema> schemas, String keyspace, long deadline,
       int attempt) {
     return cql.client().executeWithFullFetch("SELECT owner, fingerprint FROM schema_versions")
-        .map(rows -> {
-          Map<String, String> recorded = new HashMap<>();
-          rows.forEach(r -> recorded.put(r.getString("owner"), r.getString("fingerprint")));
-          return recorded;
-        })
+        .map(SchemaVersions::byOwner)
         .otherwise(e -> Map.of()) // no bookkeeping table yet: nothing recorded
         .compose(recorded -> {
           List<String> stale = schemas.stream().filter(s -> !s.fingerprint().equals(recorded.get(s.owner())))
@@ -104,11 +101,13 @@ public final class SchemaVersions {
             ? cql.ddl(OWN_TABLES).compose(v -> cql.client().executeWithFullFetch(
                 "SELECT owner, fingerprint FROM schema_versions"))
             : Future.failedFuture(e))
-        .map(rows -> {
-          Map<String, String> recorded = new HashMap<>();
-          rows.forEach(r -> recorded.put(r.getString("owner"), r.getString("fingerprint")));
-          return recorded;
-        });
+        .map(SchemaVersions::byOwner);
+  }
+
+  private static Map<String, String> byOwner(List<Row> rows) {
+    Map<String, String> recorded = new HashMap<>();
+    rows.forEach(r -> recorded.put(r.getString("owner"), r.getString("fingerprint")));
+    return recorded;
   }
 
   /** True when this process applied the schema, false when another one did while this one waited. */
