@@ -42,6 +42,16 @@ import store.platform.transport.CallMetrics;
 
 /** {@code java -jar product-store.jar [all|catalog|cart|order|user]}: see {@link #HELP}. */
 public final class Main {
+  static {
+    // Before any name is looked up (the JDK fixes the policy then; logging may look the host up): peers' names are
+    // looked up again every client.dns-refresh-ms (PeerAddresses), which the JDK would otherwise answer from its
+    // cache for 30 s. An operator's own networkaddress.cache.ttl (java.security) or -Dsun.net.inetaddr.ttl wins.
+    if (java.security.Security.getProperty("networkaddress.cache.ttl") == null
+        && System.getProperty("sun.net.inetaddr.ttl") == null) {
+      java.security.Security.setProperty("networkaddress.cache.ttl", "5");
+    }
+  }
+
   private static final Logger LOG = LoggerFactory.getLogger(Main.class);
 
   static final String HELP = """
@@ -91,7 +101,8 @@ public final class Main {
         HTTP_HOST, HTTP_PORT             public listener (dev: 127.0.0.1; prod: 0.0.0.0; port by mode)
         INTERNAL_HOST, INTERNAL_PORT     internal listener (split mode; port + 1000 by default)
         BACKEND_URL, CART_SERVICE_URL, ORDER_SERVICE_URL, USER_SERVICE_URL   split-mode peers' internal
-                            listeners (http://127.0.0.1:9000 … 9003)
+                            listeners (http://127.0.0.1:9000 … 9003); a host name is looked up again every
+                            CLIENT_DNS_REFRESH_MS (10000) and calls rotate over all its addresses
         TRUSTED_PROXIES     gateway addresses whose X-Real-IP is the client's (rate limits)
         CORS_ORIGINS        allowed origins (regexes, comma-separated); default localhost
         SAMPLE_DATA, DEMO_USERS   true/false: the dev catalog and demo users (dev, all-in-one by default)

@@ -25,6 +25,7 @@ import store.platform.transport.CallMetrics;
 import store.platform.transport.EventBusChannel;
 import store.platform.transport.HttpChannel;
 import store.platform.transport.Operation;
+import store.platform.transport.PeerAddresses;
 import store.platform.transport.ServiceChannel;
 import store.user.UserModule;
 import store.user.api.UserOperations;
@@ -98,11 +99,14 @@ final class Topology {
         .setResetTimeout(StoreConfig.longValue(config, "client.breaker.reset-ms", 5000))
         .setTimeout(-1); // the request timeout is WebClient's own
     int retries = StoreConfig.integer(config, "client.retries", 2);
+    long dnsRefresh = StoreConfig.longValue(config, "client.dns-refresh-ms", 10_000);
     // a peer's internal listeners (port + 1000 by default): BACKEND_URL, CART_SERVICE_URL, … in the seed's names,
-    // comma-separated when the peer runs as several replicas
+    // comma-separated when the peer runs as several replicas; a name is looked up again every dns-refresh-ms, and
+    // calls rotate over all its addresses (replicas sharing a compose alias or a headless Service)
     return (from, target) -> channels.computeIfAbsent(from + ">" + target, k -> new HttpChannel(vertx, client, from,
-        target, List.of(StoreConfig.string(config, "services." + target + "-url",
-            "http://127.0.0.1:" + internalPort(PORTS.get(target))).split("\\s*,\\s*")), auth, timeout,
+        target, new PeerAddresses(vertx, target, List.of(StoreConfig.string(config, "services." + target + "-url",
+            "http://127.0.0.1:" + internalPort(PORTS.get(target))).split("\\s*,\\s*")),
+            PeerAddresses.Resolver.system(), dnsRefresh), auth, timeout,
         retries, IDEMPOTENT.getOrDefault(target, Set.of()), breaker, metrics));
   }
 }

@@ -63,6 +63,7 @@ public final class StoreConfig {
     ENVIRONMENT.put("USER_SERVICE_URL", "services.user-url");
     ENVIRONMENT.put("CLIENT_TIMEOUT_MS", "client.timeout-ms");
     ENVIRONMENT.put("CLIENT_RETRIES", "client.retries");
+    ENVIRONMENT.put("CLIENT_DNS_REFRESH_MS", "client.dns-refresh-ms");
     ENVIRONMENT.put("BREAKER_MAX_FAILURES", "client.breaker.max-failures");
     ENVIRONMENT.put("BREAKER_RESET_MS", "client.breaker.reset-ms");
     ENVIRONMENT.put("SAMPLE_DATA", "catalog.sample-data");

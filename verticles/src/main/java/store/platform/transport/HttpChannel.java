@@ -27,9 +27,11 @@ public final class HttpChannel implements ServiceChannel {
   private final String from;
   private final WebClient client;
   private final String service;
-  /** The callee's replicas (internal listeners); calls rotate over them, and a retry goes to the next one. */
-  private final java.util.List<String> baseUrls;
-  private final java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
+  /**
+   * The callee's replicas (internal listeners), every address of every name; calls rotate over them, and a retry
+   * goes to the next one.
+   */
+  private final PeerAddresses peers;
   private final Auth auth;
   private final long timeoutMs;
   private final int retries;
@@ -37,15 +39,14 @@ public final class HttpChannel implements ServiceChannel {
   private final CircuitBreaker breaker;
   private final CallMetrics metrics;
 
-  public HttpChannel(Vertx vertx, WebClient client, String from, String service, java.util.List<String> baseUrls,
-      Auth auth,
+  public HttpChannel(Vertx vertx, WebClient client, String from, String service, PeerAddresses peers, Auth auth,
       long timeoutMs, int retries, Set<String> idempotentOperations, CircuitBreakerOptions breakerOptions,
       CallMetrics metrics) {
     this.vertx = vertx;
     this.from = from;
     this.client = client;
     this.service = service;
-    this.baseUrls = baseUrls.stream().map(u -> u.endsWith("/") ? u.substring(0, u.length() - 1) : u).toList();
+    this.peers = peers;
     this.auth = auth;
     this.timeoutMs = timeoutMs;
     this.retries = retries;
@@ -85,8 +86,11 @@ public final class HttpChannel implements ServiceChannel {
   }
 
   private io.vertx.ext.web.client.HttpRequest<Buffer> request(String operation, Caller caller) {
-    io.vertx.ext.web.client.HttpRequest<Buffer> request = client
-        .postAbs(baseUrls.get(Math.floorMod(next.getAndIncrement(), baseUrls.size())) + "/internal/" + operation)
+    PeerAddresses.Target target = peers.next();
+    String url = target.baseUrl() + "/internal/" + operation;
+    // a resolved name: connect to that address, the request still names the URL's host
+    io.vertx.ext.web.client.HttpRequest<Buffer> request = (target.server() == null ? client.postAbs(url)
+        : client.requestAbs(io.vertx.core.http.HttpMethod.POST, target.server(), url))
         .timeout(timeoutMs)
         .putHeader(Auth.INTERNAL_HEADER, auth.issueInternalCredential(from, service, operation, caller));
     return caller.requestId() == null ? request : request.putHeader(RequestLog.HEADER, caller.requestId());
