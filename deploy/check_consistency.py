@@ -10,12 +10,16 @@ runs anything. It checks that:
 - compose: every variable given to a store process is one the store reads (docs/configuration.md's tables and
   StoreConfig.ENVIRONMENT), the gateway's are render.sh's (docs/configuration.md's gateway table) or its
   entrypoint's; each service has the variables it needs; peers' URLs, CASSANDRA_HOST, the OTLP endpoint and
-  nginx's upstreams name compose services (or network aliases) of the right mode on ports they expose;
-  TRUSTED_PROXIES is the gateway's fixed address, inside the subnet and outside the dynamic range; every
-  Prometheus scrape target (observability/prometheus/prometheus.yml) is a compose service and port, and every
-  fixed store replica is scraped; Grafana's datasources reach compose services (Jaeger under its base path); health checks ask paths that exist (the store's Health routes, nginx's
-  /healthz) on the right ports; depends_on conditions have what they wait for; secrets are ${...} references,
-  the example secrets are too short to be accepted, and .env is ignored by git;
+  nginx's upstreams name compose services (or network aliases) of the right mode on ports they expose, and
+  each peer's URLs together reach every replica of that peer (a scalable `deploy.replicas: 0` service too, so
+  through an alias it shares); TRUSTED_PROXIES is the gateway's fixed address, inside the subnet and outside the
+  dynamic range; every Prometheus scrape target (observability/prometheus/prometheus.yml), static or a
+  dns_sd_configs name (type A), is a compose service or alias and a port it exposes (a store's public port, with
+  the `service` label of its mode), every store replica is scraped (a scalable one through a dns_sd name), and
+  none twice; Grafana's datasources reach compose services (Jaeger under its base path); health checks ask
+  paths that exist (the store's Health routes, nginx's /healthz) on the right ports; depends_on conditions have
+  what they wait for; secrets are ${...} references, the example secrets are too short to be accepted, and .env
+  is ignored by git;
 - Dockerfile: ports, health check, memory flags, cassandra-lib beside the jar, a non-root user;
 - Kubernetes (k8s/kustomization.yaml, resolved like kustomize: files, directories, generators): every manifest
   is listed; selectors match template labels; Services select a workload and target its named ports; probes
@@ -230,6 +234,7 @@ def check_compose(env_file):
         check(variables.get("OTEL_SERVICE_NAME") == mode, f"compose {name}: OTEL_SERVICE_NAME should be {mode}")
         check(variables.get("OTEL_TRACES_EXPORTER") == "otlp", f"compose {name}: OTEL_TRACES_EXPORTER should be otlp")
         for var, peer_mode in peer_modes.items():
+            reached = set()
             for url in str(variables.get(var, "")).split(","):
                 match = re.fullmatch(r"http://([A-Za-z0-9.-]+):(\d+)", url.strip())
                 if not check(match, f"compose {name}: {var} has a malformed URL '{url}'"):
@@ -237,10 +242,19 @@ def check_compose(env_file):
                 host, port = match.group(1), int(match.group(2))
                 targets = served_by(host, peer_mode)
                 check(targets, f"compose {name}: {var} names {host}, not a {peer_mode} service")
+                check(set(targets) == set(names.get(host, [])),
+                      f"compose {name}: {var} names {host}, which is not only {peer_mode} services")
+                reached.update(targets)
                 check(port == ports.get(peer_mode, 0) + offset,
                       f"compose {name}: {var} port {port} is not {peer_mode}'s internal port")
                 for target in targets:
                     check(port in exposed(services[target]), f"compose {name}: {var}: {target} does not expose {port}")
+            # the store looks every name up again and calls each of its addresses: a name that every replica
+            # carries (a network alias) reaches the scaled ones too; a list of fixed names misses them
+            replicas = {n for n, s in store_services.items() if mode_of(s) == peer_mode}
+            check(reached == replicas,
+                  f"compose {name}: {var} reaches {sorted(reached)}, not every {peer_mode} replica {sorted(replicas)}: "
+                  f"name a network alias they all carry")
         cassandra_host = variables.get("CASSANDRA_HOST")
         check(cassandra_host in services, f"compose {name}: CASSANDRA_HOST={cassandra_host} is not a service")
         otlp = re.fullmatch(r"http://([A-Za-z0-9.-]+):(\d+)", str(variables.get("OTEL_EXPORTER_OTLP_ENDPOINT")))
@@ -323,16 +337,52 @@ def check_compose(env_file):
     except ValueError as e:
         check(False, f"compose: network addresses: {e}")
 
-    # -- Prometheus' targets are compose services and ports; every fixed store replica is scraped
+    # -- Prometheus' targets are compose services (or aliases, through dns_sd_configs) and ports; every store
+    # replica is scraped, a scalable one through a name it shares, and none twice
     prometheus = load_yaml(ROOT / "observability/prometheus/prometheus.yml")
     scraped = set()
+    scrapes = {}  # compose service -> [(job, the name it is scraped under, "static" or "dns")]
+
+    def scraped_by(service_name, job_name, host, kind):
+        scraped.add(service_name)
+        scrapes.setdefault(service_name, []).append((job_name, host, kind))
+
     for job in prometheus.get("scrape_configs", []):
+        for sd in job.get("dns_sd_configs", []):
+            check(sd.get("type", "SRV") == "A" and sd.get("port"),
+                  f"prometheus.yml: job {job['job_name']}: dns_sd_configs on compose's DNS needs type A and a port")
+            port = sd.get("port")
+            for host in sd.get("names", []):
+                behind = names.get(host, [])
+                if not check(behind,
+                             f"prometheus.yml: job {job['job_name']}: {host} is not a compose service or alias"):
+                    continue
+                modes = {mode_of(services[b]) for b in behind}
+                for b in behind:
+                    scraped_by(b, job["job_name"], host, "dns")
+                    check(port in exposed(services[b]),
+                          f"prometheus.yml: job {job['job_name']}: {b} does not expose {port}")
+                if set(behind) <= set(store_services):
+                    mode = modes.pop() if len(modes) == 1 else None
+                    check(mode and port == ports.get(mode),
+                          f"prometheus.yml: job {job['job_name']}: {host} is not one service's public port (/metrics)")
+                    # the dashboards and rules select on service=<mode>: a dns_sd target has no static labels, so a
+                    # relabelling must give it one (from the job's name, or written out)
+                    labelled = any(r.get("target_label") == "service" and (
+                        (r.get("source_labels") == ["job"] and job["job_name"] == mode)
+                        or (not r.get("source_labels") and r.get("replacement") == mode))
+                        for r in job.get("relabel_configs", []))
+                    check(labelled, f"prometheus.yml: job {job['job_name']}: no relabelling gives its targets "
+                                    f"service={mode}")
+                    check(any(r.get("target_label") == "instance" and r.get("source_labels") == ["__address__"]
+                              for r in job.get("relabel_configs", [])),
+                          f"prometheus.yml: job {job['job_name']}: instance should be the address without its port")
         for static in job.get("static_configs", []):
             for target in static.get("targets", []):
                 host, port = host_port(target)
                 if host == "localhost":
                     continue
-                scraped.add(host)
+                scraped_by(host, job["job_name"], host, "static")
                 check(host in services, f"prometheus.yml: job {job['job_name']}: {host} is not a compose service")
                 check(host not in services or port in exposed(services[host]),
                       f"prometheus.yml: job {job['job_name']}: {host} does not expose {port}")
@@ -344,8 +394,15 @@ def check_compose(env_file):
             host, port = host_port(hp)
             check(host in services and port in exposed(services[host]), f"prometheus.yml: alertmanager {hp}")
     for name, service in store_services.items():
-        if (service.get("deploy") or {}).get("replicas") != 0:
-            check(name in scraped, f"compose {name}: not scraped by observability/prometheus/prometheus.yml")
+        check(name in scraped, f"compose {name}: not scraped by observability/prometheus/prometheus.yml")
+        if (service.get("deploy") or {}).get("replicas") == 0:
+            # scaled containers have no name of their own: only a DNS name they share finds each of them
+            check(all(kind == "dns" for _, _, kind in scrapes.get(name, [])),
+                  f"compose {name}: a scalable service must be scraped through dns_sd_configs on a name it shares "
+                  f"(a static target reaches one of its containers)")
+    for name, how in scrapes.items():
+        check(len(how) == 1, f"compose {name}: scraped twice ({', '.join(f'job {j} as {h}' for j, h, _ in how)}): "
+                             f"its series would count double")
 
     # -- Grafana's datasources reach compose services (Jaeger's API lives under its QUERY_BASE_PATH)
     datasources = load_yaml(ROOT / "observability/grafana/provisioning/datasources/prometheus.yml")
