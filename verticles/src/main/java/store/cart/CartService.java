@@ -215,8 +215,11 @@ public final class CartService {
       if (locked != null) {
         return Future.failedFuture(ProblemException.conflict("A checkout of this cart is already in progress"));
       }
-      return placeOrder(caller, orderIds, attempt)
-          .andThen(ar -> repository.releaseClaim(caller.username(), CART_LOCK, token));
+      // released before the answer: a client that checks out again straight away must not find its own lock (a
+      // failed release leaves the lease to expire; the answer stands)
+      Future<Order> placed = placeOrder(caller, orderIds, attempt);
+      return placed.transform(done -> repository.releaseClaim(caller.username(), CART_LOCK, token))
+          .transform(released -> placed);
     });
   }
 
