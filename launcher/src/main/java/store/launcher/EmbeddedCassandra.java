@@ -14,7 +14,8 @@ import java.util.Optional;
 import java.util.function.Consumer;
 
 /**
- * A real single Cassandra node in a child JVM, for dev mode and the test suite.
+ * A real Cassandra node in a child JVM, for dev mode and the test suite: one node on 127.0.0.1, or one member of a
+ * local cluster ({@link EmbeddedCluster}) on its own loopback address 127.0.0.N.
  *
  * <p>Cassandra runs out of the services' JVM and off their class path: cassandra-all brings netty 4.1 and
  * Vert.x 5 uses netty 4.2. Its jars ship beside the fat jar (see the cassandra-node module). The child watches
@@ -55,16 +56,35 @@ public final class EmbeddedCassandra implements AutoCloseable {
   private final int cqlPort;
   private final String heap;
   private final Consumer<String> progress;
+  private final int index;
+  private final int clusterSize;
   private Process process;
   private boolean created;
   private static final String NODE_ID_FILE = "node.id";
 
+  /** The single node of dev mode, on 127.0.0.1. */
   public EmbeddedCassandra(Path libDir, Path dataDir, int cqlPort, String heap, Consumer<String> progress) {
+    this(libDir, dataDir, cqlPort, heap, progress, 0, 1);
+  }
+
+  /**
+   * Member {@code index} (from 0) of a local cluster of {@code clusterSize} nodes: it listens on 127.0.0.(index+1),
+   * with the same ports as the others (all of 127.0.0.0/8 is loopback on Linux), and member 0 is the seed.
+   */
+  EmbeddedCassandra(Path libDir, Path dataDir, int cqlPort, String heap, Consumer<String> progress, int index,
+      int clusterSize) {
     this.libDir = libDir;
     this.dataDir = dataDir.toAbsolutePath();
     this.cqlPort = cqlPort;
     this.heap = heap;
     this.progress = progress;
+    this.index = index;
+    this.clusterSize = clusterSize;
+  }
+
+  /** The loopback address the node listens on (CQL, storage, metrics). */
+  public String address() {
+    return "127.0.0." + (index + 1);
   }
 
   /**
@@ -125,9 +145,10 @@ public final class EmbeddedCassandra implements AutoCloseable {
 
   /** Starts the node unless one already answers on the port; blocks until CQL accepts connections. */
   public EmbeddedCassandra start(Duration timeout) throws IOException, InterruptedException {
-    if (answers("127.0.0.1", cqlPort)) {
+    if (answers(address(), cqlPort)) {
       requireOwnNode();
-      progress.accept("Cassandra for " + dataDir + " already answers on 127.0.0.1:" + cqlPort + "; reusing it");
+      progress.accept("Cassandra for " + dataDir + " already answers on " + address() + ":" + cqlPort
+          + "; reusing it");
       return this;
     }
     created = !Files.isDirectory(dataDir.resolve("data"));
@@ -154,10 +175,11 @@ public final class EmbeddedCassandra implements AutoCloseable {
     command.add("-XX:MaxDirectMemorySize=128M");
     // class-data sharing: the first run of a data directory records the node's loaded classes at exit, later starts
     // map them instead of loading ~9 000 classes from jars (a mismatched archive is ignored with a warning)
-    Path classes = dataDir.resolve("node-classes.jsa");
+    // (a cluster's members share the first member's archive: three nodes writing 60 MB each at exit would be waste)
+    Path classes = (index == 0 ? dataDir : dataDir.resolveSibling("node1")).resolve("node-classes.jsa");
     if (Files.isRegularFile(classes)) {
       command.add("-XX:SharedArchiveFile=" + classes);
-    } else {
+    } else if (index == 0) {
       command.addAll(List.of("-XX:ArchiveClassesAtExit=" + classes, "-XX:+UnlockDiagnosticVMOptions",
           "-XX:+AllowArchivingWithJavaAgent")); // the metrics agent below
     }
@@ -169,18 +191,20 @@ public final class EmbeddedCassandra implements AutoCloseable {
     command.add("-Dcassandra-foreground=yes");
     command.add("-Dcassandra.skip_wait_for_gossip_to_settle=0");
     command.add("-Dcassandra.ring_delay_ms=100");
-    command.add("-Dcassandra.jmx.local.port=" + (cqlPort - 1843)); // 7199 for the default 9042
+    // 7199 for the default 9042; JMX listens on 127.0.0.1 only, so the members of a cluster take 7199, 7209, ...
+    command.add("-Dcassandra.jmx.local.port=" + (cqlPort - 1843 + 10 * index));
     Path agent = libDir.resolve("agent").resolve("jmx_prometheus_javaagent.jar");
     Path rules = libDir.resolve("agent").resolve("jmx-exporter.yml");
     if (Files.isRegularFile(agent) && Files.isRegularFile(rules)) {
       // Cassandra's metrics for Prometheus (observability/cassandra/jmx-exporter.yml), on loopback
-      command.add("-javaagent:" + agent.toAbsolutePath() + "=127.0.0.1:" + metricsPort() + ":" + rules.toAbsolutePath());
+      command.add("-javaagent:" + agent.toAbsolutePath() + "=" + address() + ":" + metricsPort() + ":"
+          + rules.toAbsolutePath());
     }
     command.add("-cp");
     command.add(libDir.toAbsolutePath() + "/*");
     command.add("store.cassandra.NodeMain");
 
-    progress.accept("Starting embedded Cassandra (data in " + dataDir + ", CQL port " + cqlPort + ")");
+    progress.accept("Starting embedded Cassandra (data in " + dataDir + ", CQL on " + address() + ":" + cqlPort + ")");
     ProcessBuilder builder = new ProcessBuilder(command);
     // glibc may give each busy thread its own malloc arena (64 MiB reserved each); a dev node needs two at most
     builder.environment().put("MALLOC_ARENA_MAX", "2");
@@ -191,7 +215,7 @@ public final class EmbeddedCassandra implements AutoCloseable {
     long started = System.nanoTime();
     long deadline = started + timeout.toNanos();
     int dots = 0;
-    while (!answers("127.0.0.1", cqlPort)) {
+    while (!answers(address(), cqlPort)) {
       if (!process.isAlive()) {
         throw new IllegalStateException("Embedded Cassandra exited with code " + process.exitValue()
             + "; see " + dataDir.resolve("logs/system.log"));
@@ -202,7 +226,7 @@ public final class EmbeddedCassandra implements AutoCloseable {
       }
       Thread.sleep(250);
       if (++dots % 8 == 0) {
-        progress.accept("  waiting for CQL on 127.0.0.1:" + cqlPort + " ... " + (dots / 4) + " s");
+        progress.accept("  waiting for CQL on " + address() + ":" + cqlPort + " ... " + (dots / 4) + " s");
       }
     }
     // the node records its own host id in node.id (NodeMain): asking it over CQL here cost a driver start, 3 s
@@ -217,22 +241,22 @@ public final class EmbeddedCassandra implements AutoCloseable {
    */
   private void requireOwnNode() throws IOException, InterruptedException {
     Path recorded = dataDir.resolve(NODE_ID_FILE);
-    String running = hostId(cqlPort);
+    String running = hostId(address(), cqlPort);
     for (int i = 0; i < 40 && !Files.isRegularFile(recorded) && Files.isDirectory(dataDir); i++) {
       Thread.sleep(250); // a node that has just opened CQL writes its id a moment later
     }
     String ours = Files.isRegularFile(recorded) ? Files.readString(recorded, StandardCharsets.UTF_8).strip() : null;
     if (!running.equals(ours)) {
-      throw new IllegalStateException("A Cassandra node already answers on 127.0.0.1:" + cqlPort + " but it is not "
+      throw new IllegalStateException("A Cassandra node already answers on " + address() + ":" + cqlPort + " but it is not "
           + "the embedded node of " + dataDir + " (host id " + running + "). Stop it, or set CASSANDRA_PORT to a "
           + "free port, or set CASSANDRA_HOST to use it on purpose.");
     }
   }
 
   /** The running node's host id, asked over CQL. */
-  static String hostId(int port) {
+  static String hostId(String address, int port) {
     try (com.datastax.oss.driver.api.core.CqlSession session = com.datastax.oss.driver.api.core.CqlSession.builder()
-        .addContactPoint(new InetSocketAddress("127.0.0.1", port)).withLocalDatacenter("datacenter1").build()) {
+        .addContactPoint(new InetSocketAddress(address, port)).withLocalDatacenter("datacenter1").build()) {
       return String.valueOf(session.execute("SELECT host_id FROM system.local").one().getUuid("host_id"));
     }
   }
@@ -249,6 +273,13 @@ public final class EmbeddedCassandra implements AutoCloseable {
 
   public boolean startedHere() {
     return process != null;
+  }
+
+  /** SIGKILL, as a crashed machine would stop: no flush, no goodbye to the other members (fault tests). */
+  public void kill() throws InterruptedException {
+    if (process != null && process.isAlive()) {
+      process.destroyForcibly().waitFor(10, java.util.concurrent.TimeUnit.SECONDS);
+    }
   }
 
   @Override
@@ -270,17 +301,22 @@ public final class EmbeddedCassandra implements AutoCloseable {
   private String yaml() {
     String dir = dataDir.toString();
     int storagePort = cqlPort - 2042; // 7000 for the default 9042, so two nodes on other ports don't collide
+    // a new cluster's members are all empty: none streams from the others (auto_bootstrap false), and their tokens
+    // split the ring evenly instead of by chance
+    long token = Long.MIN_VALUE + Long.divideUnsigned(-1L, clusterSize) * index;
     return """
         cluster_name: product-store-embedded
         num_tokens: 1
+        initial_token: %4$d
+        auto_bootstrap: false
         partitioner: org.apache.cassandra.dht.Murmur3Partitioner
         endpoint_snitch: SimpleSnitch
         seed_provider:
           - class_name: org.apache.cassandra.locator.SimpleSeedProvider
             parameters:
               - seeds: "127.0.0.1:%2$d"
-        listen_address: 127.0.0.1
-        rpc_address: 127.0.0.1
+        listen_address: %5$s
+        rpc_address: %5$s
         storage_port: %2$d
         native_transport_port: %3$d
         start_native_transport: true
@@ -309,6 +345,6 @@ public final class EmbeddedCassandra implements AutoCloseable {
         cas_contention_timeout: 3000ms
         read_request_timeout: 5000ms
         range_request_timeout: 10000ms
-        """.formatted(dir, storagePort, cqlPort);
+        """.formatted(dir, storagePort, cqlPort, token, address());
   }
 }

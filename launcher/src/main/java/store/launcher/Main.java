@@ -92,6 +92,9 @@ public final class Main {
         CASSANDRA_PORT      CQL port (9042)        CASSANDRA_DATA_DIR   embedded node's data (./data)
         CASSANDRA_WAIT_SECONDS  how long a service waits for an external Cassandra to answer (120)
         CASSANDRA_USERNAME, CASSANDRA_PASSWORD, CASSANDRA_SSL   an external cluster's credentials and TLS
+        CASSANDRA_REPLICATION, CASSANDRA_REPLICATION_FACTOR, CASSANDRA_CONSISTENCY, CASSANDRA_SERIAL_CONSISTENCY
+                            a cluster: NetworkTopologyStrategy, 3, LOCAL_QUORUM (LOCAL_SERIAL is the default)
+        CASSANDRA_NODES     embedded nodes (1); 3 starts a local cluster on 127.0.0.1-3 (data-dir/cassandra/nodeN)
         PROFILE             dev | prod (default: dev all-in-one, prod for one service). prod refuses demo users
                             and needs every secret.
         SECRET_KEY          user tokens (HS256), >= 32 bytes: openssl rand -base64 48
@@ -152,7 +155,7 @@ public final class Main {
   }
 
   /** A started process: what must be stopped, in order. */
-  public record Running(Vertx vertx, CassandraClient cassandra, EmbeddedCassandra node, int port, Auth auth,
+  public record Running(Vertx vertx, CassandraClient cassandra, EmbeddedCluster node, int port, Auth auth,
       OpenTelemetrySdk tracing, Drain drain, long drainMs) {
     public void stop() {
       LOG.info("Stopping: draining for {} ms, then closing servers (in-flight requests finish), then Cassandra",
@@ -198,14 +201,14 @@ public final class Main {
       builder.withTracer(new OpenTelemetryTracingFactory(tracing));
     }
     Vertx vertx = builder.with(options).build();
-    EmbeddedCassandra node = null;
+    EmbeddedCluster node = null;
     try {
       JsonObject config = await(StoreConfig.load(vertx));
       applyModeDefaults(mode, config);
 
       long began = System.nanoTime();
       node = embeddedIfNeeded(config);
-      EmbeddedCassandra startedNode = node != null && node.startedHere() ? node : null;
+      EmbeddedCluster startedNode = node != null && node.startedHere() ? node : null;
       long nodeUp = System.nanoTime();
       awaitCassandra(config);
       long cassandraAnswered = System.nanoTime();
@@ -368,18 +371,25 @@ public final class Main {
     }
   }
 
-  /** Starts (or re-attaches to) the embedded node when no external Cassandra is configured; null otherwise. */
-  static EmbeddedCassandra embeddedIfNeeded(JsonObject config) throws Exception {
+  /**
+   * Starts (or re-attaches to) the embedded node when no external Cassandra is configured, or the local cluster of
+   * {@code cassandra.embedded.nodes} nodes; null when Cassandra is external.
+   */
+  static EmbeddedCluster embeddedIfNeeded(JsonObject config) throws Exception {
     if (!StoreConfig.string(config, "cassandra.host", "").isEmpty()) {
       return null;
     }
-    EmbeddedCassandra node = new EmbeddedCassandra(EmbeddedCassandra.locateLibDir(Main.class),
-        Path.of(StoreConfig.string(config, "cassandra.embedded.data-dir", "data"), "cassandra"),
-        StoreConfig.integer(config, "cassandra.port", 9042),
-        EmbeddedCassandra.heapFor(StoreConfig.string(config, "cassandra.embedded.heap", "auto")),
-        line -> LOG.info(line)).start(Duration.ofMinutes(3));
-    StoreConfig.put(config, "cassandra.host", "127.0.0.1");
-    return node;
+    Path dir = Path.of(StoreConfig.string(config, "cassandra.embedded.data-dir", "data"), "cassandra");
+    int nodes = StoreConfig.integer(config, "cassandra.embedded.nodes", 1);
+    int port = StoreConfig.integer(config, "cassandra.port", 9042);
+    String heap = EmbeddedCassandra.heapFor(StoreConfig.string(config, "cassandra.embedded.heap", "auto"));
+    EmbeddedCluster cluster = nodes == 1
+        ? EmbeddedCluster.of(new EmbeddedCassandra(EmbeddedCassandra.locateLibDir(Main.class), dir, port, heap,
+            line -> LOG.info(line)))
+        : new EmbeddedCluster(EmbeddedCassandra.locateLibDir(Main.class), dir, nodes, port, heap, line -> LOG.info(line));
+    cluster.start(Duration.ofMinutes(3));
+    StoreConfig.put(config, "cassandra.host", cluster.contactPoints());
+    return cluster;
   }
 
   private static long millisSince(long nanoTime) {

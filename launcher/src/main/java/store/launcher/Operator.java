@@ -74,7 +74,7 @@ final class Operator {
    */
   static int againstCassandra(String what, Function<Store, Future<String>> work) {
     Vertx vertx = Vertx.vertx();
-    EmbeddedCassandra node = null;
+    EmbeddedCluster node = null;
     try {
       JsonObject config = Main.await(StoreConfig.load(vertx));
       node = Main.embeddedIfNeeded(config);

@@ -390,6 +390,11 @@ final class CatalogRepository {
     return cql.one("reservation.get", "SELECT * FROM stock_reservations WHERE reservation_id = ?", id);
   }
 
+  /** As {@link #reservation}, at the serial consistency: after a state change whose outcome is unknown. */
+  Future<Row> settledReservation(String id) {
+    return cql.serialOne("reservation.get-serial", "SELECT * FROM stock_reservations WHERE reservation_id = ?", id);
+  }
+
   /** Every reservation: for the stock audit (an operator's tool), never a request. */
   Future<List<Row>> allReservations() {
     return cql.rows("reservation.all", "SELECT reservation_id, state, lines FROM stock_reservations");

@@ -302,12 +302,17 @@ final class Reservations {
     Future<Boolean> change = lines == null ? repository.moveReservation(reservationId, from, to)
         : repository.moveReservation(reservationId, from, to, lines);
     return change.recover(e -> !unknownOutcome(e) ? Future.failedFuture(e)
-        : repository.reservation(reservationId).map(row -> row != null && to.equals(row.getString("state"))));
+        : repository.settledReservation(reservationId).map(row -> row != null && to.equals(row.getString("state"))));
   }
 
-  /** A compare-and-set that may or may not have applied: Cassandra said so, or the driver stopped waiting. */
+  /**
+   * A compare-and-set that may or may not have applied: Cassandra said so, the driver stopped waiting, or the node
+   * coordinating it went away after it was sent (a compare-and-set is not retried on another node by the driver).
+   */
   static boolean unknownOutcome(Throwable e) {
     return e instanceof CASWriteUnknownException || e instanceof DriverTimeoutException
+        || e instanceof com.datastax.oss.driver.api.core.connection.ClosedConnectionException
+        || e instanceof com.datastax.oss.driver.api.core.connection.HeartbeatException
         || e instanceof WriteTimeoutException timeout && timeout.getWriteType() == WriteType.CAS;
   }
 

@@ -14,8 +14,8 @@ import java.util.List;
 
 /**
  * Opens the one Cassandra session of a process: makes sure the keyspace exists, then shares a client bound to it.
- * Replication and consistency come from configuration (RF 1 and LOCAL_ONE for dev, RF 3 and LOCAL_QUORUM for a
- * cluster).
+ * Replication and consistency come from configuration (SimpleStrategy, RF 1 and LOCAL_ONE for dev;
+ * NetworkTopologyStrategy, RF 3 and LOCAL_QUORUM for a cluster).
  */
 public final class CassandraSessions {
   private CassandraSessions() {
@@ -43,11 +43,22 @@ public final class CassandraSessions {
   }
 
   private static Future<Void> createKeyspace(Vertx vertx, JsonObject config, String keyspace) {
-    int rf = StoreConfig.integer(config, "cassandra.replication-factor", 1);
     CassandraClient bootstrap = CassandraClient.create(vertx, options(config, null));
-    return bootstrap.execute("CREATE KEYSPACE IF NOT EXISTS " + keyspace
-            + " WITH replication = {'class': 'SimpleStrategy', 'replication_factor': " + rf + "}")
+    return bootstrap.execute("CREATE KEYSPACE IF NOT EXISTS " + keyspace + " WITH replication = " + replication(config))
         .<Void>mapEmpty().andThen(done -> bootstrap.close()); // closes in the background: the start goes on
+  }
+
+  /** The keyspace's replication map, from {@code cassandra.replication} and {@code cassandra.replication-factor}. */
+  static String replication(JsonObject config) {
+    int rf = StoreConfig.integer(config, "cassandra.replication-factor", 1);
+    String strategy = StoreConfig.string(config, "cassandra.replication", "SimpleStrategy");
+    return switch (strategy) {
+      case "SimpleStrategy" -> "{'class': 'SimpleStrategy', 'replication_factor': " + rf + "}";
+      case "NetworkTopologyStrategy" -> "{'class': 'NetworkTopologyStrategy', '"
+          + StoreConfig.string(config, "cassandra.datacenter", "datacenter1").replace("'", "''") + "': " + rf + "}";
+      default -> throw new IllegalArgumentException("cassandra.replication (CASSANDRA_REPLICATION) must be "
+          + "SimpleStrategy or NetworkTopologyStrategy, not " + strategy);
+    };
   }
 
   private static boolean missingKeyspace(Throwable e) {
@@ -79,17 +90,24 @@ public final class CassandraSessions {
         throw new IllegalStateException("No TLS available for CASSANDRA_SSL", e);
       }
     }
+    String serial = StoreConfig.string(config, "cassandra.serial-consistency", "LOCAL_SERIAL");
+    if (!serial.equals("SERIAL") && !serial.equals("LOCAL_SERIAL")) {
+      throw new IllegalArgumentException("cassandra.serial-consistency (CASSANDRA_SERIAL_CONSISTENCY) must be SERIAL "
+          + "or LOCAL_SERIAL, not " + serial);
+    }
     options.dataStaxClusterBuilder()
         .withLocalDatacenter(StoreConfig.string(config, "cassandra.datacenter", "datacenter1"))
         .withConfigLoader(DriverConfigLoader.programmaticBuilder()
             .withString(DefaultDriverOption.REQUEST_CONSISTENCY,
                 StoreConfig.string(config, "cassandra.consistency", "LOCAL_ONE"))
-            .withString(DefaultDriverOption.REQUEST_SERIAL_CONSISTENCY, "LOCAL_SERIAL")
+            .withString(DefaultDriverOption.REQUEST_SERIAL_CONSISTENCY, serial)
             .withDuration(DefaultDriverOption.REQUEST_TIMEOUT, Duration.ofSeconds(10))
             .withDuration(DefaultDriverOption.CONNECTION_INIT_QUERY_TIMEOUT, Duration.ofSeconds(10))
             .withDuration(DefaultDriverOption.METADATA_SCHEMA_REQUEST_TIMEOUT, Duration.ofSeconds(20))
             .withDuration(DefaultDriverOption.CONTROL_CONNECTION_AGREEMENT_TIMEOUT, Duration.ofSeconds(20))
             .withInt(DefaultDriverOption.REQUEST_PAGE_SIZE, 5000)
+            // a node that comes back is asked again within 10 s (the driver's default backs off to 60 s)
+            .withDuration(DefaultDriverOption.RECONNECTION_MAX_DELAY, Duration.ofSeconds(10))
             // a DDL statement's answer waits for the driver's schema refresh, which by default gathers events for
             // 1 s: creating the store's 20 tables took 21 s of a first start for that wait alone
             .withDuration(DefaultDriverOption.METADATA_SCHEMA_WINDOW, Duration.ofMillis(20))
@@ -97,6 +115,9 @@ public final class CassandraSessions {
             // DDL would otherwise make every process re-read the whole schema
             .withStringList(DefaultDriverOption.METADATA_SCHEMA_REFRESHED_KEYSPACES,
                 List.of(StoreConfig.string(config, "cassandra.keyspace", "store")))
+            // reading back a compare-and-set whose outcome is unknown: a serial read finishes any Paxos round in
+            // flight for the row first, so it cannot answer "not applied" for a write that lands a moment later
+            .startProfile(Cql.SERIAL_READ).withString(DefaultDriverOption.REQUEST_CONSISTENCY, serial).endProfile()
             .build());
     if (keyspace != null) {
       options.setKeyspace(keyspace);

@@ -33,10 +33,15 @@ import java.util.concurrent.ConcurrentHashMap;
  * {@code cassandra_query_duration_seconds{query=...}}.
  */
 public final class Cql {
+  /** The driver's execution profile of {@link #serialOne} (defined in {@link CassandraSessions}). */
+  public static final String SERIAL_READ = "serial-read";
+  /** {@code x = x + ?}: a counter or a list append, which a second execution would apply twice. */
+  private static final java.util.regex.Pattern INCREMENT =
+      java.util.regex.Pattern.compile("(\\w+)\\s*=\\s*\\1\\s*[+-]", java.util.regex.Pattern.CASE_INSENSITIVE);
   private final CassandraClient client;
   private final MeterRegistry registry;
   private final CircuitBreaker breaker;
-  private final Map<String, PreparedStatement> prepared = new ConcurrentHashMap<>();
+  private final Map<String, Prepared> prepared = new ConcurrentHashMap<>();
   private final Map<String, Timer> timers = new ConcurrentHashMap<>();
 
   /** Without a circuit breaker: for one-shot operator commands and test fixtures. */
@@ -79,17 +84,46 @@ public final class Cql {
 
   /** Executes a prepared statement and fetches all rows. {@code name} labels the latency metric. */
   public Future<List<Row>> rows(String name, String cql, Object... values) {
+    return execute(name, cql, false, values);
+  }
+
+  public Future<Row> one(String name, String cql, Object... values) {
+    return rows(name, cql, values).map(Cql::first);
+  }
+
+  /**
+   * Reads one row at the serial consistency ({@code cassandra.serial-consistency}): what a compare-and-set whose
+   * outcome was unknown really did, once any Paxos round in flight on the row has been finished.
+   */
+  public Future<Row> serialOne(String name, String cql, Object... values) {
+    return execute(name, cql, true, values).map(Cql::first);
+  }
+
+  private static Row first(List<Row> rows) {
+    return rows.isEmpty() ? null : rows.get(0);
+  }
+
+  private Future<List<Row>> execute(String name, String cql, boolean serial, Object... values) {
+    java.util.function.Supplier<Future<List<Row>>> run = () -> bind(cql, values)
+        .compose(statement -> timed(name, client.executeWithFullFetch(
+            serial ? statement.setExecutionProfileName(SERIAL_READ) : statement)));
     if (breaker == null) {
-      return bind(cql, values).compose(statement -> timed(name, client.executeWithFullFetch(statement)));
+      return run.get();
     }
-    return breaker.<List<Row>>execute(() -> bind(cql, values)
-            .compose(statement -> timed(name, client.executeWithFullFetch(statement))))
+    return breaker.execute(run)
         .recover(e -> Future.failedFuture(e instanceof OpenCircuitException
             ? ProblemException.unavailable("The database is not answering right now; try again shortly") : e));
   }
 
-  public Future<Row> one(String name, String cql, Object... values) {
-    return rows(name, cql, values).map(rows -> rows.isEmpty() ? null : rows.get(0));
+  /**
+   * Whether running the statement twice does what running it once does. The driver retries only those on another
+   * node when the one it asked fails or dies mid-request; the others fail for the caller to settle (a
+   * compare-and-set is read back, see {@code Reservations}). Reads, and writes of given values, are; conditional
+   * writes and increments (counters, list appends) are not.
+   */
+  static boolean idempotent(String cql) {
+    String upper = cql.toUpperCase(java.util.Locale.ROOT);
+    return upper.startsWith("SELECT") || !upper.contains(" IF ") && !INCREMENT.matcher(cql).find();
   }
 
   public Future<Void> run(String name, String cql, Object... values) {
@@ -124,15 +158,19 @@ public final class Cql {
    * first caller's event loop, and out of its trace.
    */
   private Future<BoundStatement> bind(String cql, Object... values) {
-    PreparedStatement known = prepared.get(cql);
+    Prepared known = prepared.get(cql);
     if (known != null) {
       return Future.succeededFuture(known.bind(values));
     }
     // first use (or after a failed prepare, e.g. Cassandra was down): two requests may both prepare; harmless
-    return client.prepare(cql).map(ps -> {
-      prepared.putIfAbsent(cql, ps);
-      return ps.bind(values);
-    });
+    return client.prepare(cql).map(ps -> prepared.computeIfAbsent(cql, c -> new Prepared(ps, idempotent(c)))
+        .bind(values));
+  }
+
+  private record Prepared(PreparedStatement statement, boolean idempotent) {
+    BoundStatement bind(Object... values) {
+      return statement.bind(values).setIdempotent(idempotent);
+    }
   }
 
   private <T> Future<T> timed(String name, Future<T> execution) {

@@ -91,7 +91,8 @@ public final class Problems {
    * have happened (the client should ask before retrying a non-idempotent request). Null for anything else.
    */
   static ProblemException storageProblem(com.datastax.oss.driver.api.core.DriverException failure) {
-    LOG.warn("Cassandra: {}", failure.toString());
+    Throwable cause = failure.getCause();
+    LOG.warn("Cassandra: {}{}", failure, cause == null || cause == failure ? "" : " (caused by " + cause + ")");
     if (failure instanceof com.datastax.oss.driver.api.core.servererrors.WriteTimeoutException
         || failure instanceof com.datastax.oss.driver.api.core.servererrors.CASWriteUnknownException) {
       return new ProblemException(504, "storage-timeout", "Gateway Timeout",

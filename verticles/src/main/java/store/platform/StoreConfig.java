@@ -54,7 +54,10 @@ public final class StoreConfig {
     ENVIRONMENT.put("CASSANDRA_DC", "cassandra.datacenter");
     ENVIRONMENT.put("CASSANDRA_KEYSPACE", "cassandra.keyspace");
     ENVIRONMENT.put("CASSANDRA_REPLICATION_FACTOR", "cassandra.replication-factor");
+    ENVIRONMENT.put("CASSANDRA_REPLICATION", "cassandra.replication");
     ENVIRONMENT.put("CASSANDRA_CONSISTENCY", "cassandra.consistency");
+    ENVIRONMENT.put("CASSANDRA_SERIAL_CONSISTENCY", "cassandra.serial-consistency");
+    ENVIRONMENT.put("CASSANDRA_NODES", "cassandra.embedded.nodes");
     ENVIRONMENT.put("CASSANDRA_DATA_DIR", "cassandra.embedded.data-dir");
     ENVIRONMENT.put("CASSANDRA_HEAP", "cassandra.embedded.heap");
     ENVIRONMENT.put("BACKEND_URL", "services.catalog-url");
