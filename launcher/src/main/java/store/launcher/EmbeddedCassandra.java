@@ -138,6 +138,10 @@ public final class EmbeddedCassandra implements AutoCloseable {
     return mib + "M";
   }
 
+  public int cqlPort() {
+    return cqlPort;
+  }
+
   /** Where the node's Prometheus metrics are served (JMX exporter agent): 9103 for the default CQL port. */
   public int metricsPort() {
     return cqlPort + 61;

@@ -1,8 +1,14 @@
 package store.launcher;
 
+import com.datastax.oss.driver.api.core.CqlSession;
+import com.datastax.oss.driver.api.core.cql.SimpleStatement;
+import com.datastax.oss.driver.api.core.metadata.Node;
+import com.datastax.oss.driver.api.core.metadata.NodeState;
+import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
@@ -54,7 +60,38 @@ public final class EmbeddedCluster implements AutoCloseable {
     } finally {
       starters.shutdownNow();
     }
+    if (nodes.size() > 1) {
+      awaitMembers(timeout);
+    }
     return this;
+  }
+
+  /**
+   * Waits until every node knows every other one and their schemas agree: a node that answers CQL may not have
+   * heard of its peers yet, and a keyspace created through it then counts too few replicas, or a table created
+   * through one node is not yet known to the next.
+   */
+  private void awaitMembers(Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    try (CqlSession session = CqlSession.builder()
+        .addContactPoints(nodes.stream().map(n -> new InetSocketAddress(n.address(), n.cqlPort())).toList())
+        .withLocalDatacenter("datacenter1").build()) {
+      while (true) {
+        Collection<Node> known = session.getMetadata().getNodes().values();
+        boolean settled = known.size() == nodes.size();
+        for (Node node : known) {
+          settled &= node.getState() == NodeState.UP && session.execute(SimpleStatement
+              .newInstance("SELECT peer FROM system.peers_v2").setNode(node)).all().size() == nodes.size() - 1;
+        }
+        if (settled && session.checkSchemaAgreement()) {
+          return;
+        }
+        if (System.nanoTime() > deadline) {
+          throw new IllegalStateException("The embedded nodes did not all see each other within " + timeout);
+        }
+        Thread.sleep(250);
+      }
+    }
   }
 
   public EmbeddedCassandra node(int index) {

@@ -52,7 +52,8 @@ public final class StoreProcess implements AutoCloseable {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (System.nanoTime() < deadline) {
       if (!process.isAlive()) {
-        throw new IllegalStateException(mode + " exited with " + process.exitValue() + "; see " + workDir);
+        throw new IllegalStateException(mode + " exited with " + process.exitValue() + "; see " + workDir
+            + "; its log ends:\n" + logTail());
       }
       try {
         HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
@@ -66,6 +67,16 @@ public final class StoreProcess implements AutoCloseable {
       Thread.sleep(200);
     }
     throw new IllegalStateException(mode + " not ready within " + timeout + "; see " + workDir);
+  }
+
+  /** The last lines of the process's log (its work directory may be gone by the time anyone reads the report). */
+  private String logTail() {
+    try {
+      List<String> lines = Files.readAllLines(workDir.resolve((mode == null ? "all" : mode) + ".log"));
+      return String.join("\n", lines.subList(Math.max(0, lines.size() - 15), lines.size()));
+    } catch (IOException e) {
+      return "(no log: " + e + ")";
+    }
   }
 
   /** SIGTERM and wait; answers the exit code. */

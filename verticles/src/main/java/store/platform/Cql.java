@@ -135,13 +135,16 @@ public final class Cql {
     return rows(name, cql, values).map(rows -> rows.get(0));
   }
 
-  /** Schema statements: plain, not prepared (DDL), idempotent by {@code IF NOT EXISTS}. */
+  /**
+   * Schema statements: plain, not prepared (DDL), idempotent by {@code IF NOT EXISTS}; answered once every node has
+   * them (see {@link #agreed}).
+   */
   public Future<Void> ddl(List<String> statements) {
     Future<Void> chain = Future.succeededFuture();
     for (String statement : statements) {
       chain = chain.compose(v -> client.execute(statement).mapEmpty());
     }
-    return chain;
+    return chain.compose(v -> agreed());
   }
 
   /** Adds a column to an existing table; nothing to do when it is there already. */
@@ -149,7 +152,44 @@ public final class Cql {
     return client.execute("ALTER TABLE " + table + " ADD " + column + " " + type).<Void>mapEmpty()
         .recover(e -> String.valueOf(e.getMessage()).contains("already exist")
             || String.valueOf(e.getMessage()).contains("conflicts with an existing column")
-            ? Future.succeededFuture() : Future.failedFuture(e));
+            ? Future.succeededFuture() : Future.failedFuture(e))
+        .compose(v -> agreed());
+  }
+
+  /**
+   * Once every live node has the same schema. The driver's own check after a schema change reads the nodes'
+   * versions from one node's view of its peers, which lags on a busy cluster: a table just created could then be
+   * unknown to the node the next statement goes to ("table does not exist"). This asks each node itself.
+   */
+  private Future<Void> agreed() {
+    return awaitAgreement(120);
+  }
+
+  private Future<Void> awaitAgreement(int triesLeft) {
+    return client.metadata().compose(metadata -> Future.all(metadata.getNodes().values().stream()
+            .filter(node -> node.getState() == com.datastax.oss.driver.api.core.metadata.NodeState.UP)
+            .map(node -> client.executeWithFullFetch(com.datastax.oss.driver.api.core.cql.SimpleStatement
+                .newInstance("SELECT schema_version FROM system.local").setNode(node)))
+            .toList()))
+        .compose(answers -> {
+          long versions = answers.<List<Row>>list().stream().map(rows -> rows.get(0).getUuid(0)).distinct().count();
+          if (versions <= 1) {
+            return Future.succeededFuture();
+          }
+          if (triesLeft <= 0) {
+            return Future.failedFuture(new IllegalStateException("The Cassandra nodes did not agree on the schema"));
+          }
+          io.vertx.core.Promise<Void> later = io.vertx.core.Promise.promise();
+          Runnable again = () -> awaitAgreement(triesLeft - 1).onComplete(later);
+          io.vertx.core.Context context = Vertx.currentContext();
+          if (context != null) {
+            context.owner().setTimer(500, id -> again.run());
+          } else { // an operator command's main thread
+            java.util.concurrent.CompletableFuture.delayedExecutor(500, java.util.concurrent.TimeUnit.MILLISECONDS)
+                .execute(again);
+          }
+          return later.future();
+        });
   }
 
   /**
