@@ -70,6 +70,7 @@ public final class StoreConfig {
     ENVIRONMENT.put("BREAKER_MAX_FAILURES", "client.breaker.max-failures");
     ENVIRONMENT.put("BREAKER_RESET_MS", "client.breaker.reset-ms");
     ENVIRONMENT.put("SAMPLE_DATA", "catalog.sample-data");
+    ENVIRONMENT.put("CHECKOUT_LEASE_SECONDS", "cart.checkout-lease-seconds");
     ENVIRONMENT.put("DEMO_USERS", "user.demo-users-enabled");
     ENVIRONMENT.put("ADMIN_USERNAME", "user.bootstrap-admin.username");
     ENVIRONMENT.put("ADMIN_PASSWORD", "user.bootstrap-admin.password");
