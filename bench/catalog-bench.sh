@@ -179,8 +179,10 @@ if $LOAD; then
   run all-products "$ALL_URL" "$ADMIN_TOKEN"
 fi
 
-STORE_RSS=$(ps -o rss= -p "$PID" | tr -d ' ')
-NODE_PID=$(pgrep -P "$PID" java | head -n 1 || true)
+# `java -jar` without heap options is the launcher plus the store JVM it sized (JvmSizing): both count
+STORE_JVM=$(pgrep -P "$PID" -f store.relaunched | head -n 1 || true)
+STORE_RSS=$(ps -o rss= -p "$PID" ${STORE_JVM:+-p "$STORE_JVM"} | awk '{ sum += $1 } END { print sum }')
+NODE_PID=$(pgrep -f store.cassandra.NodeMain -P "${STORE_JVM:-$PID}" | head -n 1 || true)
 NODE_RSS=$([[ -n "$NODE_PID" ]] && ps -o rss= -p "$NODE_PID" | tr -d ' ' || echo "?")
 
 echo
@@ -196,7 +198,7 @@ echo "catalog/hello RPS: $RATIO %  (target >= 50 %)"
 awk -v p="${P99[catalog]}" 'BEGIN { exit !(p < 20) }' && P99_OK=met || P99_OK="NOT met"
 awk -v r="$RATIO" 'BEGIN { exit !(r >= 50) }' && RATIO_OK=met || RATIO_OK="NOT met"
 echo "target catalog >= 50 % of hello: $RATIO_OK; catalog p99 < 20 ms: $P99_OK"
-echo "RSS: store JVM $(( STORE_RSS / 1024 )) MiB (pid $PID); embedded Cassandra JVM" \
+echo "RSS: store $(( STORE_RSS / 1024 )) MiB (launcher pid $PID${STORE_JVM:+ + store JVM pid $STORE_JVM}); embedded Cassandra JVM" \
   "$([[ "$NODE_RSS" == "?" ]] && echo "?" || echo "$(( NODE_RSS / 1024 )) MiB") (pid ${NODE_PID:-?})"
 echo
 stop_store

@@ -111,7 +111,8 @@ for size in $SIZES; do
   read -r price_rps _ price_p99 < <(measure \
     "$BASE/api/products/?category=bench-0&skip=100&limit=20&sort_by=price&sort_order=desc" "$USER_TOKEN")
   read -r all_rps _ all_p99 < <(measure "$BASE/api/products/?limit=20" "$ADMIN_TOKEN")
-  store_rss=$(( $(ps -o rss= -p "$(pgrep -f "product-store.jar all" | head -n 1)" | tr -d ' ') / 1024 ))
+  # the launcher and the store JVM it sized (JvmSizing) both count
+  store_rss=$(( $(pgrep -f "product-store.jar all" | xargs -n 1 ps -o rss= -p | awk '{ s += $1 } END { print s }') / 1024 ))
   node_rss=$(( $(ps -o rss= -p "$(pgrep -f store.cassandra.NodeMain | head -n 1)" | tr -d ' ') / 1024 ))
   printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$size" "$load_s" "$bare_rps" "$bare_p99" \
     "$cat_rps" "$cat_p50" "$cat_p99" "$price_rps" "$price_p99" "$all_rps" "$all_p99" "$store_rss" "$node_rss" \

@@ -95,6 +95,8 @@ public final class Main {
         CASSANDRA_REPLICATION, CASSANDRA_REPLICATION_FACTOR, CASSANDRA_CONSISTENCY, CASSANDRA_SERIAL_CONSISTENCY
                             a cluster: NetworkTopologyStrategy, 3, LOCAL_QUORUM (LOCAL_SERIAL is the default)
         CASSANDRA_NODES     embedded nodes (1); 3 starts a local cluster on 127.0.0.1-3 (data-dir/cassandra/nodeN)
+        STORE_JVM_SIZING    false: without -Xmx, run in this JVM as started rather than in a child JVM sized by the
+                            launcher (heap 1/16 of the memory, 128-256 MiB, serial GC)
         PROFILE             dev | prod (default: dev all-in-one, prod for one service). prod refuses demo users
                             and needs every secret.
         SECRET_KEY          user tokens (HS256), >= 32 bytes: openssl rand -base64 48
@@ -142,6 +144,11 @@ public final class Main {
       System.err.println("Unknown mode '" + args[0] + "'.\n\n" + HELP);
       System.exit(2);
     }
+    if (JvmSizing.relaunchWanted(java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments(),
+        System.getenv())) {
+      System.exit(JvmSizing.relaunch(args));
+    }
+    JvmSizing.watchLauncher();
     try {
       Running running = start(mode);
       Runtime.getRuntime().addShutdownHook(new Thread(() -> {

@@ -1,0 +1,75 @@
+package store.launcher;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import store.testing.TestStore;
+
+/**
+ * The README's {@code java -jar product-store.jar}, with no heap option: the store runs in a child JVM the launcher
+ * sized (bounded heap, serial collector), serves, and stops cleanly with the launcher on SIGTERM (exit 0, no JVM
+ * left behind); a SIGKILLed launcher takes its store with it.
+ */
+class JvmSizingIT {
+  private static final int PORT = 18897;
+
+  private static Process launch(Path log) throws Exception {
+    ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-jar", TestStore.fatJar().toString(), "order").redirectErrorStream(true).redirectOutput(log.toFile());
+    builder.environment().putAll(java.util.Map.of("PROFILE", "dev", "HTTP_PORT", Integer.toString(PORT),
+        "INTERNAL_PORT", Integer.toString(PORT + 1), "CASSANDRA_HOST", "127.0.0.1",
+        "CASSANDRA_PORT", Integer.toString(TestStore.CASSANDRA_PORT), "SECRET_KEY", TestStore.SECRET,
+        "INTERNAL_KEY", TestStore.INTERNAL_KEY));
+    return builder.start();
+  }
+
+  private static ProcessHandle sizedStore(Process launcher) throws Exception {
+    HttpClient http = HttpClient.newHttpClient();
+    long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
+    while (System.nanoTime() < deadline) {
+      assertThat(launcher.isAlive()).as("the launcher is running").isTrue();
+      try {
+        if (http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + PORT + "/health/ready")).build(),
+            HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
+          List<ProcessHandle> children = launcher.children().toList();
+          assertThat(children).as("one sized store JVM under the launcher").hasSize(1);
+          return children.get(0);
+        }
+      } catch (java.io.IOException notYet) {
+        // starting
+      }
+      Thread.sleep(200);
+    }
+    throw new AssertionError("the store did not get ready");
+  }
+
+  @Test
+  void javaDashJarRunsASizedStoreThatStopsWithItsLauncher() throws Exception {
+    TestStore.cassandra();
+    Path log = Files.createTempFile("sized", ".log");
+    Process launcher = launch(log);
+    ProcessHandle store = sizedStore(launcher);
+    String commandLine = store.info().commandLine().orElse("");
+    assertThat(commandLine).contains("-Xmx256m", "-XX:+UseSerialGC", "-Dstore.relaunched=true");
+
+    launcher.destroy(); // SIGTERM, as Ctrl-C or an init system would
+    assertThat(launcher.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    assertThat(launcher.exitValue()).as(Files.readString(log)).isZero();
+    assertThat(store.isAlive()).as("the store JVM stopped with the launcher").isFalse();
+    assertThat(Files.readString(log)).contains("Stopped");
+
+    Process killed = launch(log);
+    ProcessHandle orphan = sizedStore(killed);
+    killed.destroyForcibly().waitFor();
+    assertThat(orphan.onExit().get(30, TimeUnit.SECONDS).isAlive()).as("no store outlives its launcher").isFalse();
+  }
+}
