@@ -96,7 +96,7 @@ public final class Main {
                             a cluster: NetworkTopologyStrategy, 3, LOCAL_QUORUM (LOCAL_SERIAL is the default)
         CASSANDRA_NODES     embedded nodes (1); 3 starts a local cluster on 127.0.0.1-3 (data-dir/cassandra/nodeN)
         STORE_JVM_SIZING    false: without -Xmx, run in this JVM as started rather than in a child JVM sized by the
-                            launcher (heap 1/16 of the memory, 128-256 MiB, serial GC)
+                            launcher (heap 1/16 of the memory, 128-256 MiB)
         PROFILE             dev | prod (default: dev all-in-one, prod for one service). prod refuses demo users
                             and needs every secret.
         SECRET_KEY          user tokens (HS256), >= 32 bytes: openssl rand -base64 48

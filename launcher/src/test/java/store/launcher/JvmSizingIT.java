@@ -16,7 +16,7 @@ import store.testing.TestStore;
 
 /**
  * The README's {@code java -jar product-store.jar}, with no heap option: the store runs in a child JVM the launcher
- * sized (bounded heap, serial collector), serves, and stops cleanly with the launcher on SIGTERM (exit 0, no JVM
+ * sized (bounded heap, smaller code cache), serves, and stops cleanly with the launcher on SIGTERM (exit 0, no JVM
  * left behind); a SIGKILLed launcher takes its store with it.
  */
 class JvmSizingIT {
@@ -59,7 +59,7 @@ class JvmSizingIT {
     Process launcher = launch(log);
     ProcessHandle store = sizedStore(launcher);
     String commandLine = store.info().commandLine().orElse("");
-    assertThat(commandLine).contains("-Xmx256m", "-XX:+UseSerialGC", "-Dstore.relaunched=true");
+    assertThat(commandLine).contains("-Xmx256m", "-XX:ReservedCodeCacheSize=64m", "-Dstore.relaunched=true");
 
     launcher.destroy(); // SIGTERM, as Ctrl-C or an init system would
     assertThat(launcher.waitFor(60, TimeUnit.SECONDS)).isTrue();

@@ -22,7 +22,7 @@ class JvmSizingTest {
 
   @Test
   void theHeapIsASixteenthOfTheMemoryBetween128And256MiB() {
-    assertThat(JvmSizing.flags(24 * GIB)).contains("-Xmx256m", "-XX:+UseSerialGC");
+    assertThat(JvmSizing.flags(24 * GIB)).contains("-Xmx256m", "-XX:+UseG1GC");
     assertThat(JvmSizing.flags(3 * GIB)).contains("-Xmx192m");
     assertThat(JvmSizing.flags(GIB)).contains("-Xmx128m");
   }
