@@ -745,6 +745,9 @@ def check_k8s(require_models):
             entry, selected = service_port(match.group(1), int(match.group(2)))
             check(entry and entry.get("targetPort") == "internal" and int(match.group(2)) == ports[mode] + offset,
                   f"k8s store-config: {var} is not the {mode} Service's internal port")
+            # a headless Service: the name resolves to every ready pod, and the peers' calls rotate over them
+            check(entry and services[match.group(1)]["spec"].get("clusterIP") == "None",
+                  f"k8s store-config: {var} should name a headless Service (clusterIP: None), so calls reach every pod")
             check(selected and all(mode in (c.get("args") or []) for w in selected for c in containers_of(w)),
                   f"k8s store-config: {var} does not reach {mode} pods")
     check(store_config.get("CASSANDRA_HOST") in services, "k8s store-config: CASSANDRA_HOST is not a Service")
