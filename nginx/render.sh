@@ -12,7 +12,8 @@
 #   CATALOG_UPSTREAMS, CART_UPSTREAMS, ORDER_UPSTREAMS, USER_UPSTREAMS
 #                          space-separated host:port replicas                      127.0.0.1:8000 ... :8003
 #   SWAGGER_UPSTREAMS      instances serving /swagger/ (all-in-one or a service)   = CATALOG_UPSTREAMS
-#   PROFILES_UPSTREAMS     instances serving /profiles/                            = CATALOG_UPSTREAMS
+#   PROFILES_UPSTREAMS     instances serving /profiles/: the first one, the others
+#                          only while it is down                                   = CATALOG_UPSTREAMS
 #   LOCUST_UPSTREAM        host:port of Locust's web UI, for /locust/              unset: not routed
 #   JAEGER_UPSTREAM        host:port of Jaeger query (QUERY_BASE_PATH=/jaeger)     unset: not routed
 #   RESOLVER               DNS server(s) for LOCUST/JAEGER given by name           unset (compose: 127.0.0.11)
@@ -118,10 +119,13 @@ for name in LOCUST_UPSTREAM JAEGER_UPSTREAM; do
 done
 
 # ---- upstreams.conf: the core services, resolved once at start-up, keepalive, several replicas -------------
-upstream_block() { # NAME "host:port host:port ..."
+upstream_block() { # NAME "host:port host:port ..." [one]: the first server only while it is up, then the next
     printf 'upstream %s {\n    zone upstream_%s 64k;\n' "$1" "$1"
+    role=""
     for server in $2; do
-        printf '    server %s max_fails=%s fail_timeout=%s;\n' "$server" "$UPSTREAM_MAX_FAILS" "$UPSTREAM_FAIL_TIMEOUT"
+        printf '    server %s max_fails=%s fail_timeout=%s%s;\n' "$server" "$UPSTREAM_MAX_FAILS" "$UPSTREAM_FAIL_TIMEOUT" \
+            "$role"
+        [ "${3:-}" = one ] && role=" backup"
     done
     printf '    keepalive %s;\n    keepalive_timeout 60s;\n}\n\n' "$UPSTREAM_KEEPALIVE"
 }
@@ -133,7 +137,9 @@ upstream_block() { # NAME "host:port host:port ..."
     upstream_block order "$ORDER_UPSTREAMS"
     upstream_block user "$USER_UPSTREAMS"
     upstream_block swagger "$SWAGGER_UPSTREAMS"
-    upstream_block profiles "$PROFILES_UPSTREAMS"
+    # a process's recordings (and the key that signs their links) are its own: one instance answers them all,
+    # the others stand by, or a listing from one replica would link to files on another
+    upstream_block profiles "$PROFILES_UPSTREAMS" one
 } >"$out/upstreams.conf"
 
 # ---- tools.conf: /locust/ and /search + /jaeger/, only when configured ------------------------------------

@@ -172,7 +172,11 @@ EOF
   for job in "${jobs[@]}"; do
     IFS='|' read -r name service path targets <<< "$job"
     read -ra list <<< "$targets"
-    printf '  - job_name: "%s"\n    metrics_path: "%s"\n    static_configs:\n      - targets: [' "$name" "$path"
+    printf '  - job_name: "%s"\n    metrics_path: "%s"\n' "$name" "$path"
+    # Cassandra's JMX exporter reads thousands of MBeans (one set per table): on a busy 2-core machine a scrape
+    # can take over a second, so it gets longer than the others (prometheus.yml scrapes every 10 s anyway)
+    [[ $service == cassandra ]] && printf '    scrape_interval: 5s\n    scrape_timeout: 5s\n'
+    printf '    static_configs:\n      - targets: ['
     sep=
     for target in "${list[@]}"; do printf '%s"%s"' "$sep" "$target"; sep=", "; done
     printf ']\n        labels: {service: "%s"}\n' "$service"

@@ -262,6 +262,42 @@ class GatewayIT {
     assertThat(live.exitValue()).as(Files.readString(out.resolve("live-check.log"))).isZero();
   }
 
+  /**
+   * Profiles through the gateway with two catalog replicas: each process keeps its own recordings and signs their
+   * links with its own key, so one replica answers every /profiles/ request (the other stands by); the listing, the
+   * download and the signed flame-graph link all work, again and again, and paths out of the directory are refused.
+   */
+  @Test
+  @Order(3)
+  void profilesThroughTheGatewayListDownloadAndOpenFromOneReplica() {
+    StoreApi root = StoreApi.split(vertx, Map.of("gw", GATEWAY));
+    Response started = root.post("gw", "/profiles/?seconds=1", admin, null);
+    assertThat(started.status()).as(started.toString()).isEqualTo(202);
+    String name = started.json().getString("name");
+    java.util.function.Supplier<JsonObject> listed = () -> root.get("gw", "/profiles/", admin).json()
+        .getJsonArray("profiles").stream().map(JsonObject.class::cast).filter(p -> p.getString("name").equals(name))
+        .findFirst().orElse(null);
+    assertThat(StoreApi.eventually(Duration.ofSeconds(15), listed, e -> e != null)).as("listed").isNotNull();
+    for (int round = 0; round < 4; round++) {
+      JsonObject entry = listed.get();
+      assertThat(entry).as("listed on every request, round %d", round).isNotNull();
+      Response jfr = root.get("gw", "/profiles/" + name + ".jfr", admin);
+      assertThat(jfr.status()).as("download, round %d", round).isEqualTo(200);
+      assertThat(jfr.body().getBytes(0, 4)).isEqualTo("FLR\0".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      Response graph = root.get("gw", entry.getString("flame_graph"), null);
+      assertThat(graph.status()).as("signed flame-graph link without a token, round %d", round).isEqualTo(200);
+      assertThat(graph.body().toString()).contains(name);
+    }
+    // climbing out of the directory: refused by nginx itself, as the problem it answers for any request line it
+    // cannot take (it was a bare HTML 500: the problem page was a named location, which needs a URI)
+    for (String path : List.of("/profiles/../../pom.xml", "/profiles/..%2F..%2Fpom.xml",
+        "/profiles/%2e%2e%2f%2e%2e%2fpom.xml")) {
+      Response refused = root.get("gw", path, admin);
+      assertThat(refused.status()).as(path).isEqualTo(400);
+      assertThat(refused.contentType()).as(path).startsWith("application/problem+json");
+    }
+  }
+
   @Test
   @Order(4)
   void theTokenEndpointAnswers429PastItsBurst() {
