@@ -393,7 +393,8 @@ public final class Main {
     EmbeddedCluster cluster = nodes == 1
         ? EmbeddedCluster.of(new EmbeddedCassandra(EmbeddedCassandra.locateLibDir(Main.class), dir, port, heap,
             line -> LOG.info(line)))
-        : new EmbeddedCluster(EmbeddedCassandra.locateLibDir(Main.class), dir, nodes, port, heap, line -> LOG.info(line));
+        : new EmbeddedCluster(EmbeddedCassandra.locateLibDir(Main.class), dir, nodes, port, heap,
+            line -> LOG.info(line));
     cluster.start(Duration.ofMinutes(3));
     StoreConfig.put(config, "cassandra.host", cluster.contactPoints());
     return cluster;

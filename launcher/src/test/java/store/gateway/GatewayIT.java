@@ -371,28 +371,60 @@ class GatewayIT {
     assertThat(requestsServed(PORT_BASE + 1)).as("cart-1 served").isGreaterThan(before[0]);
     assertThat(requestsServed(PORT_BASE + 11)).as("cart-2 served").isGreaterThan(before[1]);
 
-    List<String> acknowledged = new ArrayList<>();
-    List<String> idempotentFailures = new ArrayList<>();
-    for (int i = 0; i < products.size(); i++) {
-      if (i == 10) {
-        new ProcessBuilder("kill", "-KILL", Integer.toString(pid("cart-2"))).start().waitFor();
-      }
-      Response added = api.addToCart(shopper, products.get(i), 1);
-      if (added.status() == 200) {
-        acknowledged.add(products.get(i));
-      }
-      for (Response idempotent : List.of(api.get("cart", "/cart/", shopper),
-          api.put("cart", "/cart/items/" + products.get(0), shopper, new JsonObject().put("quantity", 3)))) {
-        if (idempotent.status() != 200 && (i > 0 || idempotent.status() != 404)) {
-          idempotentFailures.add(i + ": " + idempotent);
-        }
-      }
+    // four shoppers at once, so cart-2 dies with requests in flight: SIGKILL once 20 additions are acknowledged
+    int shoppers = 4;
+    List<String> tokens = new ArrayList<>(List.of(shopper));
+    for (int s = 1; s < shoppers; s++) {
+      tokens.add(api.registerAndLogin("gw_kill_" + s + "_" + UUID.randomUUID().toString().substring(0, 6),
+          "kill-pass"));
     }
+    Map<String, List<String>> acknowledged = new java.util.concurrent.ConcurrentHashMap<>();
+    List<String> idempotentFailures = java.util.Collections.synchronizedList(new ArrayList<>());
+    java.util.concurrent.atomic.AtomicInteger adds = new java.util.concurrent.atomic.AtomicInteger();
+    java.util.concurrent.CountDownLatch twentyAdds = new java.util.concurrent.CountDownLatch(20);
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(shoppers + 1);
+    List<java.util.concurrent.Future<?>> work = new ArrayList<>();
+    for (String token : tokens) {
+      work.add(pool.submit(() -> {
+        for (int i = 0; i < products.size(); i++) {
+          Response added = api.addToCart(token, products.get(i), 1);
+          adds.incrementAndGet();
+          if (added.status() == 200) {
+            acknowledged.computeIfAbsent(token, t -> new java.util.concurrent.CopyOnWriteArrayList<>())
+                .add(products.get(i));
+            twentyAdds.countDown();
+          }
+          for (Response idempotent : List.of(api.get("cart", "/cart/", token),
+              api.put("cart", "/cart/items/" + products.get(0), token, new JsonObject().put("quantity", 3)))) {
+            if (idempotent.status() != 200 && (i > 0 || idempotent.status() != 404)) {
+              idempotentFailures.add(i + ": " + idempotent);
+            }
+          }
+        }
+      }));
+    }
+    work.add(pool.submit(() -> {
+      twentyAdds.await(60, java.util.concurrent.TimeUnit.SECONDS);
+      new ProcessBuilder("kill", "-KILL", Integer.toString(pid("cart-2"))).start().waitFor();
+      return null;
+    }));
+    for (java.util.concurrent.Future<?> f : work) {
+      f.get(3, java.util.concurrent.TimeUnit.MINUTES);
+    }
+    pool.shutdown();
+    int acknowledgedAdds = acknowledged.values().stream().mapToInt(List::size).sum();
     assertThat(idempotentFailures).as("GET and PUT are retried on the surviving replica").isEmpty();
-    assertThat(acknowledged.size()).as("most additions were acknowledged").isGreaterThanOrEqualTo(25);
-    List<String> inCart = api.get("cart", "/cart/", shopper).json().getJsonArray("items").stream()
-        .map(o -> ((JsonObject) o).getString("product_id")).toList();
-    assertThat(inCart).as("every acknowledged write is there").containsAll(acknowledged);
+    // an addition is not idempotent, so the gateway does not resend one the dying replica may have applied: those
+    // in flight at the kill may fail (at most one per shopper), and the client decides
+    assertThat(adds.get() - acknowledgedAdds).as("additions lost with the replica").isLessThanOrEqualTo(shoppers);
+    for (String token : tokens) {
+      List<String> inCart = api.get("cart", "/cart/", token).json().getJsonArray("items").stream()
+          .map(o -> ((JsonObject) o).getString("product_id")).toList();
+      assertThat(inCart).as("every acknowledged write is there").containsAll(acknowledged.getOrDefault(token,
+          List.of()));
+    }
+    System.out.printf("cart-2 SIGKILLed under %d shoppers: %d additions, %d acknowledged, %d idempotent failures%n",
+        shoppers, adds.get(), acknowledgedAdds, idempotentFailures.size());
   }
 
   /**
