@@ -17,6 +17,8 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=bench/lib.sh
+. "$ROOT/bench/lib.sh"
 JAR="$ROOT/launcher/target/product-store.jar"
 HTTP_PORT=${HTTP_PORT:-18280}
 CASSANDRA_PORT=${CASSANDRA_PORT:-9342}
@@ -106,10 +108,6 @@ until [[ "$(curl -s -o /dev/null -w '%{http_code}' "$BASE/health/ready" || true)
 done
 echo "ready after $(( $(date +%s) - started )) s"
 
-login() { # login <username> <password>: a token from the store's own /token (the dev profile's demo users)
-  curl -sf -X POST "$BASE/user-api/token" -d "username=$1&password=$2" \
-    | python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])'
-}
 USER_TOKEN=$(login swagger_user password123)
 ADMIN_TOKEN=$(login swagger_admin admin123)
 
@@ -145,14 +143,6 @@ check() { # check <url> <token|-> <expected body fragment>
 check "$HELLO_URL" - hello
 check "$CATALOG_URL" "$USER_TOKEN" '"has_next"'
 check "$ALL_URL" "$ADMIN_TOKEN" '"has_next"'
-
-to_ms() { # 635.91us | 1.02ms | 1.20s → milliseconds
-  awk -v v="$1" 'BEGIN {
-    if (v ~ /us$/) { sub(/us$/, "", v); printf "%.3f", v / 1000 }
-    else if (v ~ /ms$/) { sub(/ms$/, "", v); printf "%.3f", v }
-    else if (v ~ /s$/) { sub(/s$/, "", v); printf "%.3f", v * 1000 }
-    else printf "%s", v }'
-}
 
 declare -A RPS P50 P99
 run() { # run <name> <url> [token]

@@ -21,6 +21,8 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=bench/lib.sh
+. "$ROOT/bench/lib.sh"
 JAR="$ROOT/launcher/target/product-store.jar"
 SIZES=${SIZES:-"1000 20000 200000 1000000"}
 THREADS=${THREADS:-2}
@@ -62,20 +64,9 @@ for _ in $(seq 1 180); do
 done
 curl -sf "http://127.0.0.1:$BARE_PORT/" >/dev/null || { echo "bare server not answering" >&2; exit 1; }
 
-login() {
-  curl -sf -X POST "$BASE/user-api/token" -d "username=$1&password=$2" \
-    | python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])'
-}
 USER_TOKEN=$(login swagger_user password123)
 ADMIN_TOKEN=$(login swagger_admin admin123)
 
-to_ms() {
-  awk -v v="$1" 'BEGIN {
-    if (v ~ /us$/) { sub(/us$/, "", v); printf "%.3f", v / 1000 }
-    else if (v ~ /ms$/) { sub(/ms$/, "", v); printf "%.3f", v }
-    else if (v ~ /s$/) { sub(/s$/, "", v); printf "%.3f", v * 1000 }
-    else printf "%s", v }'
-}
 measure() { # measure <url> [token] -> "rps p50 p99"
   local auth=() out
   [[ -n "${2:-}" ]] && auth=(-H "Authorization: Bearer $2")
