@@ -255,8 +255,8 @@ public final class EmbeddedCassandra implements AutoCloseable {
     String ours = Files.isRegularFile(recorded) ? Files.readString(recorded, StandardCharsets.UTF_8).strip() : null;
     if (!running.equals(ours)) {
       throw new IllegalStateException("A Cassandra node already answers on " + address() + ":" + cqlPort
-          + " but it is not the embedded node of " + dataDir + " (host id " + running + "). Stop it, or set CASSANDRA_PORT to a "
-          + "free port, or set CASSANDRA_HOST to use it on purpose.");
+          + " but it is not the embedded node of " + dataDir + " (host id " + running + "). Stop it, or set "
+          + "CASSANDRA_PORT to a free port, or set CASSANDRA_HOST to use it on purpose.");
     }
   }
 

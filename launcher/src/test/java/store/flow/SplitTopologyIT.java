@@ -438,9 +438,9 @@ class SplitTopologyIT {
                 .contains(id)))
         .toList();
     assertThat(violations).as("the stock invariant, for this product and these orders").isEmpty();
-    System.out.printf("%s service killed 3 times: %d checkouts, %d retried answers, %d orders, %d units, stock %d -> %d,"
-        + " invariant violations %d%n", service, shoppers * rounds, retries.get(), orders, unitsOrdered, stock,
-        api.stock(admin, productId), violations.size());
+    System.out.printf("%s service killed 3 times: %d checkouts, %d retried answers, %d orders, %d units, "
+        + "stock %d -> %d, invariant violations %d%n", service, shoppers * rounds, retries.get(), orders,
+        unitsOrdered, stock, api.stock(admin, productId), violations.size());
   }
 
   /**

@@ -30,8 +30,8 @@ class CqlIdempotenceTest {
   void theClusterProfileReplicatesPerDatacenter() {
     JsonObject dev = new JsonObject().put("cassandra", new JsonObject());
     assertThat(CassandraSessions.replication(dev)).isEqualTo("{'class': 'SimpleStrategy', 'replication_factor': 1}");
-    JsonObject cluster = new JsonObject().put("cassandra", new JsonObject().put("replication", "NetworkTopologyStrategy")
-        .put("replication-factor", 3).put("datacenter", "eu-west"));
+    JsonObject cluster = new JsonObject().put("cassandra", new JsonObject()
+        .put("replication", "NetworkTopologyStrategy").put("replication-factor", 3).put("datacenter", "eu-west"));
     assertThat(CassandraSessions.replication(cluster))
         .isEqualTo("{'class': 'NetworkTopologyStrategy', 'eu-west': 3}");
     JsonObject typo = new JsonObject().put("cassandra", new JsonObject().put("replication", "NetworkTopology"));
