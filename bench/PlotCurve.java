@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.DoubleSummaryStatistics;
 import java.util.List;
 import javax.imageio.ImageIO;
 
@@ -51,7 +52,7 @@ public class PlotCurve {
     int top = 50;
     int width = 520;
     int height = 380;
-    java.util.DoubleSummaryStatistics sizes = rows.stream().mapToDouble(r -> r[0]).summaryStatistics();
+    DoubleSummaryStatistics sizes = rows.stream().mapToDouble(r -> r[0]).summaryStatistics();
     double minX = Math.log10(sizes.getMin()); // rows is not empty: refused above
     double maxX = Math.log10(sizes.getMax());
     if (maxX - minX < 1e-9) { // a single size: one point, in the middle of a one-decade axis

@@ -27,6 +27,7 @@ import store.platform.CassandraSessions;
 import store.platform.Cql;
 import store.testing.StoreApi;
 import store.testing.StoreApi.Response;
+import store.testing.ReliabilityReport;
 import store.testing.StoreProcess;
 
 /**
@@ -223,10 +224,7 @@ class CassandraClusterIT {
 
     JsonObject report = report(won, products.size(), productsPresent, orders.size(), ordersPresent, rejoinSeconds,
         audit);
-    Path out = Path.of("target", "reliability", "cassandra-cluster.json");
-    Files.createDirectories(out.getParent());
-    Files.writeString(out, report.encodePrettily());
-    System.out.println("[cluster-it] " + report.encodePrettily());
+    ReliabilityReport.write("cassandra-cluster", report);
 
     assertThat(report.getInteger("failed")).as("requests without a definite answer after retrying").isZero();
     assertThat(report.getInteger("internal_errors")).as("500 answers").isZero();
@@ -270,10 +268,9 @@ class CassandraClusterIT {
       if (!retry) {
         return answer != null ? answer : new Response(0, null, null, MultiMap.caseInsensitiveMultiMap());
       }
+      String retryAfter = answer == null ? null : answer.headers().get("Retry-After");
       try {
-        Thread.sleep(status == 0 || status == 409 ? 500 : Math.min(1_000,
-            1_000L * Long.parseLong(answer.headers().get("Retry-After") == null ? "1"
-                : answer.headers().get("Retry-After"))));
+        Thread.sleep(retryAfter == null ? 500 : Math.min(1_000, 1_000L * Long.parseLong(retryAfter)));
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         return answer != null ? answer : new Response(0, null, null, MultiMap.caseInsensitiveMultiMap());

@@ -27,6 +27,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import store.platform.CassandraSessions;
 import store.platform.Cql;
+import store.testing.ReliabilityReport;
 import store.testing.StoreProcess;
 
 /**
@@ -227,10 +228,7 @@ class CassandraFaultIT {
     JsonObject report = report(samples, productsAcknowledged.size(), productsPresent, ordersAcknowledged.size(),
         ordersPresent, freezeRecovery, killRecovery, audit).put("acknowledged_in_last_sync_period", unsynced.size())
         .put("lost", lost.size());
-    Path out = Path.of("target", "reliability", "cassandra-faults.json");
-    Files.createDirectories(out.getParent());
-    Files.writeString(out, report.encodePrettily());
-    System.out.println("[fault-it] " + report.encodePrettily());
+    ReliabilityReport.write("cassandra-faults", report);
 
     assertThat(report.getInteger("internal_errors")).as("500 answers").isZero();
     assertThat(report.getInteger("other_5xx")).as("5xx other than 503/504").isZero();

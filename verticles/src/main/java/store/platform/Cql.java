@@ -35,6 +35,7 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class Cql {
   /** The driver's execution profile of {@link #serialOne} (defined in {@link CassandraSessions}). */
   public static final String SERIAL_READ = "serial-read";
+  private static final int AGREEMENT_TRIES = 120;
   /** {@code x = x + ?}: a counter or a list append, which a second execution would apply twice. */
   private static final java.util.regex.Pattern INCREMENT =
       java.util.regex.Pattern.compile("(\\w+)\\s*=\\s*\\1\\s*[+-]", java.util.regex.Pattern.CASE_INSENSITIVE);
@@ -137,14 +138,14 @@ public final class Cql {
 
   /**
    * Schema statements: plain, not prepared (DDL), idempotent by {@code IF NOT EXISTS}; answered once every node has
-   * them (see {@link #agreed}).
+   * them (see {@link #awaitAgreement}).
    */
   public Future<Void> ddl(List<String> statements) {
     Future<Void> chain = Future.succeededFuture();
     for (String statement : statements) {
       chain = chain.compose(v -> client.execute(statement).mapEmpty());
     }
-    return chain.compose(v -> agreed());
+    return chain.compose(v -> awaitAgreement(AGREEMENT_TRIES));
   }
 
   /** Adds a column to an existing table; nothing to do when it is there already. */
@@ -153,18 +154,15 @@ public final class Cql {
         .recover(e -> String.valueOf(e.getMessage()).contains("already exist")
             || String.valueOf(e.getMessage()).contains("conflicts with an existing column")
             ? Future.succeededFuture() : Future.failedFuture(e))
-        .compose(v -> agreed());
+        .compose(v -> awaitAgreement(AGREEMENT_TRIES));
   }
 
   /**
    * Once every live node has the same schema. The driver's own check after a schema change reads the nodes'
    * versions from one node's view of its peers, which lags on a busy cluster: a table just created could then be
-   * unknown to the node the next statement goes to ("table does not exist"). This asks each node itself.
+   * unknown to the node the next statement goes to ("table does not exist"). This asks each node itself, every
+   * 500 ms for up to a minute.
    */
-  private Future<Void> agreed() {
-    return awaitAgreement(120);
-  }
-
   private Future<Void> awaitAgreement(int triesLeft) {
     return client.metadata().compose(metadata -> Future.all(metadata.getNodes().values().stream()
             .filter(node -> node.getState() == com.datastax.oss.driver.api.core.metadata.NodeState.UP)
