@@ -3,9 +3,22 @@ package store.cart;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.datastax.oss.driver.api.core.cql.Row;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.vertx.core.MultiMap;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import store.catalog.api.CatalogClient;
+import store.order.api.OrderClient;
+import store.order.api.OrderOperations;
+import store.platform.Caller;
+import store.platform.transport.CallMetrics;
+import store.platform.transport.EventBusChannel;
 import store.testing.StoreApi;
 import store.testing.TestStore;
 
@@ -64,44 +77,112 @@ class CheckoutClaimsTest {
    */
   @Test
   void aRetryAfterAReservationWasGivenBackOrdersUnderTheKeysNextId() throws Exception {
-    String base = TestStore.start();
-    io.vertx.core.Vertx vertx = TestStore.vertx();
-    StoreApi api = StoreApi.allInOne(vertx, base);
-    String admin = TestStore.token("claims-admin", true);
-    String user = "claims-retry-" + UUID.randomUUID().toString().substring(0, 8);
-    String token = TestStore.token(user, false);
-    String productId = api.createProduct(admin, "claims-" + UUID.randomUUID(), "Retried Cup", 3, 10);
-    store.platform.Caller shopper = new store.platform.Caller(user, false);
-    store.catalog.api.CatalogClient catalog = new store.catalog.api.CatalogClient(
-        new store.platform.transport.EventBusChannel(vertx, "cart", "catalog", 10_000,
-            new store.platform.transport.CallMetrics(new io.micrometer.core.instrument.simple.SimpleMeterRegistry())));
-    io.vertx.core.json.JsonArray line = new io.vertx.core.json.JsonArray().add(new io.vertx.core.json.JsonObject()
-        .put("product_id", productId).put("quantity", 1));
-    for (String key : java.util.List.of("cart-key", "order-key")) {
+    Shop shop = Shop.open("claims-retry-");
+    for (String key : List.of("cart-key", "order-key")) {
       // the first attempt under this key: reserved, then given back, as a failed checkout leaves it
-      String first = "order:" + store.order.api.OrderOperations.orderIdFor(user, key, 0);
-      StoreApi.await(catalog.reserve(first, line, shopper));
-      assertThat(StoreApi.await(catalog.release(first, shopper)).state()).isEqualTo("RELEASED");
+      String first = "order:" + OrderOperations.orderIdFor(shop.user, key, 0);
+      StoreApi.await(shop.catalog.reserve(first, shop.line(1), shop.shopper));
+      assertThat(StoreApi.await(shop.catalog.release(first, shop.shopper)).state()).isEqualTo("RELEASED");
     }
 
-    assertThat(api.addToCart(token, productId, 2).status()).isEqualTo(200);
-    io.vertx.core.MultiMap cartKey = io.vertx.core.MultiMap.caseInsensitiveMultiMap().add("Idempotency-Key", "cart-key");
-    StoreApi.Response retried = api.send(io.vertx.core.http.HttpMethod.POST, "cart", "/cart/checkout", token, null,
-        cartKey);
+    assertThat(shop.api.addToCart(shop.token, shop.productId, 2).status()).isEqualTo(200);
+    StoreApi.Response retried = shop.checkout("cart-key");
     assertThat(retried.status()).as(retried.toString()).isEqualTo(200);
     assertThat(retried.json().getString("id"))
-        .isEqualTo(store.order.api.OrderOperations.orderIdFor(user, "cart-key", 1).toString());
-    StoreApi.Response again = api.send(io.vertx.core.http.HttpMethod.POST, "cart", "/cart/checkout", token, null,
-        cartKey);
+        .isEqualTo(OrderOperations.orderIdFor(shop.user, "cart-key", 1).toString());
+    StoreApi.Response again = shop.checkout("cart-key");
     assertThat(again.json().getString("id")).as("the key answers that order").isEqualTo(retried.json().getString("id"));
 
-    StoreApi.Response placed = api.send(io.vertx.core.http.HttpMethod.POST, "order", "/orders/", token,
-        new io.vertx.core.json.JsonObject().put("items", line),
-        io.vertx.core.MultiMap.caseInsensitiveMultiMap().add("Idempotency-Key", "order-key"));
+    StoreApi.Response placed = shop.api.send(HttpMethod.POST, "order", "/orders/", shop.token,
+        new JsonObject().put("items", shop.line(1)), MultiMap.caseInsensitiveMultiMap().add("Idempotency-Key",
+            "order-key"));
     assertThat(placed.status()).as(placed.toString()).isEqualTo(200);
     assertThat(placed.json().getString("id"))
-        .isEqualTo(store.order.api.OrderOperations.orderIdFor(user, "order-key", 1).toString());
-    assertThat(api.get("order", "/orders/", token).array()).as("two orders, no more").hasSize(2);
-    assertThat(api.stock(admin, productId)).isEqualTo(10 - 2 - 1);
+        .isEqualTo(OrderOperations.orderIdFor(shop.user, "order-key", 1).toString());
+    assertThat(shop.placedOrders()).as("two orders, no more").hasSize(2);
+    assertThat(shop.stock()).isEqualTo(10 - 2 - 1);
+  }
+
+  /**
+   * A cart process killed after its checkout made the order and emptied the cart, but before it marked the key DONE:
+   * once the claim's lease runs out, the client's retry finds an empty cart. It must answer that order (here made at
+   * the key's second attempt, the first having been given back), not "Cart is empty", and keep answering it.
+   */
+  @Test
+  void aRetryAfterACheckoutDiedBeforeMarkingItsKeyDoneAnswersTheOrderItMade() throws Exception {
+    Shop shop = Shop.open("claims-died-");
+    String key = "died-key";
+    String first = "order:" + OrderOperations.orderIdFor(shop.user, key, 0);
+    StoreApi.await(shop.catalog.reserve(first, shop.line(3), shop.shopper));
+    StoreApi.await(shop.catalog.release(first, shop.shopper));
+    UUID made = OrderOperations.orderIdFor(shop.user, key, 1);
+    StoreApi.await(shop.catalog.reserve("order:" + made, shop.line(2), shop.shopper));
+    StoreApi.await(shop.orders.create(shop.shopper, made, "order:" + made));
+    assertThat(row(shop.user, "k:" + key)).as("no claim left: its lease ran out").isNull();
+
+    StoreApi.Response retried = shop.checkout(key);
+    assertThat(retried.status()).as(retried.toString()).isEqualTo(200);
+    assertThat(retried.json().getString("id")).isEqualTo(made.toString());
+    assertThat(row(shop.user, "k:" + key).getString("state")).as("the key now remembers it").isEqualTo("DONE");
+    assertThat(shop.checkout(key).json().getString("id")).isEqualTo(made.toString());
+    assertThat(shop.placedOrders()).as("the one order, not a second").hasSize(1);
+    assertThat(shop.stock()).isEqualTo(10 - 2);
+
+    StoreApi.Response fresh = shop.checkout("never-used");
+    assertThat(fresh.status()).as("a key no checkout got far with: the cart is just empty").isEqualTo(400);
+    assertThat(fresh.body().toString()).contains("Cart is empty");
+  }
+
+  /**
+   * The same retry when the dead checkout had only reserved (no order) and the shopper has emptied the cart since:
+   * no order, and the stock it held goes back at once rather than at the sweeper's timeout.
+   */
+  @Test
+  void aRetryOfACheckoutThatDiedBeforeItsOrderOnANowEmptyCartGivesTheStockBack() throws Exception {
+    Shop shop = Shop.open("claims-unordered-");
+    String key = "unordered-key";
+    StoreApi.await(shop.catalog.reserve("order:" + OrderOperations.orderIdFor(shop.user, key, 0), shop.line(4),
+        shop.shopper));
+    assertThat(shop.stock()).isEqualTo(10 - 4);
+
+    StoreApi.Response retried = shop.checkout(key);
+    assertThat(retried.status()).as(retried.toString()).isEqualTo(400);
+    assertThat(shop.placedOrders()).isEmpty();
+    assertThat(shop.stock()).as("the reservation given back").isEqualTo(10);
+  }
+
+  /** A shopper with a token, one product of 10 in stock, and the catalog and order clients the cart uses. */
+  private record Shop(StoreApi api, String user, String token, String admin, String productId, Caller shopper,
+      CatalogClient catalog, OrderClient orders) {
+
+    static Shop open(String prefix) throws Exception {
+      String base = TestStore.start();
+      Vertx vertx = TestStore.vertx();
+      StoreApi api = StoreApi.allInOne(vertx, base);
+      String admin = TestStore.token("claims-admin", true);
+      String user = prefix + UUID.randomUUID().toString().substring(0, 8);
+      String productId = api.createProduct(admin, "claims-" + UUID.randomUUID(), "Retried Cup", 3, 10);
+      CallMetrics metrics = new CallMetrics(new SimpleMeterRegistry());
+      return new Shop(api, user, TestStore.token(user, false), admin, productId, new Caller(user, false),
+          new CatalogClient(new EventBusChannel(vertx, "cart", "catalog", 10_000, metrics)),
+          new OrderClient(new EventBusChannel(vertx, "cart", "order", 10_000, metrics)));
+    }
+
+    JsonArray line(int quantity) {
+      return new JsonArray().add(new JsonObject().put("product_id", productId).put("quantity", quantity));
+    }
+
+    StoreApi.Response checkout(String key) {
+      return api.send(HttpMethod.POST, "cart", "/cart/checkout", token, null,
+          MultiMap.caseInsensitiveMultiMap().add("Idempotency-Key", key));
+    }
+
+    JsonArray placedOrders() {
+      return api.get("order", "/orders/", token).array();
+    }
+
+    int stock() {
+      return api.stock(admin, productId);
+    }
   }
 }

@@ -168,7 +168,7 @@ public final class CartService {
   private Future<Order> checkoutTraced(Caller caller, String idempotencyKey) {
     String username = caller.username();
     if (idempotencyKey == null) {
-      return underCartLock(caller, attempt -> UUID.randomUUID(), new int[1]);
+      return underCartLock(caller, attempt -> UUID.randomUUID(), new int[1], false);
     }
     String key = KEY_PREFIX + idempotencyKey;
     IntFunction<UUID> orderIds = attempt -> OrderOperations.orderIdFor(username, idempotencyKey, attempt);
@@ -179,7 +179,7 @@ public final class CartService {
             : Future.failedFuture(ProblemException.conflict("A checkout with this Idempotency-Key is in progress"));
       }
       int[] attempt = {claim.attempt()};
-      return underCartLock(caller, orderIds, attempt).compose(
+      return underCartLock(caller, orderIds, attempt, true).compose(
           order -> repository.completeCheckout(username, key, claim.token(), order.id()).map(order),
           // the key stays, saying where a retry resumes: the attempts before it made no order
           failure -> repository.retryLater(username, key, claim.token(), attempt[0])
@@ -209,7 +209,7 @@ public final class CartService {
   }
 
   /** One checkout per cart at a time: the lock row, held while the order is placed. */
-  private Future<Order> underCartLock(Caller caller, IntFunction<UUID> orderIds, int[] attempt) {
+  private Future<Order> underCartLock(Caller caller, IntFunction<UUID> orderIds, int[] attempt, boolean keyed) {
     UUID token = UUID.randomUUID();
     return repository.claimCheckout(caller.username(), CART_LOCK, token, leaseSeconds).compose(locked -> {
       if (locked != null) {
@@ -217,16 +217,17 @@ public final class CartService {
       }
       // released before the answer: a client that checks out again straight away must not find its own lock (a
       // failed release leaves the lease to expire; the answer stands)
-      Future<Order> placed = placeOrder(caller, orderIds, attempt);
+      Future<Order> placed = placeOrder(caller, orderIds, attempt, keyed);
       return placed.transform(done -> repository.releaseClaim(caller.username(), CART_LOCK, token))
           .transform(released -> placed);
     });
   }
 
-  private Future<Order> placeOrder(Caller caller, IntFunction<UUID> orderIds, int[] attempt) {
+  private Future<Order> placeOrder(Caller caller, IntFunction<UUID> orderIds, int[] attempt, boolean keyed) {
     return repository.items(caller.username()).compose(items -> {
       if (items.isEmpty()) {
-        return Future.failedFuture(ProblemException.badRequest("Cart is empty"));
+        return keyed ? orderMadeEarlier(caller, orderIds, attempt, attempt[0] + OrderOperations.MAX_ATTEMPTS)
+            : Future.failedFuture(cartIsEmpty());
       }
       Map<UUID, Integer> quantities = new LinkedHashMap<>();
       sorted(items).forEach(i -> quantities.merge(i.productId(), i.quantity(), Integer::sum));
@@ -238,6 +239,40 @@ public final class CartService {
                 cartValue.record(order.total().doubleValue());
                 return order;
               }));
+    });
+  }
+
+  private static ProblemException cartIsEmpty() {
+    return ProblemException.badRequest("Cart is empty");
+  }
+
+  /**
+   * A keyed checkout that finds the cart empty may be the retry of one that made its order and emptied the cart, but
+   * died before it could mark the key DONE (its claim's lease ran out). The key's attempts are walked the way that
+   * checkout walked them, by their reservations: closed ones made no order; an ORDERED one is the order (asked for
+   * again, idempotently, so an order cut short is finished); one still RESERVED was never ordered (the shopper has
+   * emptied the cart since) and gives its stock back; none at all means no earlier checkout got this far.
+   */
+  private Future<Order> orderMadeEarlier(Caller caller, IntFunction<UUID> orderIds, int[] attempt, int limit) {
+    UUID orderId = orderIds.apply(attempt[0]);
+    String reservationId = "order:" + orderId;
+    return catalog.reservation(reservationId, caller).transform(found -> {
+      if (found.failed()) {
+        return Future.failedFuture(found.cause() instanceof ProblemException p && p.status() == 404
+            ? cartIsEmpty() : found.cause());
+      }
+      String state = found.result().state();
+      if ("ORDERED".equals(state)) {
+        return orders.create(caller, orderId, reservationId);
+      }
+      if ("RESERVED".equals(state) || "PENDING".equals(state)) {
+        return catalog.release(reservationId, caller).compose(released -> Future.failedFuture(cartIsEmpty()));
+      }
+      if (attempt[0] >= limit) {
+        return Future.failedFuture(cartIsEmpty());
+      }
+      attempt[0]++;
+      return orderMadeEarlier(caller, orderIds, attempt, limit);
     });
   }
 

@@ -147,11 +147,12 @@ final class Reservations {
   }
 
   /**
-   * A reservation as the order service needs it to record an order: its owner, state, and the lines with the
-   * catalog's names and prices at the time stock was taken. Nobody else's word on prices is taken.
+   * A reservation: its owner, state, and the lines with the catalog's names and prices at the time stock was taken.
+   * Only its owner (or a service's own background work) may see it; to anyone else it does not exist.
    */
-  Future<JsonObject> reservation(String reservationId) {
+  Future<JsonObject> reservation(String reservationId, Caller caller) {
     return repository.reservation(reservationId).compose(row -> row == null
+        || !caller.isSystem() && !caller.username().equals(row.getString("owner"))
         ? Future.failedFuture(ProblemException.notFound("No reservation " + reservationId))
         : Future.succeededFuture(describe(row)));
   }

@@ -125,7 +125,7 @@ public final class CatalogOperations {
       RESERVATION);
 
   public static final Operation<ReservationRef, Reservation> GET_RESERVATION = new Operation<>("get-reservation",
-      Set.of("order"), true, RESERVATION_REF, RESERVATION);
+      Set.of("cart", "order"), true, RESERVATION_REF, RESERVATION);
 
   /** The commit point of an order: RESERVED becomes ORDERED, after which only the order service may release it. */
   public static final Operation<ReservationRef, Reservation> COMMIT_RESERVATION = new Operation<>(
