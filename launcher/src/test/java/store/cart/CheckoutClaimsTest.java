@@ -151,6 +151,29 @@ class CheckoutClaimsTest {
     assertThat(shop.stock()).as("the reservation given back").isEqualTo(10);
   }
 
+  /**
+   * A checkout that died holding its claims (a killed cart process) blocks its key, and its cart, until the lease
+   * runs out: the 409 says when that is, so a client retrying waits that long rather than hammering or giving up.
+   */
+  @Test
+  void aKeyOrCartHeldByADeadCheckoutAnswers409WithTheLeaseLeftAsRetryAfter() throws Exception {
+    Shop shop = Shop.open("claims-held-");
+    assertThat(shop.api.addToCart(shop.token, shop.productId, 1).status()).isEqualTo(200);
+    String key = "held-key";
+    assertThat(StoreApi.await(repository.claimCheckout(shop.user, "k:" + key,
+        OrderOperations.orderIdFor(shop.user, key, 0), 30))).isNull();
+    StoreApi.Response keyHeld = shop.checkout(key);
+    assertThat(keyHeld.status()).as(keyHeld.toString()).isEqualTo(409);
+    assertThat(Integer.parseInt(keyHeld.headers().get("Retry-After"))).isBetween(1, 30);
+
+    assertThat(StoreApi.await(repository.claimCheckout(shop.user, CartService.CART_LOCK, UUID.randomUUID(), 30)))
+        .isNull();
+    StoreApi.Response cartHeld = shop.checkout("another-key");
+    assertThat(cartHeld.status()).as(cartHeld.toString()).isEqualTo(409);
+    assertThat(Integer.parseInt(cartHeld.headers().get("Retry-After"))).isBetween(1, 30);
+    assertThat(shop.stock()).as("nothing reserved meanwhile").isEqualTo(10);
+  }
+
   /** A shopper with a token, one product of 10 in stock, and the catalog and order clients the cart uses. */
   private record Shop(StoreApi api, String user, String token, String admin, String productId, Caller shopper,
       CatalogClient catalog, OrderClient orders) {

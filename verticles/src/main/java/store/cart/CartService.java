@@ -8,6 +8,7 @@ import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.math.BigDecimal;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -176,7 +177,8 @@ public final class CartService {
       if (claim.existing() != null) {
         return "DONE".equals(claim.existing().getString("state"))
             ? orders.get(caller, claim.existing().getUuid("order_id"))
-            : Future.failedFuture(ProblemException.conflict("A checkout with this Idempotency-Key is in progress"));
+            : Future.failedFuture(ProblemException.conflict("A checkout with this Idempotency-Key is in progress",
+                leaseLeft(claim.existing())));
       }
       int[] attempt = {claim.attempt()};
       return underCartLock(caller, orderIds, attempt, true).compose(
@@ -185,6 +187,17 @@ public final class CartService {
           failure -> repository.retryLater(username, key, claim.token(), attempt[0])
               .transform(x -> Future.failedFuture(failure)));
     });
+  }
+
+  /**
+   * Seconds until a claim's lease runs out: a checkout that died holding it (a killed cart process) blocks its key
+   * and its cart until then, so a client told 409 knows when to try again.
+   */
+  private int leaseLeft(Row claim) {
+    Instant claimed = claim.getInstant("created_at");
+    long left = claimed == null ? leaseSeconds
+        : leaseSeconds - Duration.between(claimed, Instant.now()).getSeconds();
+    return (int) Math.max(1, Math.min(leaseSeconds, left));
   }
 
   /** A key's claim: this checkout's (at the attempt it resumes from, with its token), or another's row. */
@@ -213,7 +226,8 @@ public final class CartService {
     UUID token = UUID.randomUUID();
     return repository.claimCheckout(caller.username(), CART_LOCK, token, leaseSeconds).compose(locked -> {
       if (locked != null) {
-        return Future.failedFuture(ProblemException.conflict("A checkout of this cart is already in progress"));
+        return Future.failedFuture(ProblemException.conflict("A checkout of this cart is already in progress",
+            leaseLeft(locked)));
       }
       // released before the answer: a client that checks out again straight away must not find its own lock (a
       // failed release leaves the lease to expire; the answer stands)

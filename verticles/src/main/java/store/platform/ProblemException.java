@@ -14,7 +14,7 @@ public class ProblemException extends RuntimeException {
   private final String slug;
   private final String title;
   private final JsonArray errors;
-  /** Seconds for a {@code Retry-After} header (429, 503), or 0 for none. */
+  /** Seconds for a {@code Retry-After} header (409 on a lease, 429, 503), or 0 for none. */
   private final int retryAfterSeconds;
 
   public ProblemException(int status, String slug, String title, String detail, JsonArray errors) {
@@ -58,6 +58,11 @@ public class ProblemException extends RuntimeException {
 
   public static ProblemException conflict(String detail) {
     return new ProblemException(409, "conflict", "Conflict", detail);
+  }
+
+  /** A conflict that ends by itself (another request's lease): {@code Retry-After} says when to ask again. */
+  public static ProblemException conflict(String detail, int retryAfterSeconds) {
+    return new ProblemException(409, "conflict", "Conflict", detail, null, Math.max(1, retryAfterSeconds));
   }
 
   public static ProblemException unavailable(String detail) {
