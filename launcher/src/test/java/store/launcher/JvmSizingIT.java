@@ -17,7 +17,8 @@ import store.testing.TestStore;
 /**
  * The README's {@code java -jar product-store.jar}, with no heap option: the store runs in a child JVM the launcher
  * sized (bounded heap, smaller code cache), serves, and stops cleanly with the launcher on SIGTERM (exit 0, no JVM
- * left behind); a SIGKILLed launcher takes its store with it.
+ * left behind); a SIGKILLed launcher takes its store with it. The first run records the store's classes beside the
+ * jar at exit, and the next one maps them (class-data sharing, a faster start).
  */
 class JvmSizingIT {
   private static final int PORT = 18897;
@@ -52,23 +53,41 @@ class JvmSizingIT {
     throw new AssertionError("the store did not get ready");
   }
 
+  /** The class archives (and recordings in progress) of this build of the jar, beside it. */
+  private static List<Path> archives() throws Exception {
+    Path jar = TestStore.fatJar();
+    try (var files = Files.list(jar.getParent())) {
+      return files.filter(p -> p.getFileName().toString().startsWith(jar.getFileName() + ".")
+          && p.getFileName().toString().contains(".jsa")).toList();
+    }
+  }
+
   @Test
   void javaDashJarRunsASizedStoreThatStopsWithItsLauncher() throws Exception {
     TestStore.cassandra();
+    for (Path old : archives()) {
+      Files.delete(old); // earlier tests' runs may have recorded one: this one records it afresh
+    }
     Path log = Files.createTempFile("sized", ".log");
     Process launcher = launch(log);
     ProcessHandle store = sizedStore(launcher);
     String commandLine = store.info().commandLine().orElse("");
-    assertThat(commandLine).contains("-Xmx256m", "-XX:ReservedCodeCacheSize=64m", "-Dstore.relaunched=true");
+    assertThat(commandLine).contains("-Xmx256m", "-XX:ReservedCodeCacheSize=64m", "-Dstore.relaunched=true",
+        "-XX:ArchiveClassesAtExit=");
 
     launcher.destroy(); // SIGTERM, as Ctrl-C or an init system would
     assertThat(launcher.waitFor(60, TimeUnit.SECONDS)).isTrue();
     assertThat(launcher.exitValue()).as(Files.readString(log)).isZero();
     assertThat(store.isAlive()).as("the store JVM stopped with the launcher").isFalse();
-    assertThat(Files.readString(log)).contains("Stopped");
+    assertThat(Files.readString(log)).contains("Stopped").doesNotContain("[cds]");
+    List<Path> recorded = archives();
+    assertThat(recorded).as("one archive, moved into place once the store stopped").hasSize(1);
+    assertThat(recorded.get(0).getFileName().toString()).endsWith(".jsa");
 
     Process killed = launch(log);
     ProcessHandle orphan = sizedStore(killed);
+    assertThat(orphan.info().commandLine().orElse("")).as("the next start maps the archive")
+        .contains("-XX:SharedArchiveFile=" + recorded.get(0));
     killed.destroyForcibly().waitFor();
     assertThat(orphan.onExit().get(30, TimeUnit.SECONDS).isAlive()).as("no store outlives its launcher").isFalse();
   }
