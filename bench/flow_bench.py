@@ -19,8 +19,8 @@ class Client:
         self.prefix = u.path.rstrip('/')
         self.conn = http.client.HTTPConnection(u.hostname, u.port, timeout=30)
 
-    def call(self, method, path, token=None, body=None, form=False):
-        headers = {}
+    def call(self, method, path, token=None, body=None, form=False, extra=None):
+        headers = dict(extra or {})
         data = None
         if token:
             headers['Authorization'] = 'Bearer ' + token
@@ -47,6 +47,8 @@ def main():
     ap.add_argument('--iterations', type=int, default=60)
     ap.add_argument('--warmup', type=int, default=10)
     ap.add_argument('--json')
+    ap.add_argument('--keyed', action='store_true',
+                    help='send an Idempotency-Key with each checkout, as the store\'s own clients (Locust) do')
     a = ap.parse_args()
     if a.topology == 'all':
         bases = {s: a.base + p for s, p in
@@ -80,7 +82,8 @@ def main():
         token = tok['access_token']
         for i in range(a.warmup + a.iterations):
             s1, b1, t1 = c_cart.call('POST', '/cart/items', token, {'product_id': pid, 'quantity': 1})
-            s2, b2, t2 = c_cart.call('POST', '/cart/checkout', token)
+            s2, b2, t2 = c_cart.call('POST', '/cart/checkout', token,
+                                     extra={'Idempotency-Key': uuid.uuid4().hex} if a.keyed else None)
             with lock:
                 if s1 != 200 or s2 != 200:
                     errors.append((s1, s2, b1 if s1 != 200 else b2))
@@ -91,7 +94,7 @@ def main():
     started = time.perf_counter()
     [t.start() for t in threads]; [t.join() for t in threads]
     wall = time.perf_counter() - started
-    result = {'topology': a.topology, 'users': a.users, 'iterations': a.iterations,
+    result = {'topology': a.topology, 'users': a.users, 'iterations': a.iterations, 'keyed': a.keyed,
               'add_to_cart_ms': {'p50': round(pct(adds, 50), 2), 'p99': round(pct(adds, 99), 2),
                                  'mean': round(statistics.mean(adds), 2)} if adds else None,
               'checkout_ms': {'p50': round(pct(checkouts, 50), 2), 'p99': round(pct(checkouts, 99), 2),

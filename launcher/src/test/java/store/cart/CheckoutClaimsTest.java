@@ -152,6 +152,41 @@ class CheckoutClaimsTest {
   }
 
   /**
+   * A new key on a free cart, the common case: the key and the cart's lock are claimed in one compare-and-set, and
+   * kept/dropped in one (two Paxos rounds fewer than row by row); the key then answers its order, the lock is gone.
+   */
+  @Test
+  void aNewKeyOnAFreeCartClaimsAndFinishesKeyAndLockTogether() throws Exception {
+    Shop shop = Shop.open("claims-both-");
+    assertThat(shop.api.addToCart(shop.token, shop.productId, 2).status()).isEqualTo(200);
+    double claimsBefore = statements("checkout.claim");
+    double bothBefore = statements("checkout.claim-both");
+    double finishedBefore = statements("checkout.finish-both");
+
+    StoreApi.Response placed = shop.checkout("both-key");
+    assertThat(placed.status()).as(placed.toString()).isEqualTo(200);
+    assertThat(statements("checkout.claim-both") - bothBefore).isEqualTo(1);
+    assertThat(statements("checkout.finish-both") - finishedBefore).isEqualTo(1);
+    assertThat(statements("checkout.claim") - claimsBefore).as("no row-by-row claim").isZero();
+    Row key = row(shop.user, "k:both-key");
+    assertThat(key.getString("state")).isEqualTo("DONE");
+    assertThat(key.getUuid("order_id").toString()).isEqualTo(placed.json().getString("id"));
+    assertThat(key.isNull("ttl")).isTrue();
+    assertThat(row(shop.user, CartService.CART_LOCK)).as("the lock is gone before the answer").isNull();
+    assertThat(shop.checkout("both-key").json().getString("id")).isEqualTo(placed.json().getString("id"));
+    assertThat(shop.stock()).isEqualTo(10 - 2);
+  }
+
+  /** How many times the store has run a named statement (its own timer's count). */
+  private static double statements(String name) throws Exception {
+    String metrics = StoreApi.root(TestStore.vertx(), TestStore.start()).get("root", "/metrics", null).body()
+        .toString();
+    return metrics.lines().filter(l -> l.startsWith("cassandra_query_duration_seconds_count{")
+            && l.contains("query=\"" + name + "\""))
+        .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+  }
+
+  /**
    * A checkout that died holding its claims (a killed cart process) blocks its key, and its cart, until the lease
    * runs out: the 409 says when that is, so a client retrying waits that long rather than hammering or giving up.
    */

@@ -106,6 +106,37 @@ final class CartRepository {
   }
 
   /**
+   * A new key's claim and the cart's lock in one compare-and-set (one partition: one Paxos round instead of two):
+   * true when both are this checkout's now; false when either row exists, and then neither was written.
+   */
+  Future<Boolean> claimKeyAndLock(String username, String key, UUID keyToken, String lockKey, UUID lockToken,
+      int leaseSeconds) {
+    Instant now = Instant.now();
+    return cql.conditional("checkout.claim-both", "BEGIN BATCH "
+            + "INSERT INTO checkouts (username, idempotency_key, order_id, state, created_at) "
+            + "VALUES (?, ?, ?, 'PENDING', ?) IF NOT EXISTS USING TTL ? "
+            + "INSERT INTO checkouts (username, idempotency_key, order_id, state, created_at) "
+            + "VALUES (?, ?, ?, 'PENDING', ?) IF NOT EXISTS USING TTL ? "
+            + "APPLY BATCH", username, key, keyToken, now, leaseSeconds, username, lockKey, lockToken, now,
+            leaseSeconds)
+        .map(row -> row.getBoolean(0));
+  }
+
+  /**
+   * The key's answer kept (DONE, no lease) and the cart's lock dropped, in one compare-and-set; true when both rows
+   * were still this checkout's. False (nothing written) when either lease ran out and was taken meanwhile.
+   */
+  Future<Boolean> finishKeyAndLock(String username, String key, UUID keyToken, UUID orderId, String lockKey,
+      UUID lockToken) {
+    return cql.conditional("checkout.finish-both", "BEGIN BATCH "
+            + "UPDATE checkouts USING TTL 0 SET state = 'DONE', order_id = ?, created_at = ? "
+            + "WHERE username = ? AND idempotency_key = ? IF order_id = ? "
+            + "DELETE FROM checkouts WHERE username = ? AND idempotency_key = ? IF order_id = ? "
+            + "APPLY BATCH", orderId, Instant.now(), username, key, keyToken, username, lockKey, lockToken)
+        .map(row -> row.getBoolean(0));
+  }
+
+  /**
    * Claims a key left in state RETRY by a failed checkout at {@code attempt}, for {@code leaseSeconds}, with a new
    * token; null when claimed now, else the row as it is (another retry got there first).
    */

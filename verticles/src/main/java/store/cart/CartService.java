@@ -16,6 +16,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.function.IntFunction;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import store.cart.CartRepository.CartItem;
 import store.cart.api.CartOperations.Cart;
 import store.catalog.api.CatalogClient;
@@ -33,6 +35,7 @@ import store.platform.Spans;
  * copy for when the catalog is down, and the all-or-nothing checkout.
  */
 public final class CartService {
+  private static final Logger LOG = LoggerFactory.getLogger(CartService.class);
   private final CartRepository repository;
   private final CatalogClient catalog;
   private final OrderClient orders;
@@ -173,6 +176,30 @@ public final class CartService {
     }
     String key = KEY_PREFIX + idempotencyKey;
     IntFunction<UUID> orderIds = attempt -> OrderOperations.orderIdFor(username, idempotencyKey, attempt);
+    UUID first = orderIds.apply(0);
+    UUID lock = UUID.randomUUID();
+    // the common case, a new key on a free cart: key and lock claimed together; anything else (a key seen before,
+    // a cart being checked out) takes the row-by-row path below, which tells the cases apart
+    return repository.claimKeyAndLock(username, key, first, CART_LOCK, lock, leaseSeconds).compose(both -> {
+      if (!both) {
+        return claimKeyThenLock(caller, key, orderIds);
+      }
+      int[] attempt = {0};
+      Future<Order> placed = placeOrder(caller, orderIds, attempt, true);
+      return placed.transform(done -> done.succeeded()
+          ? repository.finishKeyAndLock(username, key, first, done.result().id(), CART_LOCK, lock)
+              .transform(finished -> finished.succeeded() && finished.result() ? Future.succeededFuture()
+                  : repository.releaseClaim(username, CART_LOCK, lock)
+                      .transform(x -> keyDone(username, key, first, done.result())))
+              .map(done.result())
+          : repository.releaseClaim(username, CART_LOCK, lock)
+              .transform(x -> repository.retryLater(username, key, first, attempt[0]))
+              .transform(x -> Future.failedFuture(done.cause())));
+    });
+  }
+
+  private Future<Order> claimKeyThenLock(Caller caller, String key, IntFunction<UUID> orderIds) {
+    String username = caller.username();
     return claimKey(username, key, orderIds).compose(claim -> {
       if (claim.existing() != null) {
         return "DONE".equals(claim.existing().getString("state"))
@@ -182,10 +209,21 @@ public final class CartService {
       }
       int[] attempt = {claim.attempt()};
       return underCartLock(caller, orderIds, attempt, true).compose(
-          order -> repository.completeCheckout(username, key, claim.token(), order.id()).map(order),
+          order -> keyDone(username, key, claim.token(), order).map(order),
           // the key stays, saying where a retry resumes: the attempts before it made no order
           failure -> repository.retryLater(username, key, claim.token(), attempt[0])
               .transform(x -> Future.failedFuture(failure)));
+    });
+  }
+
+  /**
+   * The key answers its order from now on. The order exists whatever happens here: if the key cannot be marked, a
+   * retry finds it once the claim's lease runs out ({@link #orderMadeEarlier}), so the answer stands.
+   */
+  private Future<Void> keyDone(String username, String key, UUID claimedAs, Order order) {
+    return repository.completeCheckout(username, key, claimedAs, order.id()).recover(failure -> {
+      LOG.warn("Checkout {} made order {} but could not mark its key: {}", key, order.id(), failure.toString());
+      return Future.succeededFuture();
     });
   }
 
