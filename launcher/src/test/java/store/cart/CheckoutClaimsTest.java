@@ -19,6 +19,7 @@ import store.order.api.OrderOperations;
 import store.platform.Caller;
 import store.platform.transport.CallMetrics;
 import store.platform.transport.EventBusChannel;
+import store.testing.LostAnswers;
 import store.testing.StoreApi;
 import store.testing.TestStore;
 
@@ -149,6 +150,34 @@ class CheckoutClaimsTest {
     assertThat(retried.status()).as(retried.toString()).isEqualTo(400);
     assertThat(shop.placedOrders()).isEmpty();
     assertThat(shop.stock()).as("the reservation given back").isEqualTo(10);
+  }
+
+  /**
+   * The claims' compare-and-sets when Cassandra cannot say whether they applied (they land, their answers are lost):
+   * each is read back, so a checkout holding its claim goes on, and one that does not is told whose it is.
+   */
+  @Test
+  void claimsWhoseAnswersWereLostAreReadBack() throws Exception {
+    CartRepository lossy = new CartRepository(LostAnswers.to("INSERT INTO checkouts", "UPDATE checkouts",
+        "BEGIN BATCH"));
+    String user = "claims-lost-" + UUID.randomUUID();
+    UUID mine = UUID.randomUUID();
+    assertThat(StoreApi.await(lossy.claimCheckout(user, "k:a", mine, 30))).as("claimed: the row is this claim's")
+        .isNull();
+    assertThat(StoreApi.await(lossy.claimCheckout(user, "k:a", UUID.randomUUID(), 30))).as("another's claim")
+        .isNotNull();
+    assertThat(StoreApi.await(lossy.claimKeyAndLock(user, "k:b", UUID.randomUUID(), CartService.CART_LOCK,
+        UUID.randomUUID(), 30))).as("key and lock claimed together").isTrue();
+    assertThat(StoreApi.await(lossy.claimKeyAndLock(user, "k:c", UUID.randomUUID(), CartService.CART_LOCK,
+        UUID.randomUUID(), 30))).as("the lock is another checkout's").isFalse();
+
+    UUID first = UUID.randomUUID();
+    StoreApi.await(repository.claimCheckout(user, "k:d", first, 30));
+    StoreApi.await(repository.retryLater(user, "k:d", first, 2));
+    UUID resumed = UUID.randomUUID();
+    assertThat(StoreApi.await(lossy.resumeCheckout(user, "k:d", resumed, 2, 30))).as("resumed by this retry")
+        .isNull();
+    assertThat(row(user, "k:d").getUuid("order_id")).isEqualTo(resumed);
   }
 
   /**

@@ -201,8 +201,10 @@ class CassandraClusterIT {
     // ---- the race: exactly the units there were ----
     long won = raced.stream().filter(r -> r.status() == 200).count();
     long refused = raced.stream().filter(r -> r.status() == 409).count();
-    assertThat(won).as("checkouts that got one of the %d units", UNITS).isEqualTo(UNITS);
-    assertThat(refused).as("the others are told the stock is short").isEqualTo(RACERS - UNITS);
+    String answers = raced.stream().map(r -> r.status() + (r.status() == 200 ? "" : " " + r.body())).toList()
+        .toString();
+    assertThat(won).as("checkouts that got one of the %d units: %s", UNITS, answers).isEqualTo(UNITS);
+    assertThat(refused).as("the others are told the stock is short: %s", answers).isEqualTo(RACERS - UNITS);
     assertThat(api.stock(admin, scarce)).isZero();
     for (int i = 0; i < RACERS; i++) {
       if (raced.get(i).status() == 200) {

@@ -148,4 +148,23 @@ class OrderRecoveryTest {
             }))
         );
   }
+
+  /**
+   * An order insert whose answer was lost (it landed; Cassandra could not confirm it): the row is read back and
+   * answered as an existing order, whose list rows, notification and first timer the service then makes sure of.
+   */
+  @Test
+  void anOrderInsertWhoseAnswerWasLostIsReadBackAsTheExistingOrder() throws Exception {
+    OrderRepository lossy = new OrderRepository(store.testing.LostAnswers.to("INSERT INTO orders"));
+    UUID id = UUID.randomUUID();
+    String now = Instant.now().toString();
+    JsonObject order = new JsonObject().put("id", id.toString()).put("user_id", "lost-order-user")
+        .put("items", new JsonArray()).put("total", 3).put("status", "CREATED").put("created_at", now)
+        .put("updated_at", now);
+    com.datastax.oss.driver.api.core.cql.Row existing = store.testing.StoreApi.await(
+        lossy.insert(order, "order:" + id, Future::succeededFuture));
+    assertThat(existing).as("the order read back").isNotNull();
+    assertThat(existing.getUuid("order_id")).isEqualTo(id);
+    assertThat(existing.getString("username")).isEqualTo("lost-order-user");
+  }
 }

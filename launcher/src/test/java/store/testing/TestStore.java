@@ -53,6 +53,7 @@ public final class TestStore {
   private static Main.Running store;
   private static Auth auth;
   private static Cql cql;
+  private static io.vertx.cassandra.CassandraClient client;
 
   private TestStore() {
   }
@@ -113,12 +114,19 @@ public final class TestStore {
       Vertx vertx = Vertx.vertx();
       JsonObject config = new JsonObject().put("cassandra", new JsonObject().put("host", "127.0.0.1")
           .put("port", CASSANDRA_PORT));
-      cql = new Cql(await(CassandraSessions.open(vertx, config)), new SimpleMeterRegistry());
+      client = await(CassandraSessions.open(vertx, config));
+      cql = new Cql(client, new SimpleMeterRegistry());
       Accounts accounts = new Accounts(cql, 0);
       await(SchemaVersions.ensure(vertx, cql, List.of(Accounts.SCHEMA), "test-fixture"));
       auth = new Auth(vertx, SECRET, INTERNAL_KEY, 30, accounts);
     }
     return auth;
+  }
+
+  /** The driver session behind {@link #cql()}. */
+  public static synchronized io.vertx.cassandra.CassandraClient cassandraClient() throws Exception {
+    auth();
+    return client;
   }
 
   /** A CQL session on the test node's {@code store} keyspace, for setting up what only a crash could leave behind. */

@@ -99,10 +99,22 @@ final class CartRepository {
    * expires instead of blocking the key or the cart for ever. Null when claimed now, else the existing row.
    */
   Future<Row> claimCheckout(String username, String key, UUID orderId, int leaseSeconds) {
-    return cql.conditional("checkout.claim", "INSERT INTO checkouts (username, idempotency_key, order_id, state, "
-            + "created_at) VALUES (?, ?, ?, 'PENDING', ?) IF NOT EXISTS USING TTL ?", username, key, orderId,
-            Instant.now(), leaseSeconds)
-        .map(row -> row.getBoolean(0) ? null : row);
+    return Cql.settled(cql.conditional("checkout.claim", "INSERT INTO checkouts (username, idempotency_key, "
+            + "order_id, state, created_at) VALUES (?, ?, ?, 'PENDING', ?) IF NOT EXISTS USING TTL ?", username, key,
+            orderId, Instant.now(), leaseSeconds)
+        .map(row -> row.getBoolean(0) ? null : row),
+        () -> claimRow(username, key).map(row -> isClaimedAs(row, orderId) ? null : row));
+  }
+
+  /** A claim's row read back at the serial consistency, after a compare-and-set whose outcome was unknown. */
+  private Future<Row> claimRow(String username, String key) {
+    return cql.serialOne("checkout.claim-check", "SELECT order_id, state, attempt, created_at FROM checkouts "
+        + "WHERE username = ? AND idempotency_key = ?", username, key)
+        .compose(row -> row == null ? Future.failedFuture("no claim row") : Future.succeededFuture(row));
+  }
+
+  private static boolean isClaimedAs(Row row, UUID token) {
+    return token.equals(row.getUuid("order_id")) && "PENDING".equals(row.getString("state"));
   }
 
   /**
@@ -112,14 +124,16 @@ final class CartRepository {
   Future<Boolean> claimKeyAndLock(String username, String key, UUID keyToken, String lockKey, UUID lockToken,
       int leaseSeconds) {
     Instant now = Instant.now();
-    return cql.conditional("checkout.claim-both", "BEGIN BATCH "
+    return Cql.settled(cql.conditional("checkout.claim-both", "BEGIN BATCH "
             + "INSERT INTO checkouts (username, idempotency_key, order_id, state, created_at) "
             + "VALUES (?, ?, ?, 'PENDING', ?) IF NOT EXISTS USING TTL ? "
             + "INSERT INTO checkouts (username, idempotency_key, order_id, state, created_at) "
             + "VALUES (?, ?, ?, 'PENDING', ?) IF NOT EXISTS USING TTL ? "
             + "APPLY BATCH", username, key, keyToken, now, leaseSeconds, username, lockKey, lockToken, now,
             leaseSeconds)
-        .map(row -> row.getBoolean(0));
+        .map(row -> row.getBoolean(0)),
+        // the batch applied whole or not at all: the lock's random token tells
+        () -> claimRow(username, lockKey).map(row -> isClaimedAs(row, lockToken)).otherwise(false));
   }
 
   /**
@@ -141,10 +155,11 @@ final class CartRepository {
    * token; null when claimed now, else the row as it is (another retry got there first).
    */
   Future<Row> resumeCheckout(String username, String key, UUID token, int attempt, int leaseSeconds) {
-    return cql.conditional("checkout.resume", "UPDATE checkouts USING TTL ? SET state = 'PENDING', order_id = ?, "
-            + "attempt = ?, created_at = ? WHERE username = ? AND idempotency_key = ? IF state = 'RETRY' AND "
-            + "attempt = ?", leaseSeconds, token, attempt, Instant.now(), username, key, attempt)
-        .map(row -> row.getBoolean(0) ? null : row);
+    return Cql.settled(cql.conditional("checkout.resume", "UPDATE checkouts USING TTL ? SET state = 'PENDING', "
+            + "order_id = ?, attempt = ?, created_at = ? WHERE username = ? AND idempotency_key = ? IF state = "
+            + "'RETRY' AND attempt = ?", leaseSeconds, token, attempt, Instant.now(), username, key, attempt)
+        .map(row -> row.getBoolean(0) ? null : row),
+        () -> claimRow(username, key).map(row -> isClaimedAs(row, token) ? null : row));
   }
 
   /**

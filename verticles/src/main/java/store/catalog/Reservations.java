@@ -1,9 +1,5 @@
 package store.catalog;
 
-import com.datastax.oss.driver.api.core.DriverTimeoutException;
-import com.datastax.oss.driver.api.core.servererrors.CASWriteUnknownException;
-import com.datastax.oss.driver.api.core.servererrors.WriteTimeoutException;
-import com.datastax.oss.driver.api.core.servererrors.WriteType;
 import com.datastax.oss.driver.api.core.cql.Row;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
@@ -23,6 +19,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import store.catalog.api.CatalogOperations;
 import store.platform.Caller;
+import store.platform.Cql;
 import store.platform.ProblemException;
 import store.platform.Spans;
 
@@ -281,7 +278,7 @@ final class Reservations {
         default -> throw new IllegalStateException(kind.name());
       }
       return repository.moveStock(productId, state.count(), kind, reservationId, amount)
-          .recover(e -> unknownOutcome(e) ? Future.succeededFuture(false) : Future.failedFuture(e))
+          .recover(e -> Cql.unknownOutcome(e) ? Future.succeededFuture(false) : Future.failedFuture(e))
           .compose(applied -> {
             if (applied) {
               return Future.succeededFuture(true);
@@ -302,19 +299,8 @@ final class Reservations {
   private Future<Boolean> settleState(String reservationId, String from, String to, String lines) {
     Future<Boolean> change = lines == null ? repository.moveReservation(reservationId, from, to)
         : repository.moveReservation(reservationId, from, to, lines);
-    return change.recover(e -> !unknownOutcome(e) ? Future.failedFuture(e)
+    return change.recover(e -> !Cql.unknownOutcome(e) ? Future.failedFuture(e)
         : repository.settledReservation(reservationId).map(row -> row != null && to.equals(row.getString("state"))));
-  }
-
-  /**
-   * A compare-and-set that may or may not have applied: Cassandra said so, the driver stopped waiting, or the node
-   * coordinating it went away after it was sent (a compare-and-set is not retried on another node by the driver).
-   */
-  static boolean unknownOutcome(Throwable e) {
-    return e instanceof CASWriteUnknownException || e instanceof DriverTimeoutException
-        || e instanceof com.datastax.oss.driver.api.core.connection.ClosedConnectionException
-        || e instanceof com.datastax.oss.driver.api.core.connection.HeartbeatException
-        || e instanceof WriteTimeoutException timeout && timeout.getWriteType() == WriteType.CAS;
   }
 
   /** Markers of settled reservations are only bookkeeping: cleared after the answer, and by the sweeper if not. */

@@ -92,14 +92,21 @@ final class OrderRepository {
    */
   Future<Row> insert(JsonObject order, String reservationId, Supplier<Future<Void>> alongside) {
     Instant created = Instant.parse(order.getString("created_at"));
-    return cql.conditional("order.insert", "INSERT INTO orders (order_id, username, items, total, status, "
-                + "reservation_id, created_at, updated_at, archived) VALUES (?, ?, ?, ?, ?, ?, ?, ?, false) IF NOT EXISTS",
-            UUID.fromString(order.getString("id")), order.getString("user_id"),
-            order.getJsonArray("items").encode(), new BigDecimal(order.getValue("total").toString()),
-            order.getString("status"), reservationId, created, created)
-        .compose(row -> row.getBoolean(0)
-            ? Future.all(writeListRows(ListRow.of(order, false)), alongside.get()).map(v -> (Row) null)
-            : Future.succeededFuture(row));
+    UUID orderId = UUID.fromString(order.getString("id"));
+    Future<Row> existing = Cql.settled(cql.conditional("order.insert", "INSERT INTO orders (order_id, username, "
+                + "items, total, status, reservation_id, created_at, updated_at, archived) "
+                + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, false) IF NOT EXISTS",
+            orderId, order.getString("user_id"), order.getJsonArray("items").encode(),
+            new BigDecimal(order.getValue("total").toString()), order.getString("status"), reservationId, created,
+            created)
+        .map(row -> row.getBoolean(0) ? null : row),
+        // outcome unknown: the row, if there, is answered as an existing order, whose follow-ups (list rows,
+        // notification, first timer) the caller makes sure of, each idempotent
+        () -> cql.serialOne("order.insert-check", "SELECT * FROM orders WHERE order_id = ?", orderId)
+            .compose(row -> row == null ? Future.failedFuture("no order row") : Future.succeededFuture(row)));
+    return existing.compose(row -> row == null
+        ? Future.all(writeListRows(ListRow.of(order, false)), alongside.get()).map(v -> (Row) null)
+        : Future.succeededFuture(row));
   }
 
   Future<Void> recordIntent(UUID orderId, String reservationId, String username, Instant at) {

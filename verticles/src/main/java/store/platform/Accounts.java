@@ -109,16 +109,30 @@ public final class Accounts {
 
   /** Inserts the account's first row; null when another writer got there first (read again and retry). */
   private Future<State> insertFirst(String username, State state) {
-    return cql.conditional("account.insert", "INSERT INTO account_state (username, version, is_admin, deleted) "
-            + "VALUES (?, ?, ?, false) IF NOT EXISTS", username, state.version(), state.admin())
-        .map(row -> row.getBoolean(0) ? remember(username, state) : null);
+    return Cql.settled(cql.conditional("account.insert", "INSERT INTO account_state (username, version, is_admin, "
+            + "deleted) VALUES (?, ?, ?, false) IF NOT EXISTS", username, state.version(), state.admin())
+        .map(row -> row.getBoolean(0) ? remember(username, state) : null),
+        () -> settledRow(username).map(stored -> stored.equals(new Stored(state.version(), state.admin(), false))
+            ? remember(username, state) : null));
   }
 
   /** Moves the row from {@code current} to {@code next} by compare-and-set; null when it moved meanwhile. */
   private Future<State> move(String username, Stored current, State next, boolean deleted) {
-    return cql.conditional("account.revoke", "UPDATE account_state SET version = ?, is_admin = ?, deleted = ? "
-            + "WHERE username = ? IF version = ?", next.version(), next.admin(), deleted, username, current.version())
-        .map(row -> row.getBoolean(0) ? (deleted ? next : remember(username, next)) : null);
+    return Cql.settled(cql.conditional("account.revoke", "UPDATE account_state SET version = ?, is_admin = ?, "
+            + "deleted = ? WHERE username = ? IF version = ?", next.version(), next.admin(), deleted, username,
+            current.version())
+        .map(row -> row.getBoolean(0) ? (deleted ? next : remember(username, next)) : null),
+        // versions only grow: the row at the next version, as this call would have left it, is this call's doing
+        () -> settledRow(username).map(stored -> stored.equals(new Stored(next.version(), next.admin(), deleted))
+            ? (deleted ? next : remember(username, next)) : null));
+  }
+
+  /** The row read back at the serial consistency, after a compare-and-set whose outcome was unknown. */
+  private Future<Stored> settledRow(String username) {
+    return cql.serialOne("account.check", "SELECT version, is_admin, deleted FROM account_state WHERE username = ?",
+        username).compose(row -> row == null ? Future.failedFuture("no account row")
+            : Future.succeededFuture(new Stored(row.getInt("version"), row.getBoolean("is_admin"),
+                row.getBoolean("deleted"))));
   }
 
   private State remember(String username, State state) {

@@ -15,8 +15,10 @@ import com.datastax.oss.driver.api.core.connection.HeartbeatException;
 import com.datastax.oss.driver.api.core.servererrors.BootstrappingException;
 import com.datastax.oss.driver.api.core.servererrors.OverloadedException;
 import com.datastax.oss.driver.api.core.servererrors.ReadTimeoutException;
+import com.datastax.oss.driver.api.core.servererrors.CASWriteUnknownException;
 import com.datastax.oss.driver.api.core.servererrors.UnavailableException;
 import com.datastax.oss.driver.api.core.servererrors.WriteTimeoutException;
+import com.datastax.oss.driver.api.core.servererrors.WriteType;
 import io.vertx.cassandra.CassandraClient;
 import io.vertx.circuitbreaker.CircuitBreaker;
 import io.vertx.circuitbreaker.CircuitBreakerOptions;
@@ -90,6 +92,26 @@ public final class Cql {
 
   public Future<Row> one(String name, String cql, Object... values) {
     return rows(name, cql, values).map(Cql::first);
+  }
+
+  /**
+   * A compare-and-set that may or may not have applied: Cassandra said so, the driver stopped waiting, or the node
+   * coordinating it went away after it was sent (a compare-and-set is not retried on another node by the driver).
+   */
+  public static boolean unknownOutcome(Throwable e) {
+    return e instanceof CASWriteUnknownException || e instanceof DriverTimeoutException
+        || e instanceof ClosedConnectionException || e instanceof HeartbeatException
+        || e instanceof WriteTimeoutException timeout && timeout.getWriteType() == WriteType.CAS;
+  }
+
+  /**
+   * A compare-and-set whose outcome is unknown ({@link #unknownOutcome}) is settled before anyone is told anything:
+   * {@code readBack} reads the row (with {@link #serialOne}) and answers what the statement would have answered. When
+   * the row cannot tell (it fails, e.g. no row at all), the original failure stands, as a 503/504 problem.
+   */
+  public static <T> Future<T> settled(Future<T> compareAndSet, java.util.function.Supplier<Future<T>> readBack) {
+    return compareAndSet.recover(e -> !unknownOutcome(e) ? Future.failedFuture(e)
+        : readBack.get().recover(unsettled -> Future.failedFuture(e)));
   }
 
   /**

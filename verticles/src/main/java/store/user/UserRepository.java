@@ -30,13 +30,21 @@ final class UserRepository {
   }
 
 
-  /** True when the username was free and is now taken by this user. */
+  /**
+   * True when the username was free and is now taken by this user. An insert whose outcome Cassandra could not
+   * confirm is read back: the row with this user's id means it applied (a registration retried after a 504 must not
+   * find its own account "taken").
+   */
   Future<Boolean> insert(JsonObject user, String passwordHash) {
-    return cql.conditional("user.insert", "INSERT INTO users (username, id, password_hash, full_name, phone, email, "
-            + "is_admin, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) IF NOT EXISTS",
-        user.getString("username"), UUID.fromString(user.getString("id")), passwordHash, user.getString("full_name"),
-        user.getString("phone"), user.getString("email"), user.getBoolean("is_admin"),
-        Instant.parse(user.getString("created_at"))).map(row -> row.getBoolean(0));
+    String username = user.getString("username");
+    UUID id = UUID.fromString(user.getString("id"));
+    return Cql.settled(cql.conditional("user.insert", "INSERT INTO users (username, id, password_hash, full_name, "
+            + "phone, email, is_admin, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) IF NOT EXISTS",
+        username, id, passwordHash, user.getString("full_name"), user.getString("phone"), user.getString("email"),
+        user.getBoolean("is_admin"), Instant.parse(user.getString("created_at"))).map(row -> row.getBoolean(0)),
+        () -> cql.serialOne("user.insert-check", "SELECT id FROM users WHERE username = ?", username)
+            .compose(row -> row == null ? Future.failedFuture("no user row") // then the timeout stands
+                : Future.succeededFuture(id.equals(row.getUuid("id")))));
   }
 
   Future<Row> find(String username) {
