@@ -244,35 +244,4 @@ class ReservationRecoveryTest {
       });
     }).onComplete(ctx.succeedingThenComplete());
   }
-
-  /** An admin's stock change whose answer was lost (it landed): read again, it is done, and the total moved once. */
-  @Test
-  void aStockChangeWhoseAnswerWasLostIsReadAgainNotRepeated(Vertx vertx) throws Exception {
-    store.testing.StoreApi api = store.testing.StoreApi.allInOne(TestStore.vertx(), base);
-    String admin = TestStore.token("stock-lost-admin", true);
-    UUID id = UUID.fromString(api.createProduct(admin, "stock-lost-" + UUID.randomUUID(), "Lost Answer Lamp", 5,
-        10));
-    CatalogService lossy = new CatalogService(vertx, new CatalogRepository(store.testing.LostAnswers.to(
-        "UPDATE products SET stock_count = ?, stock_total")), new SimpleMeterRegistry(), 0);
-    store.testing.StoreApi.await(lossy.setStock(id, 7));
-    CatalogRepository.StockState state = store.testing.StoreApi.await(repository.stockState(id));
-    assertThat(state.count()).isEqualTo(7);
-    assertThat(state.total()).as("the shop's total moved by the difference, once").isEqualTo(7);
-  }
-
-  /**
-   * A reservation claim whose answer was lost (it landed) is read back by its own token: this call's claim goes on;
-   * another call for the same reservation (a transport retry) whose answer was lost too is not taken for it.
-   */
-  @Test
-  void aReservationClaimWhoseAnswerWasLostIsKnownByItsToken() throws Exception {
-    CatalogRepository lossy = new CatalogRepository(store.testing.LostAnswers.to("INSERT INTO stock_reservations"));
-    String id = "order:" + UUID.randomUUID();
-    assertThat(store.testing.StoreApi.await(lossy.claimReservation(id, "[]", "lost-claimer", Instant.now())))
-        .as("claimed by this call").isNull();
-    CatalogRepository.Claim again = store.testing.StoreApi.await(lossy.claimReservation(id, "[]", "lost-claimer",
-        Instant.now()));
-    assertThat(again).as("a second call for it meets the first one's claim").isNotNull();
-    assertThat(again.state()).isEqualTo("PENDING");
-  }
 }
