@@ -153,6 +153,27 @@ class CheckoutClaimsTest {
   }
 
   /**
+   * A keyed checkout's first reservation left PENDING with nothing taken (its claim landed, but the answer was lost
+   * and the attempt gave up): the retry takes it over and orders under the key's next id, instead of being refused
+   * until the catalog's sweeper gets to it minutes later.
+   */
+  @Test
+  void aRetryMeetingItsOwnReservationLeftPendingOrdersUnderTheKeysNextId() throws Exception {
+    Shop shop = Shop.open("claims-pending-");
+    String key = "pending-key";
+    StoreApi.await(TestStore.cql().run("test.pending-claim", "INSERT INTO stock_reservations (reservation_id, lines, "
+        + "state, created_at, owner) VALUES (?, ?, 'PENDING', toTimestamp(now()), ?)",
+        "order:" + OrderOperations.orderIdFor(shop.user, key, 0), shop.line(1).encode(), shop.user));
+    assertThat(shop.api.addToCart(shop.token, shop.productId, 3).status()).isEqualTo(200);
+
+    StoreApi.Response retried = shop.checkout(key);
+    assertThat(retried.status()).as(retried.toString()).isEqualTo(200);
+    assertThat(retried.json().getString("id")).isEqualTo(OrderOperations.orderIdFor(shop.user, key, 1).toString());
+    assertThat(shop.placedOrders()).hasSize(1);
+    assertThat(shop.stock()).isEqualTo(10 - 3);
+  }
+
+  /**
    * The claims' compare-and-sets when Cassandra cannot say whether they applied (they land, their answers are lost):
    * each is read back, so a checkout holding its claim goes on, and one that does not is told whose it is.
    */

@@ -19,8 +19,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import store.catalog.Reservations.Line;
 import store.catalog.api.CatalogClient;
+import store.catalog.api.CatalogOperations;
 import store.platform.Caller;
 import store.platform.Cql;
+import store.platform.ProblemException;
 import store.platform.transport.CallMetrics;
 import store.platform.transport.EventBusChannel;
 import store.testing.TestStore;
@@ -111,6 +113,57 @@ class ReservationRecoveryTest {
               }).compose(s -> {
                 assertThat(s).as("a second sweep gives nothing back twice").isEqualTo(5);
                 return violations(lamp, bulb);
+              }).map(found -> {
+                assertThat(found).isEmpty();
+                return null;
+              });
+        }).onComplete(ctx.succeedingThenComplete());
+  }
+
+  /**
+   * A checkout's attempt cut short after its claim and one take (its process died, or its answers were lost), then
+   * the same checkout asking again: the retry does not wait for the sweeper's bound. It takes the reservation over,
+   * puts back what it took and is told the reservation is closed, so the cart moves on to a fresh one. A take that
+   * the cut-short attempt still makes afterwards is put back by the sweeper.
+   */
+  @Test
+  void aRetryTakesOverItsOwnReservationLeftPendingAndALateTakeGoesBack(Vertx vertx, VertxTestContext ctx) {
+    CatalogApi api = new CatalogApi(vertx, base);
+    String category = CatalogApi.newCategory("crash-retried");
+    Caller shopper = new Caller("recovery-retrier-" + UUID.randomUUID(), false);
+    String reservation = "order:" + UUID.randomUUID();
+    Future.all(api.create(product("Desk", category, 90.0, 3)), api.create(product("Chair", category, 40.0, 8)))
+        .compose(created -> {
+          String desk = created.<JsonObject>resultAt(0).getString("product_id");
+          String chair = created.<JsonObject>resultAt(1).getString("product_id");
+          Instant at = Instant.now();
+          JsonArray requested = lines(desk, 1, chair, 2);
+          return repository.claimReservation(reservation, requested.encode(), shopper.username(), at)
+              .compose(v -> repository.index(reservation, at))
+              .compose(v -> reservations.move(UUID.fromString(desk), reservation, StockMove.TAKE, 1))
+              .compose(v -> fromCart.reserve(reservation, requested, shopper).transform(retried -> {
+                assertThat(retried.failed()).as("the retry's answer").isTrue();
+                assertThat(retried.cause()).isInstanceOf(ProblemException.class);
+                assertThat(((ProblemException) retried.cause()).slug())
+                    .isEqualTo(CatalogOperations.RESERVATION_CLOSED);
+                return Future.all(stock(api, desk), stock(api, chair), state(reservation));
+              }))
+              .compose(after -> {
+                assertThat(after.<Integer>resultAt(0)).as("the desk the cut-short attempt took is back").isEqualTo(3);
+                assertThat(after.<Integer>resultAt(1)).isEqualTo(8);
+                assertThat(after.<String>resultAt(2)).isEqualTo("RELEASED");
+                // the cut-short attempt was only slow: it takes a chair now, and dies before it can put it back
+                return reservations.move(UUID.fromString(chair), reservation, StockMove.TAKE, 2);
+              })
+              .compose(v -> stock(api, chair)).compose(s -> {
+                assertThat(s).as("the late take").isEqualTo(6);
+                return reservations.sweep(Instant.now());
+              })
+              .compose(settled -> Future.all(stock(api, desk), stock(api, chair)))
+              .compose(after -> {
+                assertThat(after.<Integer>resultAt(0)).as("nothing given back twice").isEqualTo(3);
+                assertThat(after.<Integer>resultAt(1)).as("the late take put back by the sweeper").isEqualTo(8);
+                return violations(desk, chair);
               }).map(found -> {
                 assertThat(found).isEmpty();
                 return null;
@@ -243,5 +296,36 @@ class ReservationRecoveryTest {
         return null;
       });
     }).onComplete(ctx.succeedingThenComplete());
+  }
+
+  /** An admin's stock change whose answer was lost (it landed): read again, it is done, and the total moved once. */
+  @Test
+  void aStockChangeWhoseAnswerWasLostIsReadAgainNotRepeated(Vertx vertx) throws Exception {
+    store.testing.StoreApi api = store.testing.StoreApi.allInOne(TestStore.vertx(), base);
+    String admin = TestStore.token("stock-lost-admin", true);
+    UUID id = UUID.fromString(api.createProduct(admin, "stock-lost-" + UUID.randomUUID(), "Lost Answer Lamp", 5,
+        10));
+    CatalogService lossy = new CatalogService(vertx, new CatalogRepository(store.testing.LostAnswers.to(
+        "UPDATE products SET stock_count = ?, stock_total")), new SimpleMeterRegistry(), 0);
+    store.testing.StoreApi.await(lossy.setStock(id, 7));
+    CatalogRepository.StockState state = store.testing.StoreApi.await(repository.stockState(id));
+    assertThat(state.count()).isEqualTo(7);
+    assertThat(state.total()).as("the shop's total moved by the difference, once").isEqualTo(7);
+  }
+
+  /**
+   * A reservation claim whose answer was lost (it landed) is read back by its own token: this call's claim goes on;
+   * another call for the same reservation (a transport retry) whose answer was lost too is not taken for it.
+   */
+  @Test
+  void aReservationClaimWhoseAnswerWasLostIsKnownByItsToken() throws Exception {
+    CatalogRepository lossy = new CatalogRepository(store.testing.LostAnswers.to("INSERT INTO stock_reservations"));
+    String id = "order:" + UUID.randomUUID();
+    assertThat(store.testing.StoreApi.await(lossy.claimReservation(id, "[]", "lost-claimer", Instant.now())))
+        .as("claimed by this call").isNull();
+    CatalogRepository.Claim again = store.testing.StoreApi.await(lossy.claimReservation(id, "[]", "lost-claimer",
+        Instant.now()));
+    assertThat(again).as("a second call for it meets the first one's claim").isNotNull();
+    assertThat(again.state()).isEqualTo("PENDING");
   }
 }

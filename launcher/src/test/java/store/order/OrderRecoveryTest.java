@@ -152,10 +152,12 @@ class OrderRecoveryTest {
   /**
    * An order insert whose answer was lost (it landed; Cassandra could not confirm it): the row is read back and
    * answered as an existing order, whose list rows, notification and first timer the service then makes sure of.
+   * The same for a status change.
    */
   @Test
   void anOrderInsertWhoseAnswerWasLostIsReadBackAsTheExistingOrder() throws Exception {
-    OrderRepository lossy = new OrderRepository(store.testing.LostAnswers.to("INSERT INTO orders"));
+    OrderRepository lossy = new OrderRepository(store.testing.LostAnswers.to("INSERT INTO orders",
+        "UPDATE orders SET status"));
     UUID id = UUID.randomUUID();
     String now = Instant.now().toString();
     JsonObject order = new JsonObject().put("id", id.toString()).put("user_id", "lost-order-user")
@@ -166,5 +168,12 @@ class OrderRecoveryTest {
     assertThat(existing).as("the order read back").isNotNull();
     assertThat(existing.getUuid("order_id")).isEqualTo(id);
     assertThat(existing.getString("username")).isEqualTo("lost-order-user");
+
+    // a status change (a customer's cancel) whose answer was lost: read back, it is this call's
+    assertThat(store.testing.StoreApi.await(lossy.transition(id, OrderStatus.CREATED, OrderStatus.CANCELLED,
+        Instant.now()))).as("cancelled by this call").isTrue();
+    assertThat(store.testing.StoreApi.await(lossy.transition(id, OrderStatus.CREATED, OrderStatus.PROCESSING,
+        Instant.now()))).as("a move from a status the order has left: not applied").isFalse();
+    assertThat(store.testing.StoreApi.await(repository.find(id)).getString("status")).isEqualTo("CANCELLED");
   }
 }

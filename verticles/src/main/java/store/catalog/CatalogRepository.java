@@ -82,6 +82,7 @@ final class CatalogRepository {
   /** The catalog's tables, and the columns added after their first release (data made before gets them). */
   static final Schema SCHEMA = new Schema("catalog", TABLES, List.of(
       new AddedColumn("stock_reservations", "owner", "text"),
+      new AddedColumn("stock_reservations", "claim_id", "uuid"),
       new AddedColumn("products", "stock_total", "int"),
       new AddedColumn("products", "pending_holds", "map<text, int>"),
       new AddedColumn("products", "pending_returns", "map<text, int>")));
@@ -365,11 +366,21 @@ final class CatalogRepository {
         + "IF stock_count = ?", next, total, id, expected).map(row -> row.getBoolean(0));
   }
 
-  /** Claims a reservation id for {@code owner}; returns null if claimed now, else the existing row's state and owner. */
+  /**
+   * Claims a reservation id for {@code owner}; returns null if claimed now, else the existing row's state and owner.
+   * The claim carries a token of its own: one whose outcome Cassandra could not confirm is read back and known for
+   * this call's or not (another call for the same reservation, e.g. a transport retry, must not pass for it).
+   */
   Future<Claim> claimReservation(String id, String lines, String owner, Instant at) {
-    return cql.conditional("reservation.claim", "INSERT INTO stock_reservations (reservation_id, lines, state, "
-        + "created_at, owner) VALUES (?, ?, 'PENDING', ?, ?) IF NOT EXISTS", id, lines, at, owner)
-        .map(row -> row.getBoolean(0) ? null : new Claim(row.getString("state"), row.getString("owner")));
+    UUID claim = UUID.randomUUID();
+    return Cql.settled(cql.conditional("reservation.claim", "INSERT INTO stock_reservations (reservation_id, lines, "
+            + "state, created_at, owner, claim_id) VALUES (?, ?, 'PENDING', ?, ?, ?) IF NOT EXISTS", id, lines, at,
+            owner, claim)
+        .map(row -> row.getBoolean(0) ? null : new Claim(row.getString("state"), row.getString("owner"))),
+        () -> cql.serialOne("reservation.claim-check", "SELECT state, owner, claim_id FROM stock_reservations "
+            + "WHERE reservation_id = ?", id).compose(row -> row == null ? Future.failedFuture("no reservation row")
+            : Future.succeededFuture(claim.equals(row.getUuid("claim_id")) && "PENDING".equals(row.getString("state"))
+                ? null : new Claim(row.getString("state"), row.getString("owner")))));
   }
 
   record Claim(String state, String owner) {

@@ -24,6 +24,7 @@ import java.util.function.Supplier;
 import store.catalog.CatalogRepository.Listing;
 import store.catalog.CatalogRepository.Sort;
 import store.platform.Caller;
+import store.platform.Cql;
 import store.platform.ProblemException;
 import store.platform.SharedFutures;
 
@@ -307,8 +308,14 @@ public final class CatalogService {
       if (state == null) {
         return Future.failedFuture(ProblemException.notFound("Product " + productId + " not found"));
       }
+      if (state.count() == count && state.total() != null) {
+        return Future.succeededFuture(); // already so: also how a set whose answer was lost is found done
+      }
       int total = (state.total() == null ? state.count() : state.total()) + count - state.count();
-      return repository.setStock(productId, state.count(), count, total).compose(applied -> applied
+      return repository.setStock(productId, state.count(), count, total)
+          // outcome unknown: read again (a set that landed reads as done above; one that did not is tried again)
+          .recover(e -> Cql.unknownOutcome(e) ? Future.succeededFuture(false) : Future.failedFuture(e))
+          .compose(applied -> applied
           ? Future.succeededFuture()
           : attempt >= CAS_ATTEMPTS
               ? Future.failedFuture(ProblemException.unavailable("Stock of " + productId + " is too contended"))

@@ -39,8 +39,11 @@ import store.platform.Spans;
 final class Reservations {
   static final String SWEEPER = "reservation-sweeper";
   private static final int CAS_ATTEMPTS = 20;
-  /** How long (× 100 ms) a reservation waits for another attempt with the same id to finish. */
-  private static final int PENDING_WAITS = 50;
+  /**
+   * How long (× 100 ms) a reservation waits for another attempt with the same id to finish before taking it over:
+   * less than a caller's timeout (3 s by default), so the caller hears the outcome.
+   */
+  private static final int PENDING_WAITS = 20;
   /** Where a first sweep starts when nothing was swept before. */
   private static final Duration FIRST_LOOKBACK = Duration.ofDays(1);
   private static final String ORDER_SERVICE = "system:order";
@@ -93,14 +96,38 @@ final class Reservations {
         return vertx.timer(100, TimeUnit.MILLISECONDS)
             .compose(v -> claimAndTake(reservationId, lines, requested, owner, waits - 1));
       }
-      if ("RELEASED".equals(existing.state()) || "ABANDONED".equals(existing.state())) {
-        return Future.failedFuture(new ProblemException(409, CatalogOperations.RESERVATION_CLOSED,
-            "Reservation closed", "Reservation " + reservationId + " is " + existing.state()
-            + ": its stock went back, and no order can be made under it"));
+      if ("PENDING".equals(existing.state()) || "ABANDONED".equals(existing.state())) {
+        return takeOver(reservationId, existing.state())
+            .compose(closed -> closed ? Future.failedFuture(closed(reservationId, "RELEASED"))
+                : claimAndTake(reservationId, lines, requested, owner, 0));
+      }
+      if ("RELEASED".equals(existing.state())) {
+        return Future.failedFuture(closed(reservationId, existing.state()));
       }
       return Future.failedFuture(ProblemException.conflict("Reservation " + reservationId + " is "
           + existing.state()));
     });
+  }
+
+  /**
+   * The same reservation asked for again (its checkout retried) while an earlier attempt still leaves it PENDING after
+   * the waits: that attempt is gone or stuck (say its claim landed but the answer was lost, so it never took stock).
+   * Rather than refuse every retry until the sweeper's bound, the retry does the sweeper's work on this one
+   * reservation now: abandoned, whatever it took put back. The caller then moves on to a fresh reservation. An
+   * attempt still running finds it abandoned at its end and puts back its own takes; the markers make each line go
+   * back once. True when the reservation is closed now; false when it moved on meanwhile (to be read again).
+   */
+  private Future<Boolean> takeOver(String reservationId, String state) {
+    Future<Boolean> abandoned = "PENDING".equals(state)
+        ? settleState(reservationId, "PENDING", "ABANDONED", null) : Future.succeededFuture(true);
+    return abandoned.compose(moved -> !moved ? Future.succeededFuture(false)
+        : repository.reservation(reservationId).compose(row -> row == null ? Future.succeededFuture(false)
+            : abandon(reservationId, row.getString("lines")).map(true)));
+  }
+
+  private static ProblemException closed(String reservationId, String state) {
+    return new ProblemException(409, CatalogOperations.RESERVATION_CLOSED, "Reservation closed",
+        "Reservation " + reservationId + " is " + state + ": its stock went back, and no order can be made under it");
   }
 
   private Future<JsonObject> takeAll(String reservationId, List<Line> lines) {
@@ -365,6 +392,12 @@ final class Reservations {
       String state = row.getString("state");
       String lines = row.getString("lines");
       List<UUID> products = Line.fromJson(new JsonArray(lines)).stream().map(Line::productId).toList();
+      if ("RELEASED".equals(state)) {
+        return undoLateTakes(reservationId, products).map(v -> {
+          clearMarkersLater(reservationId, products);
+          return Outcome.ALREADY_FINAL;
+        });
+      }
       Future<Void> work = switch (state) {
         case "PENDING" -> settleState(reservationId, "PENDING", "ABANDONED", null).compose(moved -> moved
             ? abandon(reservationId, lines) : Future.failedFuture("reservation " + reservationId + " moved on"));
@@ -372,7 +405,7 @@ final class Reservations {
         case "RESERVED" -> settleState(reservationId, "RESERVED", "RELEASING", null).compose(moved -> moved
             ? finishRelease(reservationId, lines) : Future.failedFuture("reservation " + reservationId + " moved on"));
         case "RELEASING" -> finishRelease(reservationId, lines);
-        default -> { // ORDERED, RELEASED: settled; only their markers may be left
+        default -> { // ORDERED: settled; only its markers may be left
           clearMarkersLater(reservationId, products);
           yield null;
         }
@@ -385,6 +418,20 @@ final class Reservations {
         return Outcome.SETTLED;
       });
     });
+  }
+
+  /**
+   * A hold with no return beside it, on a released reservation: taken by an attempt that ran on after the reservation
+   * was abandoned under it ({@link #takeOver}) and could not put it back itself. A normal release leaves a return.
+   */
+  private Future<Void> undoLateTakes(String reservationId, List<UUID> products) {
+    Future<Void> chain = Future.succeededFuture();
+    for (UUID product : products) {
+      chain = chain.compose(v -> repository.stockState(product).compose(state -> state != null
+          && state.holds().containsKey(reservationId) && !state.returns().containsKey(reservationId)
+          ? move(product, reservationId, StockMove.UNDO_TAKE, 0).mapEmpty() : Future.succeededFuture()));
+    }
+    return chain;
   }
 
   /** ABANDONED → RELEASED: whatever its lines hold goes back (the markers say what was taken). */

@@ -272,9 +272,15 @@ final class OrderRepository {
 
   /** Moves the status only if it is still {@code from}; true when this call made the change. */
   Future<Boolean> transition(UUID id, OrderStatus from, OrderStatus to, Instant at) {
-    return cql.conditional("order.transition", "UPDATE orders SET status = ?, updated_at = ?, delivered_at = ? "
-            + "WHERE order_id = ? IF status = ?", to.name(), at, to == OrderStatus.DELIVERED ? at : null, id,
-        from.name()).map(row -> row.getBoolean(0));
+    Instant stamp = at.truncatedTo(ChronoUnit.MILLIS); // as Cassandra keeps it, to know it again when read back
+    return Cql.settled(cql.conditional("order.transition", "UPDATE orders SET status = ?, updated_at = ?, "
+            + "delivered_at = ? WHERE order_id = ? IF status = ?", to.name(), stamp,
+            to == OrderStatus.DELIVERED ? stamp : null, id, from.name()).map(row -> row.getBoolean(0)),
+        // outcome unknown (a customer's cancel waits on it): the row at this status, stamped by this call, is its
+        () -> cql.serialOne("order.transition-check", "SELECT status, updated_at FROM orders WHERE order_id = ?", id)
+            .compose(row -> row == null ? Future.failedFuture("no order row")
+                : Future.succeededFuture(to.name().equals(row.getString("status"))
+                    && stamp.equals(row.getInstant("updated_at")))));
   }
 
   /** Takes a delivered order out of the default lists (it stays in {@code history}). */
