@@ -11,7 +11,8 @@ start_split() { # start_split LOG
   done
 }
 cleanup_split() {
+  local status=$? # the script's own, not that of stopping the topology (which exits 130 on SIGTERM)
   if [[ -n ${BARE:-} ]]; then kill -QUIT "$BARE" 2>/dev/null || true; fi
-  if [[ -n ${SPLIT:-} ]]; then kill -TERM "$SPLIT" 2>/dev/null && wait "$SPLIT" 2>/dev/null; fi
-  true
+  if [[ -n ${SPLIT:-} ]] && kill -TERM "$SPLIT" 2>/dev/null; then wait "$SPLIT" 2>/dev/null || true; fi
+  exit "$status"
 }
