@@ -21,8 +21,12 @@ final class Passwords {
   private final int maxQueued;
   private final AtomicInteger inFlight = new AtomicInteger();
   private final SecureRandom random = new SecureRandom();
-  /** Checked against when the user does not exist, so a login takes as long either way. */
-  private final String decoy;
+  /**
+   * Checked against when the user does not exist, so a login takes as long either way. Made on the pool after the
+   * start (a first bcrypt, before the JIT, held up the user service's start by 0.2 s), or by the first login
+   * that needs it if that comes first.
+   */
+  private volatile String decoy;
 
   Passwords(Vertx vertx, int cost, int threads, int maxQueued) {
     if (cost < 10 || cost > 31) {
@@ -31,7 +35,16 @@ final class Passwords {
     this.pool = vertx.createSharedWorkerExecutor("password-hashing", threads);
     this.cost = cost;
     this.maxQueued = maxQueued;
-    this.decoy = OpenBSDBCrypt.generate("decoy-password".toCharArray(), salt(), cost);
+    pool.executeBlocking(this::decoy, false);
+  }
+
+  private String decoy() {
+    String known = decoy;
+    if (known == null) { // two logins racing here make two decoys: either will do
+      known = OpenBSDBCrypt.generate("decoy-password".toCharArray(), salt(), cost);
+      decoy = known;
+    }
+    return known;
   }
 
   Future<String> hash(String password) {
@@ -41,7 +54,7 @@ final class Passwords {
   /** {@code hash} may be null (unknown user): the decoy is checked instead and the answer is false. */
   Future<Boolean> matches(String password, String hash) {
     return bounded(() -> {
-      boolean ok = OpenBSDBCrypt.checkPassword(hash == null ? decoy : hash, password.toCharArray());
+      boolean ok = OpenBSDBCrypt.checkPassword(hash == null ? decoy() : hash, password.toCharArray());
       return ok && hash != null;
     });
   }
