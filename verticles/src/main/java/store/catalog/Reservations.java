@@ -20,6 +20,7 @@ import java.util.function.Supplier;
 import store.catalog.api.CatalogOperations;
 import store.platform.Caller;
 import store.platform.Cql;
+import store.platform.Loops;
 import store.platform.ProblemException;
 import store.platform.Spans;
 
@@ -346,14 +347,18 @@ final class Reservations {
   Future<Integer> sweep(Instant cutoff) {
     return repository.doneUntil(SWEEPER).compose(done -> {
       Instant from = (done != null ? done : cutoff.minus(FIRST_LOOKBACK)).truncatedTo(ChronoUnit.MINUTES);
-      return sweepFrom(from, cutoff, true, 0);
+      return Loops.until(new Sweep(from, true, 0), sweep -> sweep.minute().isAfter(cutoff),
+          sweep -> sweepMinute(sweep, cutoff)).map(Sweep::settled);
     });
   }
 
-  private Future<Integer> sweepFrom(Instant minute, Instant cutoff, boolean contiguous, int settled) {
-    if (minute.isAfter(cutoff)) {
-      return Future.succeededFuture(settled);
-    }
+  /** Where a sweep stands: the next minute to read, whether every minute before it is settled, and the count. */
+  private record Sweep(Instant minute, boolean contiguous, int settled) {
+  }
+
+  private Future<Sweep> sweepMinute(Sweep sweep, Instant cutoff) {
+    Instant minute = sweep.minute();
+    boolean contiguous = sweep.contiguous();
     return repository.madeIn(minute).compose(ids -> {
       Future<int[]> chain = Future.succeededFuture(new int[2]); // [settled now, still open]
       for (String id : ids) {
@@ -375,7 +380,7 @@ final class Reservations {
       // the mark trails by CLOCK_SKEW: a process with a late clock may still file a reservation under that minute
       boolean closed = !next.isAfter(cutoff.minus(CLOCK_SKEW)) && counts[1] == 0;
       Future<Void> progress = contiguous && closed ? repository.setDoneUntil(SWEEPER, next) : Future.succeededFuture();
-      return progress.compose(v -> sweepFrom(next, cutoff, contiguous && closed, settled + counts[0]));
+      return progress.map(v -> new Sweep(next, contiguous && closed, sweep.settled() + counts[0]));
     });
   }
 

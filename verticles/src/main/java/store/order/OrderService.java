@@ -26,6 +26,7 @@ import store.order.OrderRepository.Cursor;
 import store.order.OrderRepository.ListRow;
 import store.order.api.OrderOperations;
 import store.platform.Caller;
+import store.platform.Loops;
 import store.platform.ProblemException;
 import store.platform.Spans;
 import store.user.api.UserClient;
@@ -386,14 +387,18 @@ public final class OrderService {
    * orders it recorded.
    */
   Future<Integer> repairIntents(Instant cutoff) {
-    return repository.doneUntil(INTENT_REPAIR).compose(done -> repairFrom(
-        (done != null ? done : cutoff.minus(Duration.ofDays(1))).truncatedTo(ChronoUnit.MINUTES), cutoff, true, 0));
+    return repository.doneUntil(INTENT_REPAIR).compose(done -> Loops.until(new Walk(
+            (done != null ? done : cutoff.minus(Duration.ofDays(1))).truncatedTo(ChronoUnit.MINUTES), true, 0),
+        walk -> walk.minute().isAfter(cutoff), walk -> repairMinute(walk, cutoff)).map(Walk::count));
   }
 
-  private Future<Integer> repairFrom(Instant minute, Instant cutoff, boolean contiguous, int recorded) {
-    if (minute.isAfter(cutoff)) {
-      return Future.succeededFuture(recorded);
-    }
+  /** Where a walk over minute buckets stands: the next minute, whether all before it are settled, and a count. */
+  private record Walk(Instant minute, boolean contiguous, int count) {
+  }
+
+  private Future<Walk> repairMinute(Walk walk, Instant cutoff) {
+    Instant minute = walk.minute();
+    boolean contiguous = walk.contiguous();
     boolean whole = !minute.plus(1, ChronoUnit.MINUTES).isAfter(cutoff); // else only part of it is due yet
     return repository.intents(minute).compose(intents -> {
       Future<int[]> chain = Future.succeededFuture(new int[2]); // [recorded, still open]
@@ -414,7 +419,7 @@ public final class OrderService {
       boolean closed = whole && counts[1] == 0 && !next.isAfter(cutoff.minus(CLOCK_SKEW)); // see runDueTimers
       Future<Void> progress = contiguous && closed ? repository.setDoneUntil(INTENT_REPAIR, next)
           : Future.succeededFuture();
-      return progress.compose(v -> repairFrom(next, cutoff, contiguous && closed, recorded + counts[0]));
+      return progress.map(v -> new Walk(next, contiguous && closed, walk.count() + counts[0]));
     });
   }
 
@@ -443,13 +448,13 @@ public final class OrderService {
     Future<Instant> from = timersFrom != null ? Future.succeededFuture(timersFrom)
         : repository.doneUntil(TIMERS).map(done -> done != null ? done
             : now.minus(Duration.ofDays(1)).truncatedTo(ChronoUnit.MINUTES));
-    return from.compose(start -> runFrom(start, now, true, 0));
+    return from.compose(start -> Loops.until(new Walk(start, true, 0), walk -> walk.minute().isAfter(now),
+        walk -> runMinute(walk, now))).map(Walk::count);
   }
 
-  private Future<Integer> runFrom(Instant minute, Instant now, boolean contiguous, int fired) {
-    if (minute.isAfter(now)) {
-      return Future.succeededFuture(fired);
-    }
+  private Future<Walk> runMinute(Walk walk, Instant now) {
+    Instant minute = walk.minute();
+    boolean contiguous = walk.contiguous();
     return repository.dueTimers(minute, now).compose(timers -> repository.dueNotifications(minute, now)
         .compose(notifications -> {
           Future<int[]> chain = Future.succeededFuture(new int[2]); // [done, failed]
@@ -482,7 +487,7 @@ public final class OrderService {
             progress = next.getEpochSecond() % 600 == 0 ? repository.setDoneUntil(TIMERS, next) // now and then
                 : Future.succeededFuture();
           }
-          return progress.compose(v -> runFrom(next, now, contiguous && emptied, fired + counts[0]));
+          return progress.map(v -> new Walk(next, contiguous && emptied, walk.count() + counts[0]));
         });
   }
 
