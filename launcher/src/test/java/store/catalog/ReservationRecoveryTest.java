@@ -13,6 +13,7 @@ import io.vertx.junit5.VertxTestContext;
 import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -58,6 +59,12 @@ class ReservationRecoveryTest {
         0), new SimpleMeterRegistry());
   }
 
+  /** Creates the products; their ids, in the order given. */
+  private static Future<List<String>> created(CatalogApi api, JsonObject... products) {
+    return Future.all(Stream.of(products).map(api::create).toList())
+        .map(all -> all.<JsonObject>list().stream().map(p -> p.getString("product_id")).toList());
+  }
+
   /** The stock as Cassandra has it (the store's own product cache does not see this test's sweeper). */
   private Future<Integer> stock(CatalogApi api, String productId) {
     return repository.stockState(UUID.fromString(productId)).map(CatalogRepository.StockState::count);
@@ -86,10 +93,10 @@ class ReservationRecoveryTest {
     CatalogApi api = new CatalogApi(vertx, base);
     String category = CatalogApi.newCategory("crash-pending");
     String reservation = "crash-" + UUID.randomUUID();
-    Future.all(api.create(product("Lamp", category, 3.0, 5)), api.create(product("Bulb", category, 1.0, 9)))
-        .compose(created -> {
-          String lamp = created.<JsonObject>resultAt(0).getString("product_id");
-          String bulb = created.<JsonObject>resultAt(1).getString("product_id");
+    created(api, product("Lamp", category, 3.0, 5), product("Bulb", category, 1.0, 9))
+        .compose(ids -> {
+          String lamp = ids.get(0);
+          String bulb = ids.get(1);
           Instant at = Instant.now();
           // the crash: claimed and filed, the first line taken, then nothing more
           return repository.claimReservation(reservation, Line.toJson(List.of(new Line(UUID.fromString(lamp), 2),
@@ -132,10 +139,10 @@ class ReservationRecoveryTest {
     String category = CatalogApi.newCategory("crash-retried");
     Caller shopper = new Caller("recovery-retrier-" + UUID.randomUUID(), false);
     String reservation = "order:" + UUID.randomUUID();
-    Future.all(api.create(product("Desk", category, 90.0, 3)), api.create(product("Chair", category, 40.0, 8)))
-        .compose(created -> {
-          String desk = created.<JsonObject>resultAt(0).getString("product_id");
-          String chair = created.<JsonObject>resultAt(1).getString("product_id");
+    created(api, product("Desk", category, 90.0, 3), product("Chair", category, 40.0, 8))
+        .compose(ids -> {
+          String desk = ids.get(0);
+          String chair = ids.get(1);
           Instant at = Instant.now();
           JsonArray requested = lines(desk, 1, chair, 2);
           return repository.claimReservation(reservation, requested.encode(), shopper.username(), at)
@@ -245,10 +252,10 @@ class ReservationRecoveryTest {
     String category = CatalogApi.newCategory("crash-releasing");
     Caller shopper = new Caller("recovery-returner-" + UUID.randomUUID(), false);
     String reservation = "order:" + UUID.randomUUID();
-    Future.all(api.create(product("Cup", category, 2.0, 6)), api.create(product("Saucer", category, 1.5, 6)))
-        .compose(created -> {
-          String cup = created.<JsonObject>resultAt(0).getString("product_id");
-          String saucer = created.<JsonObject>resultAt(1).getString("product_id");
+    created(api, product("Cup", category, 2.0, 6), product("Saucer", category, 1.5, 6))
+        .compose(ids -> {
+          String cup = ids.get(0);
+          String saucer = ids.get(1);
           return fromCart.reserve(reservation, lines(cup, 2, saucer, 3), shopper)
               // the crash: RELEASING recorded, the cups returned, the saucers not
               .compose(r -> repository.moveReservation(reservation, "RESERVED", "RELEASING"))
