@@ -18,4 +18,4 @@ run catalog "$ROOT/bench/catalog-bench.sh"
 run flow "$ROOT/bench/flow-bench.sh"
 run login-flood "$ROOT/bench/login-flood.sh"
 run gateway "$ROOT/bench/gateway-bench.sh"
-run locust-mix env OUT="$OUT/locust-mix" "$ROOT/bench/locust-mix.sh" 200 3m
+run locust-mix env OUT="$OUT/locust-mix" "$ROOT/bench/locust-mix.sh" 200 5m
