@@ -388,11 +388,11 @@ def cassandra():
 
 
 def traces():
-    j = 'service="jaeger"'
     services = ["catalog", "cart", "order", "user"]
+    t = 'service=~"%s"' % "|".join(services)
     d = Dashboard(
-        "store-jaeger", "Tracing (Jaeger)",
-        "Find traces of the services and watch the Jaeger collector itself",
+        "store-jaeger", "Tracing",
+        "Find traces in Jaeger and watch each service's tracer: what it records and what reaches the backend",
         variables=[
             {"name": "service", "label": "Service", "type": "custom", "query": ",".join(services),
              "current": {"selected": True, "text": services[0], "value": services[0]},
@@ -401,7 +401,7 @@ def traces():
              "current": {"text": "", "value": ""}},
         ],
         links=[link("Jaeger UI", JAEGER_UI + "/search")],
-        annotations=[alerts_annotation(j)],
+        annotations=[alerts_annotation(t)],
     )
     d.row("Traces")
     d.add({"type": "table", "title": "Recent traces of $service", "datasource": JAEGER,
@@ -415,25 +415,25 @@ def traces():
            "targets": [{"refId": "A", "datasource": JAEGER, "query": "$trace_id"}],
            "options": {}}, w=24, h=14)
 
-    d.row("Jaeger collector")
-    d.add(timeseries("Spans received/s by service", targets(
-        ("sum by (svc) (rate(jaeger_collector_spans_received_total{%s}[%s]))" % (j, RATE), "{{svc}}")),
+    # the senders' side (SpanCounts in the launcher): the same whatever the backend (Jaeger, Zipkin, a collector)
+    d.row("The services' tracers")
+    d.add(timeseries("Spans recorded/s by service", targets(
+        ("sum by (service) (rate(tracing_spans_ended_total{%s}[%s]))" % (t, RATE), "{{service}}")),
         "reqps", stack=True), w=8)
-    d.add(timeseries("Traces received/s by service", targets(
-        ("sum by (svc) (rate(jaeger_collector_traces_received_total{%s}[%s]))" % (j, RATE), "{{svc}}")),
+    d.add(timeseries("Spans recorded/s by kind", targets(
+        ("sum by (kind) (rate(tracing_spans_ended_total{%s}[%s]))" % (t, RATE), "{{kind}}")),
         "reqps", stack=True), w=8)
-    d.add(timeseries("Spans dropped / rejected per second", targets(
-        ("sum(rate(jaeger_collector_spans_dropped_total{%s}[%s]))" % (j, RATE), "dropped (queue full)"),
-        ("sum(rate(jaeger_collector_spans_rejected_total{%s}[%s]))" % (j, RATE), "rejected")), "reqps"), w=8)
-    d.add(timeseries("Collector queue length", targets(
-        ("sum(jaeger_collector_queue_length{%s})" % j, "queued spans"))), w=8)
-    d.add(timeseries("Storage save latency", targets(
-        ("histogram_quantile(0.95, sum by (le) (rate(jaeger_collector_save_latency_bucket{%s}[%s])))" % (j, RATE), "p95"),
-        ("histogram_quantile(0.99, sum by (le) (rate(jaeger_collector_save_latency_bucket{%s}[%s])))" % (j, RATE), "p99")),
-        "s"), w=8)
-    d.add(timeseries("Jaeger process memory", targets(
-        ("sum(process_resident_memory_bytes{%s})" % j, "resident memory"),
-        ("sum(go_memstats_heap_inuse_bytes{%s})" % j, "Go heap in use")), "bytes"), w=8)
+    d.add(timeseries("Requests traced (sampled share of requests)", targets(
+        ("sum by (service) (rate(tracing_spans_ended_total{%s, kind=\"server\"}[%s])) / sum by (service) "
+         "(rate(vertx_http_server_requests_total{%s}[%s]))" % (t, RATE, t, RATE), "{{service}}")),
+        "percentunit", description="Server spans per HTTP request answered: the sampler's share"), w=8)
+    d.add(timeseries("Spans exported / failed per second", targets(
+        ("sum by (outcome) (rate(tracing_spans_exported_total{%s}[%s]))" % (t, RATE), "{{outcome}}")),
+        "reqps", description="failure: the backend refused the batch or could not be reached"), w=12)
+    d.add(timeseries("Spans recorded but not exported per second", targets(
+        ("clamp_min(sum by (service) (rate(tracing_spans_ended_total{%s}[%s])) - sum by (service) "
+         "(rate(tracing_spans_exported_total{%s}[%s])), 0)" % (t, RATE, t, RATE), "{{service}}")),
+        "reqps", description="Dropped by the SDK's full queue, failed, or still queued"), w=12)
     return d
 
 

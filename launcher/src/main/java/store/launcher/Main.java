@@ -199,7 +199,8 @@ public final class Main {
         // HTTP metrics by templated route ("/api/products/:product_id"), never by raw path: bounded cardinality
         .addLabels(io.vertx.micrometer.Label.HTTP_ROUTE)
         .setEnabled(true);
-    OpenTelemetrySdk tracing = Tracing.fromEnvironment("all".equals(mode) ? "product-store" : mode);
+    SpanCounts spanCounts = new SpanCounts();
+    OpenTelemetrySdk tracing = Tracing.fromEnvironment("all".equals(mode) ? "product-store" : mode, spanCounts);
     VertxOptions options = new VertxOptions().setMetricsOptions(metricsOptions);
     var builder = Vertx.builder().withMetrics(new MicrometerMetricsFactory());
     if (tracing != null) {
@@ -223,6 +224,9 @@ public final class Main {
           && startedNode.created()));
       long sessionOpen = System.nanoTime();
       MeterRegistry registry = BackendRegistries.getDefaultNow();
+      if (tracing != null) {
+        spanCounts.bind(registry);
+      }
       Cql cql = new Cql(cassandra, registry, vertx);
       Accounts accounts = new Accounts(cql, StoreConfig.longValue(config, "security.account-cache-ms", 1000));
       List<ServiceModule> modules = Topology.modules(mode);

@@ -14,8 +14,11 @@ final class Tracing {
   private Tracing() {
   }
 
-  /** The SDK, registered as the process's global OpenTelemetry, or null when tracing is off. */
-  static OpenTelemetrySdk fromEnvironment(String defaultServiceName) {
+  /**
+   * The SDK, registered as the process's global OpenTelemetry, or null when tracing is off. Its spans and exports
+   * are counted by {@code counts}.
+   */
+  static OpenTelemetrySdk fromEnvironment(String defaultServiceName, SpanCounts counts) {
     String exporter = exporter();
     if (exporter == null || exporter.isBlank() || exporter.trim().equals("none")
         || "true".equalsIgnoreCase(setting("OTEL_SDK_DISABLED"))) {
@@ -25,6 +28,8 @@ final class Tracing {
         // defaults only: OTEL_* variables and otel.* system properties win
         .addPropertiesSupplier(() -> Map.of("otel.service.name", defaultServiceName,
             "otel.metrics.exporter", "none", "otel.logs.exporter", "none"))
+        .addTracerProviderCustomizer((provider, config) -> provider.addSpanProcessor(counts))
+        .addSpanExporterCustomizer((configured, config) -> counts.counting(configured))
         .setResultAsGlobal()
         .build()
         .getOpenTelemetrySdk();

@@ -27,6 +27,7 @@ import store.testing.ShoppingScenario;
 import store.testing.StoreApi;
 import store.testing.StoreApi.Response;
 import store.testing.TestStore;
+import store.testing.TestZipkin;
 
 /**
  * The split topology behind the real nginx, started by the one command a developer uses ({@code nginx/run-split.sh}:
@@ -72,6 +73,7 @@ class GatewayIT {
     env.put("ORDER_SHIPPING_DELAY_MS", "500");
     env.put("ORDER_DELIVERY_MIN_MS", "300");
     env.put("ORDER_DELIVERY_MAX_MS", "500");
+    env.putAll(TestZipkin.start()); // traced into a real Zipkin: the tracing dashboard's panels have data
     Path site = REPO.resolve("launcher/target/site");
     if (Files.isDirectory(site)) {
       env.put("DOCS_ROOT", site.toString());
@@ -231,8 +233,9 @@ class GatewayIT {
 
   /**
    * A real Prometheus scrapes the four services' six processes, nginx (through nginx-prometheus-exporter) and the
-   * Cassandra node (its JMX exporter agent) while Locust shops; then every panel of those dashboards must return a
-   * series and every rule must evaluate (observability/live-check.sh).
+   * Cassandra node (its JMX exporter agent) while Locust shops, every service traced into Zipkin; then every panel of
+   * those dashboards, the tracing one included, must return a series and every rule must evaluate
+   * (observability/live-check.sh).
    */
   @Test
   @Order(3)
@@ -254,7 +257,7 @@ class GatewayIT {
     env.put("USER_TARGETS", "127.0.0.1:" + (PORT_BASE + 3));
     env.put("NGINX_STATUS_URL", "http://127.0.0.1:" + (GATEWAY + 1) + "/stub_status");
     env.put("CASSANDRA_TARGETS", "127.0.0.1:" + TestStore.cassandraMetricsPort()); // the node's JMX exporter agent
-    env.put("DASHBOARDS", "catalog cart order user gateway cassandra"); // traces: Jaeger's metrics (compose only)
+    env.put("DASHBOARDS", "catalog cart order user gateway cassandra traces");
     env.put("WARMUP_SECONDS", "30");
     Process live = check.start();
     assertThat(live.waitFor(4, TimeUnit.MINUTES)).as("live-check finishes").isTrue();

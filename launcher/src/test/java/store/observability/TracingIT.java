@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -86,5 +87,21 @@ class TracingIT {
     assertThat(TestZipkin.spanNames(spans)).contains("order.status-change");
     assertThat(spans.stream().map(s -> TestZipkin.tag(s, "db.query.text")))
         .anyMatch(q -> q != null && q.startsWith("UPDATE orders SET status"));
+  }
+
+  /** The tracer's own counters (the tracing dashboard's data): spans recorded by kind, and every export a success. */
+  @Test
+  void theTracerCountsTheSpansItRecordsAndTheExportsZipkinAccepted() {
+    StoreApi api = StoreApi.allInOne(vertx, "http://127.0.0.1:" + PORT);
+    api.login("swagger_user", "password123");
+    StoreApi root = StoreApi.root(vertx, "http://127.0.0.1:" + PORT);
+    assertThat(StoreApi.eventually(Duration.ofSeconds(10),
+        () -> root.metricSum("root", "tracing_spans_exported_total{", "outcome=\"success\""), v -> v > 0))
+        .as("spans Zipkin accepted").isPositive();
+    assertThat(root.metricSum("root", "tracing_spans_ended_total{", "kind=\"server\"")).as("server spans").isPositive();
+    assertThat(root.metricSum("root", "tracing_spans_ended_total{", "kind=\"client\""))
+        .as("Cassandra and event-bus calls").isPositive();
+    assertThat(root.metricSum("root", "tracing_spans_exported_total{", "outcome=\"failure\""))
+        .as("failed exports").isZero();
   }
 }
