@@ -8,8 +8,8 @@
 #
 # Builds nothing: expects launcher/target/product-store.jar (./mvnw -q package -DskipTests). Starts the jar in a
 # fresh temp directory with its own embedded Cassandra (CASSANDRA_PORT, default 9342) on HTTP_PORT (default 18280),
-# waits for /health/ready, mints JWTs with python3's stdlib, runs wrk, prints RPS / p50 / p99 per URL, the ratio
-# catalog/hello and the RSS of the JVMs, then stops the jar with SIGTERM.
+# waits for /health/ready, mints JWTs with python3's stdlib, runs wrk, prints RPS / p50 / p99 and the store's CPU
+# time per answer for each URL, the ratio catalog/hello and the RSS of the JVMs, then stops the jar with SIGTERM.
 #
 # Knobs (environment): HTTP_PORT, CASSANDRA_PORT, THREADS (2), CONNECTIONS (64), DURATION (15s), WARMUP (5s),
 # LOAD_THREADS (16), JAVA_OPTS (for the store JVM, e.g. a JFR recording), KEEP=1 keeps the temp directory (data and
@@ -144,13 +144,24 @@ check "$HELLO_URL" - hello
 check "$CATALOG_URL" "$USER_TOKEN" '"has_next"'
 check "$ALL_URL" "$ADMIN_TOKEN" '"has_next"'
 
-declare -A RPS P50 P99
+store_cpu_ticks() { # CPU time (user + system, clock ticks) of the launcher and the store JVM it sized
+  local sum=0 pid jvm
+  jvm=$(pgrep -P "$PID" -f store.relaunched | head -n 1 || true)
+  for pid in "$PID" $jvm; do
+    sum=$(( sum + $(awk '{ print $14 + $15 }' "/proc/$pid/stat") ))
+  done
+  echo "$sum"
+}
+
+declare -A RPS P50 P99 CPU_US
 run() { # run <name> <url> [token]
-  local name=$1 url=$2 token=${3:-} out
+  local name=$1 url=$2 token=${3:-} out ticks
   local auth=()
   [[ -n "$token" ]] && auth=(-H "Authorization: Bearer $token")
   wrk -t"$THREADS" -c"$CONNECTIONS" -d"$WARMUP" "${auth[@]}" "$url" >/dev/null
+  ticks=$(store_cpu_ticks)
   out=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency "${auth[@]}" "$url")
+  ticks=$(( $(store_cpu_ticks) - ticks ))
   echo "---- $name: wrk -t$THREADS -c$CONNECTIONS -d$DURATION --latency ${token:+-H 'Authorization: Bearer …' }$url"
   echo "$out"
   if grep -q "Non-2xx" <<<"$out"; then
@@ -160,6 +171,9 @@ run() { # run <name> <url> [token]
   RPS[$name]=$(awk '/^Requests\/sec:/ {print $2}' <<<"$out")
   P50[$name]=$(to_ms "$(awk '$1 == "50%" {print $2}' <<<"$out")")
   P99[$name]=$(to_ms "$(awk '$1 == "99%" {print $2}' <<<"$out")")
+  # the store's own CPU per answer: what a change costs the store, whatever else (wrk, a trace backend) shares the cores
+  CPU_US[$name]=$(awk -v t="$ticks" -v hz="$(getconf CLK_TCK)" -v n="$(awk '/requests in/ {print $1}' <<<"$out")" \
+    'BEGIN { printf "%.1f", 1e6 * t / hz / n }')
 }
 
 echo "== wrk: $THREADS threads, $CONNECTIONS connections, $DURATION each (after a $WARMUP warm-up)"
@@ -177,11 +191,11 @@ NODE_RSS=$([[ -n "$NODE_PID" ]] && ps -o rss= -p "$NODE_PID" | tr -d ' ' || echo
 
 echo
 echo "== results ($(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, catalog of $TOTAL products)"
-printf '%-14s %10s %10s %10s\n' route RPS "p50 ms" "p99 ms"
+printf '%-14s %10s %10s %10s %14s\n' route RPS "p50 ms" "p99 ms" "store CPU µs"
 names=(hello catalog)
 $LOAD && names+=(all-products)
 for n in "${names[@]}"; do
-  printf '%-14s %10s %10s %10s\n' "$n" "${RPS[$n]}" "${P50[$n]}" "${P99[$n]}"
+  printf '%-14s %10s %10s %10s %14s\n' "$n" "${RPS[$n]}" "${P50[$n]}" "${P99[$n]}" "${CPU_US[$n]}"
 done
 RATIO=$(awk -v c="${RPS[catalog]}" -v h="${RPS[hello]}" 'BEGIN { printf "%.1f", 100 * c / h }')
 echo "catalog/hello RPS: $RATIO %  (target >= 50 %)"

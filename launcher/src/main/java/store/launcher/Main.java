@@ -13,7 +13,6 @@ import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.micrometer.VertxPrometheusOptions;
 import io.vertx.micrometer.backends.BackendRegistries;
-import io.vertx.tracing.opentelemetry.OpenTelemetryTracingFactory;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
@@ -206,7 +205,7 @@ public final class Main {
     if (tracing != null) {
       // HTTP server and client, event bus and Cassandra spans, one trace across services (W3C trace context)
       options.setTracingOptions(new TracingOptions());
-      builder.withTracer(new OpenTelemetryTracingFactory(tracing));
+      builder.withTracer(new SampleFirstTracing(tracing));
     }
     Vertx vertx = builder.with(options).build();
     EmbeddedCluster node = null;
