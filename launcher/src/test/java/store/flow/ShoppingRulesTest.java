@@ -6,6 +6,7 @@ import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpMethod;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
 import java.util.ArrayList;
@@ -200,6 +201,31 @@ class ShoppingRulesTest {
     assertThat(api.stock(admin, productId)).isEqualTo(8);
     // without items and without a key, a checkout is a 400 problem, never a second order
     assertThat(api.post("cart", "/cart/checkout", alice, null).status()).isEqualTo(400);
+  }
+
+  @Test
+  void anAddRetriedWithItsIdempotencyKeyAddsOnce() {
+    String productId = api.createProduct(admin, category, "Retried Kettle", 9, 10);
+    String alice = user();
+    JsonObject two = new JsonObject().put("product_id", productId).put("quantity", 2);
+    MultiMap key = MultiMap.caseInsensitiveMultiMap().add("Idempotency-Key", UUID.randomUUID().toString());
+    Response first = api.send(HttpMethod.POST, "cart", "/cart/items", alice, two, key);
+    Response retried = api.send(HttpMethod.POST, "cart", "/cart/items", alice, two, key);
+    assertThat(first.status()).as(first.toString()).isEqualTo(200);
+    assertThat(retried.status()).as(retried.toString()).isEqualTo(200);
+    assertThat(retried.json()).isEqualTo(first.json()); // the same line, quantity 2
+    assertThat(first.json().getInteger("quantity")).isEqualTo(2);
+    // a new key, or none, is a new add: the quantity grows as before
+    Response another = api.send(HttpMethod.POST, "cart", "/cart/items", alice, two,
+        MultiMap.caseInsensitiveMultiMap().add("Idempotency-Key", UUID.randomUUID().toString()));
+    assertThat(another.json().getInteger("quantity")).isEqualTo(4);
+    assertThat(api.addToCart(alice, productId, 1).json().getInteger("quantity")).isEqualTo(5);
+    // and the first key, met again after those, still adds nothing
+    assertThat(api.send(HttpMethod.POST, "cart", "/cart/items", alice, two, key).json().getInteger("quantity"))
+        .isEqualTo(5);
+    JsonArray lines = api.get("cart", "/cart/", alice).json().getJsonArray("items");
+    assertThat(lines).hasSize(1);
+    assertThat(lines.getJsonObject(0).getInteger("quantity")).isEqualTo(5);
   }
 
   @Test

@@ -59,8 +59,8 @@ public final class CartModule implements ServiceModule {
         .bind("clearCart", rc -> service.clear(Auth.caller(rc).username()).onComplete(json(rc, 200)))
         .bind("addItem", rc -> {
           JsonObject body = rc.body().asJsonObject();
-          service.add(Auth.caller(rc), uuid(body.getString("product_id"), "product_id"), body.getInteger("quantity"))
-              .onComplete(json(rc, 200));
+          service.add(Auth.caller(rc), uuid(body.getString("product_id"), "product_id"), body.getInteger("quantity"),
+              rc.request().getHeader("Idempotency-Key")).onComplete(json(rc, 200));
         })
         .bind("updateItem", rc -> service.update(Auth.caller(rc),
             uuid(rc.pathParam("item_id"), "item_id"), rc.body().asJsonObject().getInteger("quantity"))

@@ -6,6 +6,7 @@ import io.vertx.core.json.JsonObject;
 import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.List;
+import java.util.Set;
 import java.util.UUID;
 import store.cart.api.CartOperations.CartLine;
 import store.platform.Cql;
@@ -35,7 +36,11 @@ final class CartRepository {
         PRIMARY KEY ((username), idempotency_key))
       """),
       // where a retried key resumes: its failed attempts' reservations were given back
-      List.of(new Schema.AddedColumn("checkouts", "attempt", "int")));
+      List.of(new Schema.AddedColumn("checkouts", "attempt", "int"),
+          // the Idempotency-Keys of the adds that made a line, each kept a day
+          new Schema.AddedColumn("cart_items", "add_keys", "set<text>")));
+  /** How long a line remembers the key of an add, for a retry whose answer was lost. */
+  private static final int ADD_KEY_SECONDS = 24 * 3600;
   /** How long a key whose checkout failed remembers its attempts for a retry. */
   private static final int RETRY_SECONDS = 24 * 3600;
 
@@ -56,9 +61,21 @@ final class CartRepository {
   }
 
   Future<Void> save(CartItem item) {
-    return cql.run("cart.save", "INSERT INTO cart_items (username, item_id, product_id, name, price, quantity, added_at) "
-            + "VALUES (?, ?, ?, ?, ?, ?, ?)", item.username(), item.itemId(), item.productId(), item.name(),
-        item.price(), item.quantity(), item.addedAt());
+    return save(item, null);
+  }
+
+  /** The line, and with it {@code addKey} (when not null): one partition's batch, so both or neither. */
+  Future<Void> save(CartItem item, String addKey) {
+    String insert = "INSERT INTO cart_items (username, item_id, product_id, name, price, quantity, added_at) "
+        + "VALUES (?, ?, ?, ?, ?, ?, ?)";
+    if (addKey == null) {
+      return cql.run("cart.save", insert, item.username(), item.itemId(), item.productId(), item.name(),
+          item.price(), item.quantity(), item.addedAt());
+    }
+    return cql.run("cart.save-keyed", "BEGIN UNLOGGED BATCH " + insert + "; UPDATE cart_items USING TTL "
+            + ADD_KEY_SECONDS + " SET add_keys = add_keys + ? WHERE username = ? AND item_id = ?; APPLY BATCH",
+        item.username(), item.itemId(), item.productId(), item.name(), item.price(), item.quantity(),
+        item.addedAt(), Set.of(addKey), item.username(), item.itemId());
   }
 
   Future<Void> delete(String username, List<UUID> itemIds) {
@@ -195,14 +212,15 @@ final class CartRepository {
 
   private static CartItem item(Row row) {
     return new CartItem(row.getString("username"), row.getUuid("item_id"), row.getUuid("product_id"),
-        row.getString("name"), row.getBigDecimal("price"), row.getInt("quantity"), row.getInstant("added_at"));
+        row.getString("name"), row.getBigDecimal("price"), row.getInt("quantity"), row.getInstant("added_at"),
+        row.getSet("add_keys", String.class));
   }
 
   /** One cart line, with the product's name and price as last seen. */
   record CartItem(String username, UUID itemId, UUID productId, String name, BigDecimal price, int quantity,
-      Instant addedAt) {
+      Instant addedAt, Set<String> addKeys) {
     CartItem withQuantity(int q) {
-      return new CartItem(username, itemId, productId, name, price, q, addedAt);
+      return new CartItem(username, itemId, productId, name, price, q, addedAt, addKeys);
     }
 
     BigDecimal totalPrice() {

@@ -14,6 +14,7 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.function.IntFunction;
 import org.slf4j.Logger;
@@ -81,8 +82,12 @@ public final class CartService {
     return items.stream().sorted(Comparator.comparing(CartItem::addedAt).thenComparing(CartItem::itemId)).toList();
   }
 
-  /** Adds a product; a product already in the cart gets its quantity raised. Stock is asked of the catalog. */
-  public Future<JsonObject> add(Caller caller, UUID productId, int quantity) {
+  /**
+   * Adds a product; a product already in the cart gets its quantity raised. Stock is asked of the catalog. An
+   * {@code addKey} (the request's Idempotency-Key, or null) is written with the line, in the same write: a retry of
+   * an add whose answer was lost finds its key there and answers the line as it is, adding nothing.
+   */
+  public Future<JsonObject> add(Caller caller, UUID productId, int quantity, String addKey) {
     // the product (from the catalog) and the cart (from Cassandra) are independent reads: both start now; the
     // catalog's answer is looked at first, so its refusal (404, 503) is the one the caller gets
     Future<Product> asked = catalog.product(productId, caller);
@@ -91,6 +96,9 @@ public final class CartService {
       repository.saveSnapshot(product.toJson()); // best effort: the last known copy for views when the catalog is down
       return cart.compose(items -> {
         CartItem existing = items.stream().filter(i -> i.productId().equals(productId)).findFirst().orElse(null);
+        if (existing != null && addKey != null && existing.addKeys().contains(addKey)) {
+          return Future.succeededFuture(existing.toLine().toJson()); // this add was made: its answer was lost
+        }
         if (existing == null && items.size() >= MAX_LINES) {
           throw ProblemException.invalidField("product_id", "a cart holds at most " + MAX_LINES + " products");
         }
@@ -98,8 +106,8 @@ public final class CartService {
         requireStock(product, wanted);
         CartItem line = new CartItem(caller.username(), existing == null ? UUID.randomUUID() : existing.itemId(),
             productId, product.name(), product.price(), wanted,
-            existing == null ? Instant.now() : existing.addedAt());
-        return repository.save(line).map(v -> {
+            existing == null ? Instant.now() : existing.addedAt(), existing == null ? Set.of() : existing.addKeys());
+        return repository.save(line, addKey).map(v -> {
           itemsAdded.increment(quantity);
           return line.toLine().toJson();
         });
