@@ -12,8 +12,9 @@
 # time per answer for each URL, the ratio catalog/hello and the RSS of the JVMs, then stops the jar with SIGTERM.
 #
 # Knobs (environment): HTTP_PORT, CASSANDRA_PORT, THREADS (2), CONNECTIONS (64), DURATION (15s), WARMUP (5s),
-# LOAD_THREADS (16), JAVA_OPTS (for the store JVM, e.g. a JFR recording), KEEP=1 keeps the temp directory (data and
-# store.log).
+# LOAD_THREADS (16), JAVA_OPTS (for the store JVM), KEEP=1 keeps the temp directory (data and store.log). Without a
+# heap option the launcher starts a sized store JVM and hands it its own options, so for a JFR recording add one
+# (JAVA_OPTS="-Xmx256m -XX:StartFlightRecording=…"): otherwise both JVMs record, into the same file.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
