@@ -866,6 +866,29 @@ def check_schemas(docs, require_models):
             check(not found, "; ".join(found))
 
 
+def millis(value):
+    """An nginx time ("500ms", "2s", "1m", "3") or a number of milliseconds, in milliseconds."""
+    number, unit = re.fullmatch(r"(\d+)(ms|s|m)?", str(value).strip()).groups()
+    return int(number) * {"ms": 1, "s": 1000, "m": 60000, None: 1000}[unit]
+
+
+def check_drain_outlasts_idle_connections():
+    """nginx must drop an idle upstream connection before a stopping service closes it (the service drains first):
+    the idle timeout, wherever it is set, below every drain, wherever that is set."""
+    render = (ROOT / "nginx/render.sh").read_text(encoding="utf-8")
+    idle = [re.search(r"^UPSTREAM_IDLE_TIMEOUT=\$\{UPSTREAM_IDLE_TIMEOUT:-([^}]+)\}", render, re.M).group(1)]
+    drains = [load_yaml(ROOT / "conf/application.yaml")["http"]["drain-ms"]]
+    for path in [ROOT / "docker-compose.yml", *sorted((ROOT / "k8s").glob("*.yaml"))]:
+        text = path.read_text(encoding="utf-8")
+        idle += re.findall(r"^\s*-?\s*UPSTREAM_IDLE_TIMEOUT[=:]\s*\"?(\d+(?:ms|s|m)?)", text, re.M)
+        drains += re.findall(r"^\s*-?\s*HTTP_DRAIN_MS[=:]\s*\"?(\d+)", text, re.M)
+    longest_idle = max(millis(value) for value in idle)
+    shortest_drain = min(int(value) for value in drains)
+    check(longest_idle < shortest_drain,
+          f"nginx keeps idle upstream connections {longest_idle} ms (UPSTREAM_IDLE_TIMEOUT), not less than a service's "
+          f"drain, {shortest_drain} ms (HTTP_DRAIN_MS): a stopping service would close connections nginx still uses")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--env-file", help="the .env to interpolate docker-compose.yml with (default: .env.example)")
@@ -873,7 +896,8 @@ def main():
                         help="fail when python3-kubernetes is missing instead of skipping the schema check")
     args = parser.parse_args()
     for part, run in (("compose", lambda: check_compose(args.env_file)),
-                      ("k8s", lambda: check_k8s(args.require_k8s_models))):
+                      ("k8s", lambda: check_k8s(args.require_k8s_models)),
+                      ("drain", check_drain_outlasts_idle_connections)):
         try:
             run()
         except Exception as e:  # a malformed file: report it, do not hide the other checks
