@@ -164,8 +164,8 @@ public final class Main {
   public record Running(Vertx vertx, CassandraClient cassandra, EmbeddedCluster node, int port, Auth auth,
       OpenTelemetrySdk tracing, Drain drain, long drainMs) {
     public void stop() {
-      LOG.info("Stopping: draining for {} ms, then closing servers (in-flight requests finish), then Cassandra",
-          drainMs);
+      LOG.info("Stopping: draining for {} ms, then closing listeners and servers (in-flight requests finish), "
+          + "then Cassandra", drainMs);
       drain.begin();
       try {
         Thread.sleep(drainMs); // answers ask clients to close their connections; readiness says 503
@@ -173,7 +173,9 @@ public final class Main {
         Thread.currentThread().interrupt();
       }
       try {
-        // first the HTTP servers (graceful: in-flight requests finish), then the Cassandra session, then Vert.x
+        // refuse new connections (a gateway sends those elsewhere) and let those just accepted bring their request
+        await(drain.stopAccepting(vertx, drainMs));
+        // then the HTTP servers (graceful: in-flight requests finish), then the Cassandra session, then Vert.x
         await(Future.all(vertx.deploymentIDs().stream().map(vertx::undeploy).toList()));
         await(cassandra.close());
         await(vertx.close());

@@ -125,11 +125,18 @@ public final class HttpVerticle extends VerticleBase {
   private Future<HttpServer> listen(Router router, String host, int listenPort) {
     router.route().last().handler(Problems::notFound);
     router.route().failureHandler(Problems::handleFailure);
-    // a form field may be as long as a body may be: the service checks its fields and names the one that is wrong
-    HttpServer server = vertx.createHttpServer(new HttpServerOptions().setHost(host).setPort(listenPort)
-        .setCompressionSupported(true).setMaxFormAttributeSize((int) bodyLimit).setMaxInitialLineLength(8192));
+    HttpServer server = vertx.createHttpServer(serverOptions(bodyLimit).setHost(host).setPort(listenPort));
     servers.add(server);
-    return server.requestHandler(router).listen();
+    return platform.drain().watch(server).requestHandler(router).listen();
+  }
+
+  static HttpServerOptions serverOptions(long bodyLimit) {
+    return new HttpServerOptions().setCompressionSupported(true)
+        // a form field may be as long as a body may be: the service checks its fields and names the one that is wrong
+        .setMaxFormAttributeSize((int) bodyLimit).setMaxInitialLineLength(8192)
+        // HTTP/1.1 only (nginx, Prometheus and the services' clients speak it): with h2c detection a connection
+        // has no HTTP handler until its first bytes arrive, so Drain could not see one that is still waiting for them
+        .setHttp2ClearTextEnabled(false);
   }
 
   /**
@@ -162,7 +169,7 @@ public final class HttpVerticle extends VerticleBase {
         platform.drain().draining() ? Future.failedFuture("stopping") : Future.succeededFuture());
   }
 
-  /** Graceful: stop accepting, let in-flight requests finish (up to 10 s), then close. */
+  /** Graceful: in-flight requests finish (up to 10 s), then close; {@link Drain} has already stopped accepting. */
   @Override
   public Future<?> stop() {
     return Future.all(servers.stream().map(s -> s.shutdown(10, java.util.concurrent.TimeUnit.SECONDS)).toList());
