@@ -254,9 +254,8 @@ class GatewayIT {
     env.put("USER_TARGETS", "127.0.0.1:" + (PORT_BASE + 3));
     env.put("NGINX_STATUS_URL", "http://127.0.0.1:" + (GATEWAY + 1) + "/stub_status");
     env.put("CASSANDRA_TARGETS", "127.0.0.1:" + TestStore.cassandraMetricsPort()); // the node's JMX exporter agent
-    // not the tracing dashboard: with this topology traced into a Zipkin on the same two cores, a POST met a stopping
-    // replica's closing listener in three CI runs of four (aCatalogReplicaStoppedWithSigtermCostsNoRequest); its
-    // counters are checked against a real Zipkin by TracingIT
+    // not the tracing dashboard: this topology is not traced (six JVMs and Zipkin would share two cores); TracingIT
+    // runs the same check on it against a traced store
     env.put("DASHBOARDS", "catalog cart order user gateway cassandra");
     env.put("WARMUP_SECONDS", "30");
     Process live = check.start();

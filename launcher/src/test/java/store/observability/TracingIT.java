@@ -4,14 +4,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import store.testing.StoreApi;
@@ -103,5 +106,48 @@ class TracingIT {
         .as("Cassandra and event-bus calls").isPositive();
     assertThat(root.metricSum("root", "tracing_spans_exported_total{", "outcome=\"failure\""))
         .as("failed exports").isZero();
+  }
+
+  /**
+   * The tracing dashboard against the real program: a Prometheus scrapes this traced store while shoppers browse and
+   * check out, then every panel of the dashboard must return a series (observability/live-check.sh).
+   */
+  @Test
+  void aRealPrometheusScrapingTheTracedStoreHasDataForEveryPanelOfTheTracingDashboard() throws Exception {
+    if (!Files.isExecutable(Path.of("/usr/bin/prometheus"))) {
+      assertThat(System.getenv("CI")).as("CI must install prometheus (apt-get install prometheus)")
+          .isNotEqualTo("true");
+      Assumptions.abort("SKIP: prometheus not installed (apt-get install prometheus)");
+    }
+    Path repo = Path.of("..").toAbsolutePath().normalize();
+    Path out = WORK.resolve("live-check");
+    Files.createDirectories(out);
+    ProcessBuilder check = new ProcessBuilder("bash", repo.resolve("observability/live-check.sh").toString())
+        .redirectErrorStream(true).redirectOutput(out.resolve("live-check.log").toFile());
+    String target = "127.0.0.1:" + PORT; // all-in-one: one process is all four services
+    for (String service : List.of("CATALOG", "CART", "ORDER", "USER")) {
+      check.environment().put(service + "_TARGETS", target);
+    }
+    check.environment().put("DASHBOARDS", "traces");
+    check.environment().put("WARMUP_SECONDS", "20");
+    StoreApi api = StoreApi.allInOne(vertx, "http://127.0.0.1:" + PORT);
+    String admin = api.login("swagger_admin", "admin123");
+    String productId = api.createProduct(admin, "traced-live-" + java.util.UUID.randomUUID(), "Lamp", 9.5, 100_000);
+    String shopper = api.registerAndLogin("live_" + java.util.UUID.randomUUID().toString().substring(0, 8),
+        "s3cret-pass");
+    Process live = check.start();
+    int rounds = 0;
+    while (live.isAlive() && rounds < 2_000) { // traffic until the checks are done, so every rate has samples
+      rounds++;
+      assertThat(api.get("catalog", "/products/" + productId, shopper).status()).isEqualTo(200);
+      assertThat(api.addToCart(shopper, productId, 1).status()).isEqualTo(200);
+      if (rounds % 5 == 0) {
+        StoreApi.Response placed = api.post("user", "/users/me/orders", shopper, null);
+        assertThat(placed.status()).as(placed.toString()).isEqualTo(200);
+      }
+      Thread.sleep(50);
+    }
+    assertThat(live.waitFor(3, TimeUnit.MINUTES)).as("live-check finishes").isTrue();
+    assertThat(live.exitValue()).as(Files.readString(out.resolve("live-check.log"))).isZero();
   }
 }
