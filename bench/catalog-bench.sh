@@ -203,6 +203,12 @@ echo "catalog/hello RPS: $RATIO %  (target >= 50 %)"
 awk -v p="${P99[catalog]}" 'BEGIN { exit !(p < 20) }' && P99_OK=met || P99_OK="NOT met"
 awk -v r="$RATIO" 'BEGIN { exit !(r >= 50) }' && RATIO_OK=met || RATIO_OK="NOT met"
 echo "target catalog >= 50 % of hello: $RATIO_OK; catalog p99 < 20 ms: $P99_OK"
+if [[ -n ${OTEL_TRACES_EXPORTER:-} ]]; then
+  # the SDK drops spans when its queue is full, and a store that drops spans does less work than one exporting all
+  curl -sf "$BASE/metrics" | awk '/^tracing_spans_ended_total/ { ended += $2 }
+    /^tracing_spans_exported_total/ && /outcome="success"/ { sent += $2 }
+    END { if (ended > 0) printf "spans: %d recorded, %d exported (%.1f %%)\n", ended, sent, 100 * sent / ended }'
+fi
 echo "RSS: store $(( STORE_RSS / 1024 )) MiB (launcher pid $PID${STORE_JVM:+ + store JVM pid $STORE_JVM}); embedded Cassandra JVM" \
   "$([[ "$NODE_RSS" == "?" ]] && echo "?" || echo "$(( NODE_RSS / 1024 )) MiB") (pid ${NODE_PID:-?})"
 echo

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# What tracing costs on the hot path: bench/catalog-bench.sh (a shopper's category page and /hello, wrk) four times —
-# no exporter configured (no tracer at all); every request traced (100 % sampling) and 10 % of them, each into a
-# receiver that accepts and drops the spans (nginx answering 202: the store pays for recording, encoding and sending
-# every span, the receiver for next to nothing); then every request traced into a real Zipkin server on the same two
-# cores. For each: the RPS against the untraced run, and the store JVM's own CPU time per page (what tracing costs
-# the store; Zipkin's own work shows in the RPS only).
+# What tracing costs on the hot path: bench/catalog-bench.sh (a shopper's category page and /hello, wrk) five times —
+# no exporter configured (no tracer at all); every request traced (100 % sampling) into a receiver that accepts and
+# drops the spans (nginx answering 202: the store pays for recording, encoding and sending every span, the receiver
+# for next to nothing), once with OTLP (protobuf over HTTP, the format compose sends to Jaeger) and once with
+# Zipkin's JSON (gzipped, the Zipkin exporter's default); 10 % sampled, OTLP, into the same receiver; then every
+# request traced into a real Zipkin server on the same two cores. For each: the RPS against the untraced run, and
+# the store JVM's own CPU time per page (what tracing costs the store; Zipkin's own work shows in the RPS only).
 #
 #   bench/tracing-bench.sh
 #
@@ -40,7 +41,7 @@ trap cleanup EXIT
 rps() { awk '/^catalog / {print $2}' "$1"; }
 cpu() { awk '/^catalog / {print $5}' "$1"; } # the store JVM's CPU µs per answer (not Zipkin's, not wrk's)
 
-echo "== 1/4 tracing off (no OTEL_TRACES_EXPORTER)"
+echo "== 1/5 tracing off (no OTEL_TRACES_EXPORTER)"
 env -u OTEL_TRACES_EXPORTER "$ROOT/bench/catalog-bench.sh" | tee "$OUT/off.txt"
 
 echo "== a receiver that drops the spans: nginx on :$SINK_PORT"
@@ -57,12 +58,15 @@ http {
 }
 CONF
 nginx -c "$OUT/sink/nginx.conf" -p "$OUT/sink" -e "$OUT/sink/error.log"
-export OTEL_TRACES_EXPORTER=zipkin OTEL_EXPORTER_ZIPKIN_ENDPOINT="http://127.0.0.1:$SINK_PORT/api/v2/spans"
-echo "== 2/4 tracing on, every request sampled, into the dropping receiver"
-OTEL_TRACES_SAMPLER=always_on "$ROOT/bench/catalog-bench.sh" | tee "$OUT/on.txt"
-echo "== 3/4 tracing on, 10 % sampled, into the dropping receiver"
-OTEL_TRACES_SAMPLER=parentbased_traceidratio OTEL_TRACES_SAMPLER_ARG=0.1 "$ROOT/bench/catalog-bench.sh" \
-  | tee "$OUT/ratio.txt"
+export OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf OTEL_EXPORTER_OTLP_ENDPOINT="http://127.0.0.1:$SINK_PORT"
+export OTEL_EXPORTER_ZIPKIN_ENDPOINT="http://127.0.0.1:$SINK_PORT/api/v2/spans"
+echo "== 2/5 tracing on, every request sampled, OTLP into the dropping receiver"
+OTEL_TRACES_EXPORTER=otlp OTEL_TRACES_SAMPLER=always_on "$ROOT/bench/catalog-bench.sh" | tee "$OUT/on.txt"
+echo "== 3/5 tracing on, every request sampled, Zipkin JSON into the dropping receiver"
+OTEL_TRACES_EXPORTER=zipkin OTEL_TRACES_SAMPLER=always_on "$ROOT/bench/catalog-bench.sh" | tee "$OUT/json.txt"
+echo "== 4/5 tracing on, 10 % sampled, OTLP into the dropping receiver"
+OTEL_TRACES_EXPORTER=otlp OTEL_TRACES_SAMPLER=parentbased_traceidratio OTEL_TRACES_SAMPLER_ARG=0.1 \
+  "$ROOT/bench/catalog-bench.sh" | tee "$OUT/ratio.txt"
 kill "$(cat "$OUT/sink/nginx.pid")"; rm -f "$OUT/sink/nginx.pid"
 
 if curl -sf "http://127.0.0.1:$ZIPKIN_PORT/health" >/dev/null; then
@@ -73,18 +77,19 @@ echo "== Zipkin on :$ZIPKIN_PORT"
 QUERY_PORT=$ZIPKIN_PORT java -Xmx512m -jar "$ZIPKIN_JAR" >"$OUT/zipkin.log" 2>&1 &
 ZIPKIN_PID=$!
 until curl -sf "http://127.0.0.1:$ZIPKIN_PORT/health" >/dev/null; do sleep 1; done
-echo "== 4/4 tracing on, every request sampled, into Zipkin on the same cores"
-OTEL_EXPORTER_ZIPKIN_ENDPOINT="http://127.0.0.1:$ZIPKIN_PORT/api/v2/spans" OTEL_TRACES_SAMPLER=always_on \
+echo "== 5/5 tracing on, every request sampled, into Zipkin on the same cores"
+OTEL_TRACES_EXPORTER=zipkin OTEL_EXPORTER_ZIPKIN_ENDPOINT="http://127.0.0.1:$ZIPKIN_PORT/api/v2/spans" OTEL_TRACES_SAMPLER=always_on \
   "$ROOT/bench/catalog-bench.sh" | tee "$OUT/zipkin.txt"
 
 echo
-printf '%-44s %10s %8s %14s %8s\n' "category page" RPS cost "store CPU µs" cost
-for run in off:"tracing off" on:"every request, dropping receiver" ratio:"10 % sampled, dropping receiver" \
+printf '%-48s %10s %8s %14s %8s\n' "category page" RPS cost "store CPU µs" cost
+for run in off:"tracing off" on:"every request, OTLP, dropping receiver" \
+    json:"every request, Zipkin JSON, dropping receiver" ratio:"10 % sampled, OTLP, dropping receiver" \
     zipkin:"every request, Zipkin on the same cores"; do
   file=$OUT/${run%%:*}.txt
   awk -v name="${run#*:}" -v off_rps="$(rps "$OUT/off.txt")" -v off_cpu="$(cpu "$OUT/off.txt")" \
       -v r="$(rps "$file")" -v c="$(cpu "$file")" 'BEGIN {
-    printf "%-44s %10.0f %7.1f%% %14.1f %7.1f%%\n", name, r, 100 * (off_rps - r) / off_rps, c,
+    printf "%-48s %10.0f %7.1f%% %14.1f %7.1f%%\n", name, r, 100 * (off_rps - r) / off_rps, c,
       100 * (c - off_cpu) / off_cpu }'
 done
 echo "(cost: RPS lost, and store CPU per page added, against tracing off; target for every request: < 15 %)"
