@@ -5,11 +5,14 @@
 # Users arrive at SPAWN_RATE per second (default 2): each new user costs two bcrypt hashes (register, log in), and at
 # 2/s those take under half a core; at 10/s (the original 30-user test's rate) 200 arrivals need more bcrypt than
 # two cores have, and the logins queue for seconds (docs/performance.md has both runs).
-# Usage: [SPAWN_RATE=2] bench/locust-mix.sh [users] [duration]   (needs the fat jar, nginx, python3-locust,
-#                                                                 python3-matplotlib)
+# The measured run follows a warm-up of WARMUP (default 60s; 0 skips it) with 20 users of the same mix, so the six
+# JVMs have compiled their hot paths, as in a deployment that has been serving; the measured run's 200 users still
+# all arrive, register and log in during it.
+# Usage: [SPAWN_RATE=2] [WARMUP=60s] bench/locust-mix.sh [users] [duration]   (needs the fat jar, nginx,
+#                                                                             python3-locust, python3-matplotlib)
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-USERS=${1:-200}; DURATION=${2:-5m}; SPAWN_RATE=${SPAWN_RATE:-2}
+USERS=${1:-200}; DURATION=${2:-5m}; SPAWN_RATE=${SPAWN_RATE:-2}; WARMUP=${WARMUP:-60s}
 OUT=${OUT:-$ROOT/target/locust-mix}
 rm -rf "$OUT"; mkdir -p "$OUT"
 export WORK=$OUT/split GATEWAY_PORT=18800 PORT_BASE=18810 CASSANDRA_PORT=9842
@@ -18,6 +21,11 @@ SPLIT=""
 . "$ROOT/bench/split-topology.sh"
 start_split "$OUT/run-split.log"
 
+if [[ $WARMUP != 0 ]]; then
+  echo "== warm-up: 20 users for $WARMUP (not measured)"
+  /usr/bin/locust -f "$ROOT/loadtest/locustfile.py" --headless -u 20 -r 2 -t "$WARMUP" \
+    --host "http://127.0.0.1:$GATEWAY_PORT" --only-summary >"$OUT/warmup.log" 2>&1 || true
+fi
 echo "== locust: $USERS users (spawned at $SPAWN_RATE/s) for $DURATION through http://127.0.0.1:$GATEWAY_PORT"
 /usr/bin/locust -f "$ROOT/loadtest/locustfile.py" --headless -u "$USERS" -r "$SPAWN_RATE" -t "$DURATION" \
   --host "http://127.0.0.1:$GATEWAY_PORT" --csv "$OUT/mix" --csv-full-history --only-summary \
