@@ -78,8 +78,8 @@ QUERY_PORT=$ZIPKIN_PORT java -Xmx512m -jar "$ZIPKIN_JAR" >"$OUT/zipkin.log" 2>&1
 ZIPKIN_PID=$!
 until curl -sf "http://127.0.0.1:$ZIPKIN_PORT/health" >/dev/null; do sleep 1; done
 echo "== 5/5 tracing on, every request sampled, into Zipkin on the same cores"
-OTEL_TRACES_EXPORTER=zipkin OTEL_EXPORTER_ZIPKIN_ENDPOINT="http://127.0.0.1:$ZIPKIN_PORT/api/v2/spans" OTEL_TRACES_SAMPLER=always_on \
-  "$ROOT/bench/catalog-bench.sh" | tee "$OUT/zipkin.txt"
+OTEL_TRACES_EXPORTER=zipkin OTEL_EXPORTER_ZIPKIN_ENDPOINT="http://127.0.0.1:$ZIPKIN_PORT/api/v2/spans" \
+  OTEL_TRACES_SAMPLER=always_on "$ROOT/bench/catalog-bench.sh" | tee "$OUT/zipkin.txt"
 
 echo
 printf '%-48s %10s %8s %14s %8s\n' "category page" RPS cost "store CPU µs" cost

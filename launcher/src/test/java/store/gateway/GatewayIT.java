@@ -97,16 +97,6 @@ class GatewayIT {
     }
   }
 
-  /** Skips the test without these programs, except in CI, where their absence is a failure. */
-  private static void requirePrograms(String debianPackages, Path... programs) {
-    if (java.util.Arrays.stream(programs).allMatch(Files::isExecutable)) {
-      return;
-    }
-    assertThat(System.getenv("CI")).as("CI must install %s (apt-get install %s)", debianPackages, debianPackages)
-        .isNotEqualTo("true");
-    Assumptions.abort("SKIP: not installed: apt-get install " + debianPackages);
-  }
-
   /** The last lines of each service's log, for a start-up that failed or hung. */
   static String serviceLogs() {
     StringBuilder out = new StringBuilder();
@@ -205,7 +195,7 @@ class GatewayIT {
   @Order(3)
   void fiftyLocustShoppersForAMinuteSeeNoFailureAndNoServiceLogsAnError() throws Exception {
     Path locust = Path.of("/usr/bin/locust");
-    requirePrograms("python3-locust", locust);
+    TestStore.requirePrograms("python3-locust", locust);
     Path out = Path.of("target", "locust").toAbsolutePath();
     Files.createDirectories(out);
     Process run = new ProcessBuilder(locust.toString(), "-f", REPO.resolve("loadtest/locustfile.py").toString(),
@@ -238,8 +228,8 @@ class GatewayIT {
   @Order(3)
   void aRealPrometheusScrapingTheTopologyHasDataForEveryDashboardPanel() throws Exception {
     Path locust = Path.of("/usr/bin/locust");
-    requirePrograms("python3-locust prometheus prometheus-nginx-exporter", locust, Path.of("/usr/bin/prometheus"),
-        Path.of("/usr/bin/prometheus-nginx-exporter"));
+    TestStore.requirePrograms("python3-locust prometheus prometheus-nginx-exporter", locust,
+        Path.of("/usr/bin/prometheus"), Path.of("/usr/bin/prometheus-nginx-exporter"));
     Path out = Path.of("target", "live-check").toAbsolutePath();
     Files.createDirectories(out);
     Process shoppers = new ProcessBuilder(locust.toString(), "-f", REPO.resolve("loadtest/locustfile.py").toString(),

@@ -14,7 +14,6 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import store.testing.StoreApi;
@@ -114,11 +113,7 @@ class TracingIT {
    */
   @Test
   void aRealPrometheusScrapingTheTracedStoreHasDataForEveryPanelOfTheTracingDashboard() throws Exception {
-    if (!Files.isExecutable(Path.of("/usr/bin/prometheus"))) {
-      assertThat(System.getenv("CI")).as("CI must install prometheus (apt-get install prometheus)")
-          .isNotEqualTo("true");
-      Assumptions.abort("SKIP: prometheus not installed (apt-get install prometheus)");
-    }
+    TestStore.requirePrograms("prometheus", Path.of("/usr/bin/prometheus"));
     Path repo = Path.of("..").toAbsolutePath().normalize();
     Path out = WORK.resolve("live-check");
     Files.createDirectories(out);

@@ -143,6 +143,16 @@ public final class TestStore {
     return future.toCompletionStage().toCompletableFuture().get(60, java.util.concurrent.TimeUnit.SECONDS);
   }
 
+  /** Skips the test without these programs, except in CI, where their absence is a failure. */
+  public static void requirePrograms(String debianPackages, Path... programs) {
+    if (java.util.Arrays.stream(programs).allMatch(java.nio.file.Files::isExecutable)) {
+      return;
+    }
+    org.assertj.core.api.Assertions.assertThat(System.getenv("CI"))
+        .as("CI must install %s (apt-get install %s)", debianPackages, debianPackages).isNotEqualTo("true");
+    org.junit.jupiter.api.Assumptions.abort("SKIP: not installed: apt-get install " + debianPackages);
+  }
+
   public static Path fatJar() {
     return Path.of("target", "product-store.jar").toAbsolutePath();
   }

@@ -31,7 +31,8 @@ class DrainTest {
     Router router = Router.router(vertx);
     router.route().handler(drain::handle);
     router.get("/ping").handler(rc -> rc.end("pong"));
-    return get(drain.watch(vertx.createHttpServer(HttpVerticle.serverOptions(1 << 20))).requestHandler(router).listen(0, "127.0.0.1"));
+    HttpServer server = vertx.createHttpServer(HttpVerticle.serverOptions(1 << 20));
+    return get(drain.watch(server).requestHandler(router).listen(0, "127.0.0.1"));
   }
 
   /** Connects, and waits until the server has accepted the connection. */
@@ -41,7 +42,8 @@ class DrainTest {
     for (int i = 0; i < 200 && drain.connectionsAwaitingFirstRequest() == before; i++) {
       Thread.sleep(10);
     }
-    assertThat(drain.connectionsAwaitingFirstRequest()).as("the server accepted the connection").isEqualTo(before + 1);
+    assertThat(drain.connectionsAwaitingFirstRequest()).as("the server accepted the connection")
+        .isEqualTo(before + 1);
     return socket;
   }
 
@@ -84,7 +86,8 @@ class DrainTest {
       drain.begin();
       Future<Void> stopped = drain.stopAccepting(vertx, 10_000);
       assertThat(refused(port)).as("a new connection is refused").isTrue();
-      assertThat(stopped.isComplete()).as("still waiting for the request of the connection accepted before").isFalse();
+      assertThat(stopped.isComplete()).as("still waiting for the request of the connection accepted before")
+          .isFalse();
 
       String answer = exchange(early);
       assertThat(answer).startsWith("HTTP/1.1 200").containsIgnoringCase("connection: close").endsWith("pong");
