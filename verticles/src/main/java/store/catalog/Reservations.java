@@ -50,6 +50,8 @@ final class Reservations {
   private static final String ORDER_SERVICE = "system:order";
   private static final Duration CLOCK_SKEW = Duration.ofMinutes(2);
 
+  /** How long a release waits for one already under way: 200 reads 10 ms apart. */
+  private static final int RELEASE_POLLS = 200;
   private final Vertx vertx;
   private final CatalogRepository repository;
   private final CatalogService catalog;
@@ -227,12 +229,29 @@ final class Reservations {
       String state = row.getString("state");
       boolean mayRelease = "RESERVED".equals(state) || "ORDERED".equals(state) && ORDER_SERVICE.equals(caller.username());
       if (!mayRelease) {
-        return Future.succeededFuture(released(reservationId, false, state));
+        return awaitRelease(reservationId, state, RELEASE_POLLS);
       }
       return settleState(reservationId, state, "RELEASING", null).compose(moved -> !moved
-          ? repository.reservation(reservationId).map(now -> released(reservationId, false, now.getString("state")))
+          ? repository.reservation(reservationId)
+              .compose(now -> awaitRelease(reservationId, now.getString("state"), RELEASE_POLLS))
           : finishRelease(reservationId, row.getString("lines")).map(v -> released(reservationId, true, "RELEASED")));
     });
+  }
+
+  /**
+   * Another release of the same reservation is under way (a cancel and the order's durable retry timer both ask):
+   * waits for it, so this answer too means the stock is back. It only reads: the lines are that release's to move.
+   * If the other does not finish within a moment (its process died), the answer says RELEASING and the sweeper
+   * finishes it.
+   */
+  private Future<JsonObject> awaitRelease(String reservationId, String state, int polls) {
+    if (!"RELEASING".equals(state) || polls == 0) {
+      return Future.succeededFuture(released(reservationId, false, state));
+    }
+    io.vertx.core.Promise<Long> pause = io.vertx.core.Promise.promise();
+    vertx.setTimer(10, pause::complete);
+    return pause.future().compose(t -> repository.reservation(reservationId))
+        .compose(now -> awaitRelease(reservationId, now == null ? null : now.getString("state"), polls - 1));
   }
 
   private static JsonObject released(String reservationId, boolean released, String state) {
