@@ -27,8 +27,9 @@ import org.slf4j.LoggerFactory;
 import store.platform.Accounts;
 import store.platform.Auth;
 import store.platform.CassandraSessions;
-import store.platform.Drain;
+import store.platform.Contracts;
 import store.platform.Cql;
+import store.platform.Drain;
 import store.platform.HttpVerticle;
 import store.platform.Platform;
 import store.platform.Profiles;
@@ -214,6 +215,11 @@ public final class Main {
     try {
       JsonObject config = await(StoreConfig.load(vertx));
       applyModeDefaults(mode, config);
+      List<ServiceModule> modules = Topology.modules(mode);
+      // the contracts are parsed on Vert.x's threads while the node starts, once for every listener instance
+      Contracts contracts = new Contracts();
+      Future<?> contractsParsed = Future.all(modules.stream().map(module -> contracts.get(vertx, module.name(),
+          "all".equals(mode) ? module.prefix() : "", module.prefix())).toList());
 
       long began = System.nanoTime();
       node = embeddedIfNeeded(config);
@@ -230,7 +236,6 @@ public final class Main {
       }
       Cql cql = new Cql(cassandra, registry, vertx);
       Accounts accounts = new Accounts(cql, StoreConfig.longValue(config, "security.account-cache-ms", 1000));
-      List<ServiceModule> modules = Topology.modules(mode);
       // once per cluster: DDL only when a fingerprint changed, and then by one process while the others wait; one
       // service in prod leaves that to the schema step and only checks (waiting for it a while)
       boolean migrate = StoreConfig.bool(config, "schema.migrate",
@@ -247,7 +252,7 @@ public final class Main {
       Platform platform = new Platform(vertx, config, auth, cql, registry,
           Topology.channels(mode, vertx, config, auth, new CallMetrics(registry)),
           new Profiles(vertx, Path.of(StoreConfig.string(config, "profiles.dir", "data/profiles"))), new Drain(),
-          null);
+          contracts, null);
 
       // the services start side by side: none calls another before the listeners are up, and their schema and
       // demo data are independent (one after another, a first start spent 3.7 s here instead of 1.5 s)
@@ -263,6 +268,7 @@ public final class Main {
       int internalPort = StoreConfig.integer(config, "internal.port", Topology.internalPort(port));
       int instances = StoreConfig.integer(config, "http.instances", 2);
       long listening = System.nanoTime();
+      await(contractsParsed);
       await(vertx.deployVerticle(() -> new HttpVerticle(platform, modules, port, internalPort, allInOne,
           Topology.gatewayContracts()),
           new DeploymentOptions().setInstances(instances)));

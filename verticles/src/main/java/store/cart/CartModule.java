@@ -73,7 +73,7 @@ public final class CartModule implements ServiceModule {
             uuid(rc.pathParam("product_id"), "product_id")).onComplete(json(rc, 200)))
         .bind("recentViews", rc -> service.recentViews(Auth.caller(rc).username()).onComplete(json(rc, 200)))
         .bind("listCarts", rc -> service.allCarts().onComplete(json(rc, 200)))
-        .build(platform.vertx(), prefix, prefix());
+        .build(platform, prefix, prefix());
   }
 
   @Override

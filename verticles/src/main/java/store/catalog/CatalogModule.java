@@ -92,7 +92,7 @@ public final class CatalogModule implements ServiceModule {
         .bind("updateProduct", rc -> service.update(productId(rc), rc.body().asJsonObject()).onComplete(json(rc, 200)))
         .bind("deleteProduct", rc -> service.delete(productId(rc)).onSuccess(v -> rc.response().setStatusCode(204).end())
                 .onFailure(rc::fail))
-        .build(platform.vertx(), prefix, prefix());
+        .build(platform, prefix, prefix());
   }
 
   private static ListQuery query(RoutingContext rc, String pathCategory) {

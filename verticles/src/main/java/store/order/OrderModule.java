@@ -90,7 +90,7 @@ public final class OrderModule implements ServiceModule {
             .onComplete(json(rc, 200)))
         .bind("cancelOrder", rc -> service.cancel(Auth.caller(rc),
             uuid(rc.pathParam("order_id"), "order_id")).onComplete(json(rc, 200)))
-        .build(platform.vertx(), prefix, prefix());
+        .build(platform, prefix, prefix());
   }
 
   @Override

@@ -33,12 +33,12 @@ import java.util.Map;
  * cache. No module can forget either.
  */
 public final class ContractRouter {
-  private final String contractPath;
+  private final String service;
   private final Auth auth;
   private final Map<String, Handler<RoutingContext>[]> bindings = new LinkedHashMap<>();
 
   public ContractRouter(String service, Auth auth) {
-    this.contractPath = "conf/openapi/" + service + ".yaml";
+    this.service = service;
     this.auth = auth;
   }
 
@@ -49,34 +49,18 @@ public final class ContractRouter {
   }
 
   /**
-   * Builds the router, to be mounted at {@code prefix} ("" behind nginx; "/api", … in all-in-one mode). The
-   * contract gets the prefix as its server base path: the validator finds path parameters by their position in
-   * the full request path, so it must know what precedes the contract's own paths.
+   * Builds the router, to be mounted at {@code prefix} ("" behind nginx; "/api", … in all-in-one mode), from the
+   * process's parsed contract ({@link Contracts}).
    */
-  public Future<Router> build(Vertx vertx, String prefix, String gatewayPrefix) {
-    return vertx.fileSystem().readFile(contractPath).map(Object::toString).compose(text -> {
-      // as served to Swagger users: paths are relative to the gateway prefix, in both topologies
-      String served = text.replaceFirst("(?m)^paths:", "servers:\n  - url: " + gatewayPrefix + "\npaths:")
-          .replace("x-served-request-body:", "requestBody:")
-          .replace("tokenUrl: http://product-store/", "tokenUrl: /");
-      JsonObject raw = new JsonObject(new org.yaml.snakeyaml.Yaml().<java.util.Map<String, Object>>load(text));
-      if (!prefix.isEmpty()) {
-        raw.put("servers", new JsonArray().add(new JsonObject().put("url", "http://product-store" + prefix)));
-      }
-      JsonObject document = raw.copy();
-      // authorisation is enforced here, from `document`; the router builder would otherwise install its own chain
-      // for the contract's schemes (and finds no provider for them)
-      raw.remove("security");
-      raw.getJsonObject("paths").forEach(path -> ((JsonObject) path.getValue()).forEach(op -> {
-        if (op.getValue() instanceof JsonObject operation) {
-          operation.remove("security");
-        }
-      }));
-      return OpenAPIContract.from(vertx, raw).map(contract -> router(vertx, contract, served, document));
-    });
+  public Future<Router> build(Platform platform, String prefix, String gatewayPrefix) {
+    return platform.contracts().get(platform.vertx(), service, prefix, gatewayPrefix)
+        .map(parsed -> router(platform.vertx(), parsed));
   }
 
-  private Router router(Vertx vertx, OpenAPIContract contract, String served, JsonObject document) {
+  private Router router(Vertx vertx, Contracts.Parsed parsed) {
+    OpenAPIContract contract = parsed.contract();
+    JsonObject document = parsed.document();
+    String contractPath = parsed.path();
     // the root router's BodyHandler has read the body already (and enforced the size limit)
     RequestExtractor extractor = RequestExtractor.withBodyHandler();
     RouterBuilder builder = RouterBuilder.create(vertx, contract, extractor);
@@ -106,6 +90,7 @@ public final class ContractRouter {
       route.setDoSecurity(false); // enforced above, from the same contract
     }
     Router router = builder.createRouter();
+    String served = parsed.served();
     router.get("/openapi.yaml").handler(rc -> rc.response().putHeader("Content-Type", "application/yaml").end(served));
     return router;
   }

@@ -22,11 +22,12 @@ final class Passwords {
   private final AtomicInteger inFlight = new AtomicInteger();
   private final SecureRandom random = new SecureRandom();
   /**
-   * Checked against when the user does not exist, so a login takes as long either way. Made on the pool after the
-   * start (a first bcrypt, before the JIT, held up the user service's start by 0.2 s), or by the first login
-   * that needs it if that comes first.
+   * Checked against when the user does not exist, so a login takes as long either way. Made on the pool a while
+   * after the start (a first bcrypt, before the JIT, held up the user service's start by 0.2 s), or by the first
+   * login that needs it if that comes first.
    */
   private volatile String decoy;
+  private static final long DECOY_DELAY_MS = 3000;
 
   Passwords(Vertx vertx, int cost, int threads, int maxQueued) {
     if (cost < 10 || cost > 31) {
@@ -35,7 +36,8 @@ final class Passwords {
     this.pool = vertx.createSharedWorkerExecutor("password-hashing", threads);
     this.cost = cost;
     this.maxQueued = maxQueued;
-    pool.executeBlocking(this::decoy, false);
+    // a few seconds in: made at once, it shared the two cores with the listeners' start (0.3 s of CPU)
+    vertx.setTimer(DECOY_DELAY_MS, id -> pool.executeBlocking(this::decoy, false));
   }
 
   private String decoy() {

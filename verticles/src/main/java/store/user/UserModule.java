@@ -84,7 +84,7 @@ public final class UserModule implements ServiceModule {
         .bind("getMyCart", rc -> service.cart(Auth.caller(rc)).onComplete(json(rc, 200)))
         .bind("getTotalSpent", rc -> service.totalSpentJson(Auth.caller(rc)).onComplete(json(rc, 200)))
         .bind("getNotifications", rc -> service.notifications(Auth.caller(rc).username()).onComplete(json(rc, 200)))
-        .build(platform.vertx(), prefix, prefix());
+        .build(platform, prefix, prefix());
   }
 
   private String client(RoutingContext rc) {

@@ -98,15 +98,11 @@ public final class UserService {
 
   /** Demo accounts from configuration (dev mode only), created when missing. */
   Future<Void> ensureDemoUsers(JsonArray demoUsers) {
-    Future<Void> chain = Future.succeededFuture();
-    for (Object o : demoUsers) {
-      JsonObject demo = (JsonObject) o;
-      chain = chain.compose(v -> repository.find(demo.getString("username")).compose(existing -> existing != null
-          ? Future.succeededFuture()
-          : create(demo, demo.getBoolean("admin", false)).onSuccess(u -> LOG.info("Demo user {} created",
-              demo.getString("username"))).mapEmpty()));
-    }
-    return chain;
+    // side by side: each is a bcrypt hash on the hashing pool, and a first start waits for them
+    return Future.all(demoUsers.stream().map(o -> (JsonObject) o).map(demo -> repository.find(demo.getString(
+        "username")).compose(existing -> existing != null ? Future.succeededFuture()
+            : create(demo, demo.getBoolean("admin", false)).onSuccess(u -> LOG.info("Demo user {} created",
+                demo.getString("username"))).mapEmpty())).toList()).mapEmpty();
   }
 
   /**
