@@ -9,9 +9,6 @@ import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.tracing.TracingOptions;
-import io.vertx.micrometer.MicrometerMetricsFactory;
-import io.vertx.micrometer.MicrometerMetricsOptions;
-import io.vertx.micrometer.VertxPrometheusOptions;
 import io.vertx.micrometer.backends.BackendRegistries;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -30,6 +27,7 @@ import store.platform.CassandraSessions;
 import store.platform.Contracts;
 import store.platform.Cql;
 import store.platform.Drain;
+import store.platform.HttpServerMeters;
 import store.platform.HttpVerticle;
 import store.platform.Platform;
 import store.platform.Profiles;
@@ -195,16 +193,10 @@ public final class Main {
   }
 
   public static Running start(String mode) throws Exception {
-    MicrometerMetricsOptions metricsOptions = new MicrometerMetricsOptions()
-        .setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true).setPublishQuantiles(true))
-        .setJvmMetricsEnabled(true)
-        // HTTP metrics by templated route ("/api/products/:product_id"), never by raw path: bounded cardinality
-        .addLabels(io.vertx.micrometer.Label.HTTP_ROUTE)
-        .setEnabled(true);
     SpanCounts spanCounts = new SpanCounts();
     OpenTelemetrySdk tracing = Tracing.fromEnvironment("all".equals(mode) ? "product-store" : mode, spanCounts);
-    VertxOptions options = new VertxOptions().setMetricsOptions(metricsOptions);
-    var builder = Vertx.builder().withMetrics(new MicrometerMetricsFactory());
+    VertxOptions options = new VertxOptions().setMetricsOptions(HttpServerMeters.options());
+    var builder = Vertx.builder().withMetrics(new HttpServerMeters());
     if (tracing != null) {
       // HTTP server and client, event bus and Cassandra spans, one trace across services (W3C trace context)
       options.setTracingOptions(new TracingOptions());

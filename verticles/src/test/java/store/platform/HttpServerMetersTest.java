@@ -1,0 +1,90 @@
+package store.platform;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.spi.VertxMetricsFactory;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.micrometer.MicrometerMetricsFactory;
+import io.vertx.micrometer.backends.BackendRegistries;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The store's HTTP server meters are Vert.x Micrometer's, series for series: the same requests through the same
+ * router give the same names and labels (route labels of sub-routers and failures included) in both registries,
+ * and the same counts. Dashboards and alert rules query these series.
+ */
+class HttpServerMetersTest {
+
+  private static <T> T get(Future<T> future) throws Exception {
+    return future.toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+  }
+
+  @Test
+  void theSameRequestsGiveTheSameSeriesAsVertxMicrometer() throws Exception {
+    Set<String> vertxOwn = seriesAfterTraffic("vertx-own", new MicrometerMetricsFactory());
+    Set<String> ours = seriesAfterTraffic("store-own", new HttpServerMeters());
+
+    assertThat(ours).isEqualTo(vertxOwn);
+    assertThat(ours).contains(
+        "vertx_http_server_requests_total{code=\"200\",method=\"GET\",route=\"/api/>/products\"} 3.0",
+        "vertx_http_server_requests_total{code=\"201\",method=\"POST\",route=\"/api/>/products\"} 1.0",
+        "vertx_http_server_requests_total{code=\"404\",method=\"GET\",route=\"\"} 1.0",
+        "vertx_http_server_active_requests{method=\"GET\"} 0.0");
+    assertThat(ours).anyMatch(line -> line.startsWith("vertx_http_server_requests_total{code=\"404\",method=\"GET\","
+        + "route=\"/api/>/products/:id>"));
+    assertThat(ours).anyMatch(line -> line.startsWith("vertx_http_server_response_time_seconds_bucket{code=\"200\","
+        + "method=\"GET\",route=\"/api/>/products\",le=\"0.001\"}"));
+  }
+
+  /**
+   * The series (name, labels and count) of the HTTP server meters after a fixed mix of requests: three listings, a
+   * creation, an unknown product (a failed route), an unknown path. Sums, maxima and bucket counts hold timings and
+   * are left out; the counts are not.
+   */
+  private static Set<String> seriesAfterTraffic(String registryName, VertxMetricsFactory factory) throws Exception {
+    Vertx vertx = Vertx.builder().withMetrics(factory)
+        .with(new VertxOptions().setMetricsOptions(HttpServerMeters.options().setRegistryName(registryName))).build();
+    try {
+      Router api = Router.router(vertx);
+      api.get("/products").handler(rc -> rc.json(new io.vertx.core.json.JsonArray()));
+      api.post("/products").handler(rc -> rc.response().setStatusCode(201).end(rc.body().buffer()));
+      api.get("/products/:id").handler(rc -> rc.fail(404))
+          .failureHandler(rc -> rc.response().setStatusCode(rc.statusCode()).end()); // as the store's routes have
+      Router root = Router.router(vertx);
+      root.route().handler(BodyHandler.create(false));
+      root.route("/api/*").subRouter(api);
+      HttpServer server = get(vertx.createHttpServer().requestHandler(root).listen(0, "127.0.0.1"));
+      HttpClient client = vertx.createHttpClient();
+      for (String[] call : new String[][] {{"GET", "/api/products"}, {"GET", "/api/products"},
+          {"GET", "/api/products"}, {"POST", "/api/products"}, {"GET", "/api/products/42"}, {"GET", "/nope"}}) {
+        get(client.request(HttpMethod.valueOf(call[0]), server.actualPort(), "127.0.0.1", call[1])
+            .compose(request -> request.send(Buffer.buffer("{\"name\":\"x\"}")))
+            .compose(response -> response.body()));
+      }
+      PrometheusMeterRegistry registry = (PrometheusMeterRegistry) BackendRegistries.getNow(registryName);
+      // the last response's meters are recorded right after its bytes are written: let that happen
+      Thread.sleep(100);
+      return registry.scrape().lines().filter(line -> line.startsWith("vertx_http_server_"))
+          .filter(line -> !line.contains("bytes_read") && !line.contains("bytes_written")
+              && !line.contains("active_connections"))
+          .filter(line -> !line.contains("_sum{") && !line.contains("_max{"))
+          .map(line -> line.contains("_bucket{") ? line.substring(0, line.lastIndexOf(' ')) : line)
+          .collect(Collectors.toCollection(TreeSet::new));
+    } finally {
+      get(vertx.close());
+    }
+  }
+}
