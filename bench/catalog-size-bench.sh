@@ -16,8 +16,11 @@
 # Writes the table to OUT (default docs/img/catalog-size.tsv) and draws docs/img/catalog-size.png with
 # bench/PlotCurve.java (Java's own 2D graphics: no plotting package needed).
 #
-# Knobs: SIZES, THREADS (2), CONNECTIONS (64), DURATION (10s), WARMUP (3s), HTTP_PORT, BARE_PORT, CASSANDRA_PORT,
-# OUT, KEEP=1 keeps the temp directory.
+# The bare server and the category page are measured in turn PAIRS times (default 3) at each size; the table has
+# the medians, and each pair's ratio is printed.
+#
+# Knobs: SIZES, PAIRS (3), THREADS (2), CONNECTIONS (64), DURATION (10s), WARMUP (3s), HTTP_PORT, BARE_PORT,
+# CASSANDRA_PORT, OUT, KEEP=1 keeps the temp directory.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -28,6 +31,7 @@ SIZES=${SIZES:-"1000 20000 200000 1000000"}
 THREADS=${THREADS:-2}
 CONNECTIONS=${CONNECTIONS:-64}
 DURATION=${DURATION:-10s}
+PAIRS=${PAIRS:-3}
 WARMUP=${WARMUP:-3s}
 HTTP_PORT=${HTTP_PORT:-18280}
 BARE_PORT=${BARE_PORT:-18290}
@@ -77,6 +81,11 @@ measure() { # measure <url> [token] -> "rps p50 p99"
     "$(to_ms "$(awk '$1 == "99%" {print $2}' <<<"$out")")"
 }
 
+column_median() { # column_median <column> <lines>: the median of that column
+  awk -v c="$1" 'NF { print $c }' <<<"$2" | sort -g \
+    | awk '{ v[NR] = $1 } END { print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2) }'
+}
+
 echo "== warming both servers up (JIT) for 10 s each"
 wrk -t"$THREADS" -c"$CONNECTIONS" -d10s "http://127.0.0.1:$BARE_PORT/" >/dev/null
 wrk -t"$THREADS" -c"$CONNECTIONS" -d10s -H "Authorization: Bearer $USER_TOKEN" \
@@ -97,8 +106,20 @@ for size in $SIZES; do
   sleep 6 # the listing cache's 5 s: the pages below are read from the grown catalog
   body=$(curl -sf -H "Authorization: Bearer $USER_TOKEN" "$BASE/api/products/?category=bench-0&limit=20")
   [[ "$body" == *'"has_next"'* ]] || { echo "unexpected page: ${body:0:200}" >&2; exit 1; }
-  read -r bare_rps _ bare_p99 < <(measure "http://127.0.0.1:$BARE_PORT/")
-  read -r cat_rps cat_p50 cat_p99 < <(measure "$BASE/api/products/?category=bench-0&limit=20" "$USER_TOKEN")
+  # the bare server and the category page, in turn, PAIRS times: this machine's RPS moves by 10-20 % from one
+  # minute to the next, so each figure is the median of its runs, and each pair's ratio is printed
+  runs=""
+  for ((pair = 1; pair <= PAIRS; pair++)); do
+    read -r b_rps _ b_p99 < <(measure "http://127.0.0.1:$BARE_PORT/")
+    read -r c_rps c_p50 c_p99 < <(measure "$BASE/api/products/?category=bench-0&limit=20" "$USER_TOKEN")
+    echo "   pair $pair: bare $b_rps RPS (p99 $b_p99 ms), category page $c_rps RPS (p99 $c_p99 ms):" \
+      "$(awk -v c="$c_rps" -v b="$b_rps" 'BEGIN { printf "%.1f", 100 * c / b }') %"
+    runs+="$b_rps $b_p99 $c_rps $c_p50 $c_p99"$'\n'
+  done
+  bare_rps=$(column_median 1 "$runs"); bare_p99=$(column_median 2 "$runs")
+  cat_rps=$(column_median 3 "$runs"); cat_p50=$(column_median 4 "$runs"); cat_p99=$(column_median 5 "$runs")
+  echo "   median: bare $bare_rps RPS, category page $cat_rps RPS:" \
+    "$(awk -v c="$cat_rps" -v b="$bare_rps" 'BEGIN { printf "%.1f", 100 * c / b }') % of the bare server"
   read -r price_rps _ price_p99 < <(measure \
     "$BASE/api/products/?category=bench-0&skip=100&limit=20&sort_by=price&sort_order=desc" "$USER_TOKEN")
   read -r all_rps _ all_p99 < <(measure "$BASE/api/products/?limit=20" "$ADMIN_TOKEN")
