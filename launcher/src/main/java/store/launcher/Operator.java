@@ -88,7 +88,8 @@ final class Operator {
           .eventually(cassandra::close)));
       return 0;
     } catch (Exception e) {
-      System.err.println(what + " failed: " + e.getMessage());
+      // the exception's type as well: a driver's timeout or a closed connection has no message of its own
+      System.err.println(what + " failed: " + (e.getMessage() == null ? e.toString() : e.getMessage()));
       return 1;
     } finally {
       vertx.close();
