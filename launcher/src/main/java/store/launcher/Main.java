@@ -422,8 +422,12 @@ public final class Main {
   }
 
   static <T> T await(Future<T> future) throws Exception {
+    return await(future, Duration.ofMinutes(5));
+  }
+
+  static <T> T await(Future<T> future, Duration patience) throws Exception {
     try {
-      return future.toCompletionStage().toCompletableFuture().get(5, TimeUnit.MINUTES);
+      return future.toCompletionStage().toCompletableFuture().get(patience.toMillis(), TimeUnit.MILLISECONDS);
     } catch (java.util.concurrent.ExecutionException e) {
       throw e.getCause() instanceof Exception cause ? cause : e;
     }

@@ -82,10 +82,11 @@ final class Operator {
       CassandraClient cassandra = Main.await(CassandraSessions.open(vertx, config));
       Cql cql = new Cql(cassandra, new SimpleMeterRegistry());
       // every command finds the tables it works on: the same once-per-cluster step the services' start takes
+      // no five-minute cap here: loading a million products into a node that syncs its commit log takes longer
       System.out.println(Main.await(SchemaVersions.ensure(vertx, cql, Main.schemas(Topology.modules("all")),
               "operator-" + UUID.randomUUID())
           .compose(applied -> work.apply(new Store(vertx, config, cassandra, cql, applied)))
-          .eventually(cassandra::close)));
+          .eventually(cassandra::close), java.time.Duration.ofHours(12)));
       return 0;
     } catch (Exception e) {
       // the exception's type as well: a driver's timeout or a closed connection has no message of its own
