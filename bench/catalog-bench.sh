@@ -42,20 +42,9 @@ if ! command -v wrk >/dev/null 2>&1; then
   echo "wrk is not installed. On Debian/Ubuntu: apt-get install -y wrk" >&2
   exit 1
 fi
-for tool in curl python3 java; do
-  command -v "$tool" >/dev/null 2>&1 || { echo "$tool is required" >&2; exit 1; }
-done
-if [[ ! -f "$JAR" ]]; then
-  echo "No fat jar at $JAR. Build it first: ./mvnw -q package -DskipTests" >&2
-  exit 1
-fi
-port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-for port in "$HTTP_PORT" "$CASSANDRA_PORT"; do
-  if port_busy "$port"; then
-    echo "Port $port is already in use; set HTTP_PORT / CASSANDRA_PORT to free ones" >&2
-    exit 1
-  fi
-done
+require_tools curl python3 java
+require_jar
+require_free_ports "$HTTP_PORT" "$CASSANDRA_PORT"
 
 WORK=$(mktemp -d -t catalog-bench.XXXXXX)
 SECRET=$(python3 -c 'import secrets; print(secrets.token_hex(32))')

@@ -14,6 +14,8 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=bench/lib.sh
+. "$ROOT/bench/lib.sh"
 JAR="$ROOT/launcher/target/product-store.jar"
 HTTP_PORT=${HTTP_PORT:-18380}
 CASSANDRA_PORT=${CASSANDRA_PORT:-9442}
@@ -23,20 +25,9 @@ case "$RESTARTS" in
   -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
   *[!0-9]*|'') echo "RESTARTS must be a number (try --help)" >&2; exit 2 ;;
 esac
-for tool in curl java python3; do
-  command -v "$tool" >/dev/null 2>&1 || { echo "$tool is required" >&2; exit 1; }
-done
-if [[ ! -f "$JAR" ]]; then
-  echo "No fat jar at $JAR. Build it first: ./mvnw -q package -DskipTests" >&2
-  exit 1
-fi
-port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-for port in "$HTTP_PORT" "$CASSANDRA_PORT"; do
-  if port_busy "$port"; then
-    echo "Port $port is already in use; set HTTP_PORT / CASSANDRA_PORT to free ones" >&2
-    exit 1
-  fi
-done
+require_tools curl java python3
+require_jar
+require_free_ports "$HTTP_PORT" "$CASSANDRA_PORT"
 
 WORK=$(mktemp -d -t startup-bench.XXXXXX)
 PID=""
