@@ -60,6 +60,8 @@ public final class EmbeddedCassandra implements AutoCloseable {
   private final int clusterSize;
   private Process process;
   private boolean created;
+  private List<String> initialSchema = List.of();
+  private boolean schemaHandedOver;
   private static final String NODE_ID_FILE = "node.id";
 
   /** The single node of dev mode, on 127.0.0.1. */
@@ -147,6 +149,15 @@ public final class EmbeddedCassandra implements AutoCloseable {
     return cqlPort + 61;
   }
 
+  /**
+   * The schema a new single node applies before it opens CQL: a cqlsh-style script, one statement per line (see
+   * {@code NodeMain}). It is one schema change there, flushed once, instead of one flush per statement sent over CQL.
+   */
+  public EmbeddedCassandra withInitialSchema(List<String> script) {
+    this.initialSchema = List.copyOf(script);
+    return this;
+  }
+
   /** Starts the node unless one already answers on the port; blocks until CQL accepts connections. */
   public EmbeddedCassandra start(Duration timeout) throws IOException, InterruptedException {
     if (answers(address(), cqlPort)) {
@@ -198,6 +209,15 @@ public final class EmbeddedCassandra implements AutoCloseable {
     command.add("-Dcassandra-foreground=yes");
     command.add("-Dcassandra.skip_wait_for_gossip_to_settle=0");
     command.add("-Dcassandra.ring_delay_ms=100");
+    // a cluster's members learn the schema from each other: only a single node takes it at its first start
+    schemaHandedOver = created && clusterSize == 1 && !initialSchema.isEmpty();
+    if (schemaHandedOver) {
+      Path script = dataDir.resolve("initial-schema.cql");
+      Files.write(script, initialSchema.stream().map(s -> s.replaceAll("\\s*\\n\\s*", " ") + ";").toList(),
+          StandardCharsets.UTF_8);
+      command.add("-Dstore.initial-schema=" + script);
+      command.add("-Dcassandra.start_native_transport=false"); // NodeMain opens CQL once the schema is in
+    }
     // 7199 for the default 9042; JMX listens on 127.0.0.1 only, so the members of a cluster take 7199, 7209, ...
     command.add("-Dcassandra.jmx.local.port=" + (cqlPort - 1843 + 10 * index));
     Path agent = libDir.resolve("agent").resolve("jmx_prometheus_javaagent.jar");
@@ -273,9 +293,14 @@ public final class EmbeddedCassandra implements AutoCloseable {
     return process.pid();
   }
 
-  /** True when this start made the node's data directory: it holds no keyspace of ours yet. */
+  /** True when this start made the node's data directory: it holds none of our data yet. */
   public boolean created() {
     return created;
+  }
+
+  /** True when this start handed the new node its initial schema: the keyspace should exist once CQL answers. */
+  public boolean schemaHandedOver() {
+    return schemaHandedOver;
   }
 
   public boolean startedHere() {

@@ -102,9 +102,12 @@ public final class EmbeddedCluster implements AutoCloseable {
     return Collections.unmodifiableList(nodes);
   }
 
-  /** True when this start made the first node's data directory: the cluster holds no keyspace of ours yet. */
+  /**
+   * True when this start made the first node's data directory and did not hand it the schema: the cluster holds no
+   * keyspace of ours yet.
+   */
   public boolean created() {
-    return nodes.get(0).created();
+    return nodes.get(0).created() && !nodes.get(0).schemaHandedOver();
   }
 
   /** True when this process started (rather than re-attached to) any of the nodes: it stops them when it stops. */

@@ -77,7 +77,7 @@ final class Operator {
     EmbeddedCluster node = null;
     try {
       JsonObject config = Main.await(StoreConfig.load(vertx));
-      node = Main.embeddedIfNeeded(config);
+      node = Main.embeddedIfNeeded(config, Main.schemas(Topology.modules("all")));
       Main.awaitCassandra(config);
       CassandraClient cassandra = Main.await(CassandraSessions.open(vertx, config));
       Cql cql = new Cql(cassandra, new SimpleMeterRegistry());

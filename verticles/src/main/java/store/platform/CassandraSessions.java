@@ -49,7 +49,7 @@ public final class CassandraSessions {
   }
 
   /** The keyspace's replication map, from {@code cassandra.replication} and {@code cassandra.replication-factor}. */
-  static String replication(JsonObject config) {
+  public static String replication(JsonObject config) {
     int rf = StoreConfig.integer(config, "cassandra.replication-factor", 1);
     String strategy = StoreConfig.string(config, "cassandra.replication", "SimpleStrategy");
     return switch (strategy) {

@@ -6,6 +6,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -92,6 +93,25 @@ public final class SchemaVersions {
           vertx.setTimer(1000, t -> verify(vertx, cql, schemas, keyspace, deadline, attempt + 1).onComplete(next));
           return next.future();
         });
+  }
+
+  /**
+   * The keyspace and every table of {@code schemas}, with the columns added since, as one cqlsh-style script: what a
+   * new embedded node applies as a single schema change before it opens CQL. The usual {@link #ensure} still runs
+   * after it (its DDL then changes nothing) and records the fingerprints, so the script needs no bookkeeping of its
+   * own and a node that could not apply it gets the same tables from {@link #ensure}.
+   */
+  public static List<String> initialScript(String keyspace, String replication, List<Schema> schemas) {
+    List<String> script = new ArrayList<>();
+    script.add("CREATE KEYSPACE IF NOT EXISTS " + keyspace + " WITH replication = " + replication);
+    script.add("USE " + keyspace);
+    script.addAll(OWN_TABLES);
+    for (Schema schema : schemas) {
+      script.addAll(schema.statements());
+      schema.columns().forEach(c -> script.add("ALTER TABLE " + c.table() + " ADD IF NOT EXISTS " + c.column() + " "
+          + c.type()));
+    }
+    return script;
   }
 
   /** owner → fingerprint; the bookkeeping tables are created on a cluster that has none yet. */
