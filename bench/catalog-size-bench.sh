@@ -20,13 +20,13 @@
 # the medians, and each pair's ratio is printed.
 #
 # Knobs: SIZES, PAIRS (3), THREADS (2), CONNECTIONS (64), DURATION (10s), WARMUP (3s), HTTP_PORT, BARE_PORT,
-# CASSANDRA_PORT, OUT, KEEP=1 keeps the temp directory.
+# CASSANDRA_PORT, OUT, KEEP=1 keeps the temp directory, JAR (another build of the fat jar, for an A/B run).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # shellcheck source=bench/lib.sh
 . "$ROOT/bench/lib.sh"
-JAR="$ROOT/launcher/target/product-store.jar"
+JAR=${JAR:-"$ROOT/launcher/target/product-store.jar"}
 SIZES=${SIZES:-"1000 20000 200000 1000000"}
 THREADS=${THREADS:-2}
 CONNECTIONS=${CONNECTIONS:-64}

@@ -35,6 +35,8 @@ public final class RequestLog {
   private static final String KEY = "store.request-id";
   private static final Pattern SANE = Pattern.compile("[A-Za-z0-9._:-]{1,64}");
   private static final int MAX_PENDING = 50_000;
+  /** Characters per logging event: a few hundred lines, far below G1's humongous objects (see {@link #flush}). */
+  static final int EVENT_CHARS = 32 * 1024;
   static final Logger ACCESS = LoggerFactory.getLogger("access");
   private static final Queue<Pending> PENDING = new ConcurrentLinkedQueue<>();
   private static final AtomicInteger PENDING_COUNT = new AtomicInteger();
@@ -115,9 +117,14 @@ public final class RequestLog {
     PENDING.add(new Pending(System.currentTimeMillis(), Thread.currentThread().getName(), message));
   }
 
-  /** Writes what is queued as one logging event (also called when the process stops). */
+  /**
+   * Writes what is queued, as logging events of at most {@link #EVENT_CHARS} characters each (also called when the
+   * process stops). One event for everything queued in 100 ms was 0.8 MB at 60 000 requests a second: the builder,
+   * its string, the layout's copy and the encoded bytes were each "humongous" for G1 at the store JVM's heap size
+   * (objects of half a region, 512 KiB, are allocated in old regions), and every batch started a concurrent cycle.
+   */
   public static synchronized void flush() {
-    StringBuilder batch = new StringBuilder();
+    StringBuilder batch = new StringBuilder(EVENT_CHARS + 1024);
     ZoneRules zone = ZoneId.systemDefault().getRules();
     for (Pending line = PENDING.poll(); line != null; line = PENDING.poll()) {
       PENDING_COUNT.decrementAndGet();
@@ -126,6 +133,10 @@ public final class RequestLog {
       }
       appendTime(batch, line.epochMillis(), zone);
       batch.append(" INFO  [").append(line.thread()).append("] access - ").append(line.message());
+      if (batch.length() >= EVENT_CHARS) {
+        ACCESS.info(batch.toString());
+        batch.setLength(0);
+      }
     }
     long dropped = DROPPED.getAndSet(0);
     if (dropped > 0) {

@@ -2,13 +2,49 @@ package store.platform;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
-/** The access log's times read as the log pattern prints its own lines' ({@code HH:mm:ss.SSS}, local time). */
+/**
+ * The access log's times read as the log pattern prints its own lines' ({@code HH:mm:ss.SSS}, local time), and a
+ * busy second's lines go out in bounded logging events, every line once and in order.
+ */
 class RequestLogTest {
+
+  @Test
+  void aBacklogIsWrittenInBoundedEventsEveryLineOnceInOrder() {
+    Logger access = (Logger) RequestLog.ACCESS;
+    ListAppender<ILoggingEvent> events = new ListAppender<>();
+    events.start();
+    access.addAppender(events);
+    try {
+      int lines = 20_000; // a busy 100 ms: about 2.5 MB of lines
+      for (int i = 0; i < lines; i++) {
+        RequestLog.internal("backlog-test", "op", "test", 200, System.nanoTime(), "rid-" + i, "-");
+      }
+      RequestLog.flush();
+      List<String> messages = events.list.stream().map(ILoggingEvent::getFormattedMessage)
+          .filter(m -> m.contains("backlog-test")).toList();
+      assertThat(messages).hasSizeGreaterThan(1);
+      assertThat(messages).allSatisfy(m -> assertThat(m.length()).isLessThan(RequestLog.EVENT_CHARS + 1024));
+      Matcher ids = Pattern.compile("rid=rid-(\\d+) ").matcher(String.join("\n", messages));
+      int expected = 0;
+      while (ids.find()) {
+        assertThat(Integer.parseInt(ids.group(1))).isEqualTo(expected++);
+      }
+      assertThat(expected).isEqualTo(lines);
+    } finally {
+      access.detachAppender(events);
+    }
+  }
 
   @Test
   void timesAreTheLogPatternsLocalTimeAcrossZonesAndSummerTimeChanges() {
