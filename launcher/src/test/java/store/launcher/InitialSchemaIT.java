@@ -24,7 +24,8 @@ import store.testing.TestStore;
 /**
  * A new embedded node takes the store's keyspace and tables as one schema change before it opens CQL (a first start
  * 4 s shorter), and ends up with exactly the tables, columns and table options that the same schema sent statement
- * by statement over CQL gives; the store's schema step then records it as on any node.
+ * by statement over CQL gives; the store's schema step then records it as on any node, and the walks over minute
+ * buckets that find no progress recorded start where the new tables were made.
  */
 class InitialSchemaIT {
   private static final int CQL_PORT = 9642;
@@ -92,6 +93,11 @@ class InitialSchemaIT {
         .containsExactlyElementsOf(schemas.stream().map(Schema::owner).toList());
     assertThat(StoreApi.await(SchemaVersions.ensure(vertx, cql, schemas, "initial-schema-it"))).isEmpty();
     assertThat(describe(onNewNode, SCHEMA_OF_KEYSPACE, KEYSPACE)).isEqualTo(columns);
+
+    // tables made just now: a first walk over their minute buckets starts minutes ago, not a day ago
+    java.time.Instant now = java.time.Instant.now();
+    assertThat(StoreApi.await(cql.firstWalkFrom("reservations_by_minute", now, Duration.ofDays(1),
+        Duration.ofMinutes(2)))).isBetween(now.minus(Duration.ofMinutes(5)), now);
   }
 
   private static JsonObject settings(int port, String keyspace) {

@@ -449,6 +449,11 @@ final class CatalogRepository {
     return cql.run("progress.set", "INSERT INTO catalog_progress (name, done_until) VALUES (?, ?)", name, until);
   }
 
+  /** Where the sweeper's first walk starts (see {@link Cql#firstWalkFrom}). */
+  Future<Instant> firstSweepFrom(Instant cutoff, java.time.Duration lookback, java.time.Duration skew) {
+    return cql.firstWalkFrom("reservations_by_minute", cutoff, lookback, skew);
+  }
+
   static JsonObject product(Row row) {
     return new JsonObject()
         .put("product_id", row.getUuid("product_id").toString())

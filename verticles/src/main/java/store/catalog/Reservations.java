@@ -45,7 +45,7 @@ final class Reservations {
    * less than a caller's timeout (3 s by default), so the caller hears the outcome.
    */
   private static final int PENDING_WAITS = 20;
-  /** Where a first sweep starts when nothing was swept before. */
+  /** How far back a first sweep looks when nothing was swept before (not before its table was made). */
   private static final Duration FIRST_LOOKBACK = Duration.ofDays(1);
   private static final String ORDER_SERVICE = "system:order";
   private static final Duration CLOCK_SKEW = Duration.ofMinutes(2);
@@ -364,11 +364,11 @@ final class Reservations {
    * reservations, not the size of the table. Answers how many reservations it settled.
    */
   Future<Integer> sweep(Instant cutoff) {
-    return repository.doneUntil(SWEEPER).compose(done -> {
-      Instant from = (done != null ? done : cutoff.minus(FIRST_LOOKBACK)).truncatedTo(ChronoUnit.MINUTES);
-      return Loops.until(new Sweep(from, true, 0), sweep -> sweep.minute().isAfter(cutoff),
-          sweep -> sweepMinute(sweep, cutoff)).map(Sweep::settled);
-    });
+    return repository.doneUntil(SWEEPER)
+        .compose(done -> done != null ? Future.succeededFuture(done)
+            : repository.firstSweepFrom(cutoff, FIRST_LOOKBACK, CLOCK_SKEW))
+        .compose(start -> Loops.until(new Sweep(start.truncatedTo(ChronoUnit.MINUTES), true, 0),
+            sweep -> sweep.minute().isAfter(cutoff), sweep -> sweepMinute(sweep, cutoff)).map(Sweep::settled));
   }
 
   /** Where a sweep stands: the next minute to read, whether every minute before it is settled, and the count. */

@@ -5,6 +5,7 @@ import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.math.BigDecimal;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
@@ -250,6 +251,16 @@ final class OrderRepository {
                   }
                   return chain;
                 }).compose(v -> setDoneUntil(LISTS_MIGRATION, Instant.now()))));
+  }
+
+  /**
+   * Where a first walk over the minute buckets of {@code tables} starts (see {@link Cql#firstWalkFrom}): the earliest
+   * of theirs, as one walk reads them all.
+   */
+  Future<Instant> firstWalkFrom(Instant now, Duration lookback, Duration skew, String... tables) {
+    List<Future<Instant>> starts = java.util.Arrays.stream(tables)
+        .map(table -> cql.firstWalkFrom(table, now, lookback, skew)).toList();
+    return Future.all(starts).map(all -> starts.stream().map(Future::result).min(Instant::compareTo).orElseThrow());
   }
 
   Future<Instant> doneUntil(String name) {

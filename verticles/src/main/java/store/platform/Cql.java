@@ -3,6 +3,8 @@ package store.platform;
 import com.datastax.oss.driver.api.core.cql.BoundStatement;
 import com.datastax.oss.driver.api.core.cql.PreparedStatement;
 import com.datastax.oss.driver.api.core.cql.Row;
+import com.datastax.oss.driver.api.core.cql.SimpleStatement;
+import com.datastax.oss.driver.api.core.uuid.Uuids;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import com.datastax.oss.driver.api.core.AllNodesFailedException;
@@ -26,8 +28,11 @@ import io.vertx.circuitbreaker.CircuitBreakerState;
 import io.vertx.circuitbreaker.OpenCircuitException;
 import io.vertx.core.Vertx;
 import io.vertx.core.Future;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -83,6 +88,31 @@ public final class Cql {
 
   public CassandraClient client() {
     return client;
+  }
+
+  /**
+   * Where a first walk over {@code table}'s minute buckets starts when no walk has recorded its progress yet:
+   * {@code lookback} before {@code now}, but not before the table was made (less {@code skew}, for writers whose
+   * clocks are behind), as no bucket can be older than its table. On a new keyspace that is a few minutes instead
+   * of a day of empty buckets, each read one by one (some 8 000 queries after every first start).
+   */
+  public Future<Instant> firstWalkFrom(String table, Instant now, Duration lookback, Duration skew) {
+    return client.execute("SELECT * FROM " + table + " LIMIT 1")
+        .map(rs -> rs.getColumnDefinitions().get(0).getKeyspace().asInternal())
+        .compose(keyspace -> client.executeWithFullFetch(SimpleStatement.newInstance(
+            "SELECT id FROM system_schema.tables WHERE keyspace_name = ? AND table_name = ?", keyspace, table)))
+        .map(rows -> firstWalkFrom(rows.isEmpty() ? null : rows.get(0).getUuid("id"), now, lookback, skew))
+        .otherwise(e -> firstWalkFrom((UUID) null, now, lookback, skew)); // the table's age unknown: the whole lookback
+  }
+
+  /** A table's id is a time-based UUID made when it was created (Cassandra 3.0 and later); anything else says nothing. */
+  static Instant firstWalkFrom(UUID tableId, Instant now, Duration lookback, Duration skew) {
+    Instant earliest = now.minus(lookback);
+    if (tableId == null || tableId.version() != 1) {
+      return earliest;
+    }
+    Instant created = Instant.ofEpochMilli(Uuids.unixTimestamp(tableId)).minus(skew);
+    return created.isAfter(earliest) ? created : earliest;
   }
 
   /** Executes a prepared statement and fetches all rows. {@code name} labels the latency metric. */
