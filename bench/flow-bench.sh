@@ -23,7 +23,8 @@ wait_ready() { for _ in $(seq 1 300); do curl -sf "$1/health/live" >/dev/null &&
 echo "== all-in-one (event bus)"
 (cd "$WORK" && HTTP_PORT=18380 exec java -jar "$JAR" > all.log 2>&1) & PIDS+=($!)
 wait_ready http://127.0.0.1:18380
-python3 bench/flow_bench.py --topology all --base http://127.0.0.1:18380 --users "$USERS" --iterations "$ITERATIONS" --warmup "$WARMUP" --json "$OUT" \
+python3 bench/flow_bench.py --topology all --base http://127.0.0.1:18380 --users "$USERS" \
+  --iterations "$ITERATIONS" --warmup "$WARMUP" --json "$OUT" \
   ${KEYED[@]+"${KEYED[@]}"}
 kill "${PIDS[0]}"; wait "${PIDS[0]}" || true; PIDS=()
 
@@ -40,7 +41,8 @@ for s in cart order user; do
 done
 for p in 18401 18402 18403; do wait_ready http://127.0.0.1:$p; done
 python3 bench/flow_bench.py --topology split --catalog http://127.0.0.1:18400 --cart http://127.0.0.1:18401 \
-  --order http://127.0.0.1:18402 --user http://127.0.0.1:18403 --users "$USERS" --iterations "$ITERATIONS" --warmup "$WARMUP" --json "$OUT" \
+  --order http://127.0.0.1:18402 --user http://127.0.0.1:18403 --users "$USERS" \
+  --iterations "$ITERATIONS" --warmup "$WARMUP" --json "$OUT" \
   ${KEYED[@]+"${KEYED[@]}"}
 
 python3 - "$OUT" <<'PY'

@@ -102,10 +102,10 @@ public final class Cql {
         .compose(keyspace -> client.executeWithFullFetch(SimpleStatement.newInstance(
             "SELECT id FROM system_schema.tables WHERE keyspace_name = ? AND table_name = ?", keyspace, table)))
         .map(rows -> firstWalkFrom(rows.isEmpty() ? null : rows.get(0).getUuid("id"), now, lookback, skew))
-        .otherwise(e -> firstWalkFrom((UUID) null, now, lookback, skew)); // the table's age unknown: the whole lookback
+        .otherwise(e -> firstWalkFrom((UUID) null, now, lookback, skew)); // its age unknown: the whole lookback
   }
 
-  /** A table's id is a time-based UUID made when it was created (Cassandra 3.0 and later); anything else says nothing. */
+  /** A table's id is a time-based UUID made when it was created (Cassandra 3.0 on); any other id says nothing. */
   static Instant firstWalkFrom(UUID tableId, Instant now, Duration lookback, Duration skew) {
     Instant earliest = now.minus(lookback);
     if (tableId == null || tableId.version() != 1) {
