@@ -73,9 +73,9 @@ public final class NodeMain {
         }
         return result;
       });
-      Files.delete(script);
       System.err.println("[cassandra-node] initial schema: " + steps.size() + " statements applied as one change in "
           + (System.nanoTime() - began) / 1_000_000 + " ms");
+      Files.deleteIfExists(script);
     } catch (Exception | AssertionError e) {
       System.err.println("[cassandra-node] initial schema not applied (the store will apply it): " + e);
     }

@@ -2,12 +2,15 @@ package store.launcher;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.datastax.oss.driver.api.core.cql.SimpleStatement;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.cassandra.CassandraClient;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -66,8 +69,8 @@ class InitialSchemaIT {
     String reference = "initial_it_" + System.currentTimeMillis() % 100000;
     CassandraClient byStatements = StoreApi.await(CassandraSessions.open(referenceVertx,
         settings(TestStore.CASSANDRA_PORT, reference)));
-    StoreApi.await(SchemaVersions.ensure(referenceVertx, new Cql(byStatements, new io.micrometer.core.instrument.simple
-        .SimpleMeterRegistry()), schemas, "initial-schema-it"));
+    StoreApi.await(SchemaVersions.ensure(referenceVertx, new Cql(byStatements, new SimpleMeterRegistry()), schemas,
+        "initial-schema-it"));
 
     workDir = Files.createTempDirectory("store-initial-schema-it");
     node = new EmbeddedCassandra(Path.of(System.getProperty("cassandra.lib")).toAbsolutePath(),
@@ -88,16 +91,16 @@ class InitialSchemaIT {
         .isEqualTo(describe(byStatements, OPTIONS_OF_KEYSPACE, reference));
 
     // the store's schema step on it: every owner recorded, its DDL a no-op, and a second run finds it current
-    Cql cql = new Cql(onNewNode, new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
+    Cql cql = new Cql(onNewNode, new SimpleMeterRegistry());
     assertThat(StoreApi.await(SchemaVersions.ensure(vertx, cql, schemas, "initial-schema-it")))
         .containsExactlyElementsOf(schemas.stream().map(Schema::owner).toList());
     assertThat(StoreApi.await(SchemaVersions.ensure(vertx, cql, schemas, "initial-schema-it"))).isEmpty();
     assertThat(describe(onNewNode, SCHEMA_OF_KEYSPACE, KEYSPACE)).isEqualTo(columns);
 
     // tables made just now: a first walk over their minute buckets starts minutes ago, not a day ago
-    java.time.Instant now = java.time.Instant.now();
-    assertThat(StoreApi.await(cql.firstWalkFrom("reservations_by_minute", now, Duration.ofDays(1),
-        Duration.ofMinutes(2)))).isBetween(now.minus(Duration.ofMinutes(5)), now);
+    Instant now = Instant.now();
+    assertThat(StoreApi.await(cql.firstWalkFrom(now, Duration.ofMinutes(2), "reservations_by_minute",
+        "order_intents"))).isBetween(now.minus(Duration.ofMinutes(5)), now);
   }
 
   private static JsonObject settings(int port, String keyspace) {
@@ -110,7 +113,7 @@ class InitialSchemaIT {
       throws Exception {
     Map<String, String> rows = new TreeMap<>();
     StoreApi.await(client.executeWithFullFetch(
-            com.datastax.oss.driver.api.core.cql.SimpleStatement.newInstance(query, keyspace)))
+            SimpleStatement.newInstance(query, keyspace)))
         .forEach(row -> {
           StringBuilder values = new StringBuilder();
           for (int i = 1; i < row.getColumnDefinitions().size(); i++) {

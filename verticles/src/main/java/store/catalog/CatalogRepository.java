@@ -450,8 +450,8 @@ final class CatalogRepository {
   }
 
   /** Where the sweeper's first walk starts (see {@link Cql#firstWalkFrom}). */
-  Future<Instant> firstSweepFrom(Instant cutoff, java.time.Duration lookback, java.time.Duration skew) {
-    return cql.firstWalkFrom("reservations_by_minute", cutoff, lookback, skew);
+  Future<Instant> firstSweepFrom(Instant cutoff, java.time.Duration skew) {
+    return cql.firstWalkFrom(cutoff, skew, "reservations_by_minute");
   }
 
   static JsonObject product(Row row) {

@@ -45,8 +45,6 @@ final class Reservations {
    * less than a caller's timeout (3 s by default), so the caller hears the outcome.
    */
   private static final int PENDING_WAITS = 20;
-  /** How far back a first sweep looks when nothing was swept before (not before its table was made). */
-  private static final Duration FIRST_LOOKBACK = Duration.ofDays(1);
   private static final String ORDER_SERVICE = "system:order";
   private static final Duration CLOCK_SKEW = Duration.ofMinutes(2);
 
@@ -366,7 +364,7 @@ final class Reservations {
   Future<Integer> sweep(Instant cutoff) {
     return repository.doneUntil(SWEEPER)
         .compose(done -> done != null ? Future.succeededFuture(done)
-            : repository.firstSweepFrom(cutoff, FIRST_LOOKBACK, CLOCK_SKEW))
+            : repository.firstSweepFrom(cutoff, CLOCK_SKEW))
         .compose(start -> Loops.until(new Sweep(start.truncatedTo(ChronoUnit.MINUTES), true, 0),
             sweep -> sweep.minute().isAfter(cutoff), sweep -> sweepMinute(sweep, cutoff)).map(Sweep::settled));
   }

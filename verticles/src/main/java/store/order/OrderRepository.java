@@ -253,14 +253,9 @@ final class OrderRepository {
                 }).compose(v -> setDoneUntil(LISTS_MIGRATION, Instant.now()))));
   }
 
-  /**
-   * Where a first walk over the minute buckets of {@code tables} starts (see {@link Cql#firstWalkFrom}): the earliest
-   * of theirs, as one walk reads them all.
-   */
-  Future<Instant> firstWalkFrom(Instant now, Duration lookback, Duration skew, String... tables) {
-    List<Future<Instant>> starts = java.util.Arrays.stream(tables)
-        .map(table -> cql.firstWalkFrom(table, now, lookback, skew)).toList();
-    return Future.all(starts).map(all -> starts.stream().map(Future::result).min(Instant::compareTo).orElseThrow());
+  /** Where a first walk over the minute buckets of {@code tables} starts (see {@link Cql#firstWalkFrom}). */
+  Future<Instant> firstWalkFrom(Instant now, Duration skew, String... tables) {
+    return cql.firstWalkFrom(now, skew, tables);
   }
 
   Future<Instant> doneUntil(String name) {

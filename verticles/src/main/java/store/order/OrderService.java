@@ -42,8 +42,6 @@ public final class OrderService {
   static final String INTENT_REPAIR = "intent-repair";
   private static final String TIMERS = "timers";
   private static final Duration CLOCK_SKEW = Duration.ofMinutes(2);
-  /** How far back a first walk looks when none recorded its progress (not before its tables were made). */
-  private static final Duration FIRST_LOOKBACK = Duration.ofDays(1);
   /** The oldest minute whose timers may not all have fired (per process; persisted every 10 minutes). */
   private Instant timersFrom;
 
@@ -391,7 +389,7 @@ public final class OrderService {
   Future<Integer> repairIntents(Instant cutoff) {
     return repository.doneUntil(INTENT_REPAIR)
         .compose(done -> done != null ? Future.succeededFuture(done)
-            : repository.firstWalkFrom(cutoff, FIRST_LOOKBACK, CLOCK_SKEW, "order_intents"))
+            : repository.firstWalkFrom(cutoff, CLOCK_SKEW, "order_intents"))
         .compose(start -> Loops.until(new Walk(start.truncatedTo(ChronoUnit.MINUTES), true, 0),
             walk -> walk.minute().isAfter(cutoff), walk -> repairMinute(walk, cutoff)).map(Walk::count));
   }
@@ -451,7 +449,7 @@ public final class OrderService {
     Instant now = Instant.now();
     Future<Instant> from = timersFrom != null ? Future.succeededFuture(timersFrom)
         : repository.doneUntil(TIMERS).compose(done -> done != null ? Future.succeededFuture(done)
-            : repository.firstWalkFrom(now, FIRST_LOOKBACK, CLOCK_SKEW, "order_timers_by_minute",
+            : repository.firstWalkFrom(now, CLOCK_SKEW, "order_timers_by_minute",
                 "notifications_by_minute").map(start -> start.truncatedTo(ChronoUnit.MINUTES)));
     return from.compose(start -> Loops.until(new Walk(start, true, 0), walk -> walk.minute().isAfter(now),
         walk -> runMinute(walk, now))).map(Walk::count);

@@ -90,19 +90,29 @@ public final class Cql {
     return client;
   }
 
+  /** How far back a first walk over minute buckets looks at most. */
+  public static final Duration FIRST_WALK_LOOKBACK = Duration.ofDays(1);
+
   /**
-   * Where a first walk over {@code table}'s minute buckets starts when no walk has recorded its progress yet:
-   * {@code lookback} before {@code now}, but not before the table was made (less {@code skew}, for writers whose
-   * clocks are behind), as no bucket can be older than its table. On a new keyspace that is a few minutes instead
-   * of a day of empty buckets, each read one by one (some 8 000 queries after every first start).
+   * Where a first walk over the minute buckets of {@code tables} starts when no walk has recorded its progress yet:
+   * {@link #FIRST_WALK_LOOKBACK} before {@code now}, but not before the earliest of the tables was made (less
+   * {@code skew}, for writers whose clocks are behind), as no bucket can be older than its table. On a new keyspace
+   * that is a few minutes instead of a day of empty buckets, each read one by one (some 8 000 queries after every
+   * first start).
    */
-  public Future<Instant> firstWalkFrom(String table, Instant now, Duration lookback, Duration skew) {
-    return client.execute("SELECT * FROM " + table + " LIMIT 1")
+  public Future<Instant> firstWalkFrom(Instant now, Duration skew, String... tables) {
+    // the session's keyspace, as the driver names it in the columns of one of its tables
+    return client.execute("SELECT * FROM " + tables[0] + " LIMIT 1")
         .map(rs -> rs.getColumnDefinitions().get(0).getKeyspace().asInternal())
         .compose(keyspace -> client.executeWithFullFetch(SimpleStatement.newInstance(
-            "SELECT id FROM system_schema.tables WHERE keyspace_name = ? AND table_name = ?", keyspace, table)))
-        .map(rows -> firstWalkFrom(rows.isEmpty() ? null : rows.get(0).getUuid("id"), now, lookback, skew))
-        .otherwise(e -> firstWalkFrom((UUID) null, now, lookback, skew)); // its age unknown: the whole lookback
+            "SELECT table_name, id FROM system_schema.tables WHERE keyspace_name = ?", keyspace)))
+        .map(rows -> java.util.Arrays.stream(tables)
+            .map(table -> rows.stream().filter(r -> table.equals(r.getString("table_name"))).findFirst()
+                .map(r -> r.getUuid("id")).orElse(null))
+            .map(id -> firstWalkFrom(id, now, FIRST_WALK_LOOKBACK, skew))
+            .min(Instant::compareTo).orElseThrow())
+        // a table's age unknown: the whole lookback
+        .otherwise(e -> firstWalkFrom((UUID) null, now, FIRST_WALK_LOOKBACK, skew));
   }
 
   /** A table's id is a time-based UUID made when it was created (Cassandra 3.0 on); any other id says nothing. */
