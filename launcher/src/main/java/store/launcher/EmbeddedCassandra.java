@@ -209,6 +209,10 @@ public final class EmbeddedCassandra implements AutoCloseable {
     command.add("-Dcassandra-foreground=yes");
     command.add("-Dcassandra.skip_wait_for_gossip_to_settle=0");
     command.add("-Dcassandra.ring_delay_ms=100");
+    if (clusterSize == 1) {
+      // a stopping node tells its peers and then sleeps 2 s so they hear it; a single node has none to tell
+      command.add("-Dcassandra.shutdown_announce_in_ms=0");
+    }
     // a cluster's members learn the schema from each other: only a single node takes it at its first start
     schemaHandedOver = created && clusterSize == 1 && !initialSchema.isEmpty();
     if (schemaHandedOver) {
@@ -314,12 +318,19 @@ public final class EmbeddedCassandra implements AutoCloseable {
     }
   }
 
+  /** Asks the node to stop (SIGTERM: Cassandra flushes and stops) without waiting for it; {@link #close} waits. */
+  void beginStop() {
+    if (process != null && process.isAlive()) {
+      process.destroy();
+    }
+  }
+
   @Override
   public void close() {
     if (process == null || !process.isAlive()) {
       return;
     }
-    process.destroy(); // SIGTERM: Cassandra flushes and stops
+    beginStop();
     try {
       if (!process.waitFor(20, java.util.concurrent.TimeUnit.SECONDS)) {
         process.destroyForcibly().waitFor(5, java.util.concurrent.TimeUnit.SECONDS);

@@ -120,10 +120,10 @@ public final class EmbeddedCluster implements AutoCloseable {
     return nodes.stream().map(EmbeddedCassandra::address).collect(Collectors.joining(","));
   }
 
+  /** Stops the nodes side by side: each one's drain takes seconds, and none of them waits for another's. */
   @Override
   public void close() {
-    List<EmbeddedCassandra> reversed = new ArrayList<>(nodes);
-    Collections.reverse(reversed);
-    reversed.forEach(EmbeddedCassandra::close);
+    nodes.forEach(EmbeddedCassandra::beginStop);
+    nodes.forEach(EmbeddedCassandra::close);
   }
 }
