@@ -103,7 +103,9 @@ class CassandraFaultIT {
         "CASSANDRA_HOST", "127.0.0.1", "CASSANDRA_PORT", Integer.toString(CQL_PORT),
         "SECRET_KEY", "fault-it-secret-0123456789abcdef0123", "ADMIN_USERNAME", ADMIN,
         "ADMIN_PASSWORD", ADMIN_PASSWORD, "SAMPLE_DATA", "false", "DEMO_USERS", "false",
-        "ORDER_PROCESSING_DELAY_MS", "600000"), workDir.resolve("store"));
+        "ORDER_PROCESSING_DELAY_MS", "600000",
+        // the books are audited once the repair pass has recorded what the failed checkouts committed
+        "ORDER_INTENT_GRACE_MS", "10000"), workDir.resolve("store"));
     started.add(store);
     store.start();
     store.awaitReady(Duration.ofMinutes(3));

@@ -124,6 +124,43 @@ class OrderRecoveryTest {
         );
   }
 
+  /**
+   * The pass need not wait for an intent's minute to end: an intent filed before the cutoff is repaired even while its
+   * minute is still open, and one filed after the cutoff, in the same minute, is left to its checkout.
+   */
+  @Test
+  void anIntentPastItsGraceIsRepairedBeforeItsMinuteEndsAndAYoungerOneIsNot(Vertx vertx, VertxTestContext ctx) {
+    Caller shopper = new Caller("repair-early-" + UUID.randomUUID(), false);
+    UUID due = UUID.randomUUID();
+    UUID young = UUID.randomUUID();
+    Instant[] cutoff = new Instant[1];
+    onStore(ctx, () -> product(vertx, 5).compose(productId -> fromCart.reserve("order:" + due, line(productId, 1),
+                shopper)
+            .compose(r -> repository.recordIntent(due, "order:" + due, shopper.username(), Instant.now()))
+            .compose(v -> fromOrder.commit("order:" + due, shopper))
+            .compose(v -> fromCart.reserve("order:" + young, line(productId, 1), shopper))
+            .compose(r -> {
+              cutoff[0] = Instant.now();
+              return repository.recordIntent(young, "order:" + young, shopper.username(), Instant.now());
+            })
+            .compose(v -> fromOrder.commit("order:" + young, shopper))
+            .compose(v -> orders.repairIntents(cutoff[0]))
+            .compose(recorded -> orders.get(shopper, due))
+            .compose(order -> {
+              assertThat(order.getString("status")).as("recorded by the pass").isEqualTo("CREATED");
+              return orders.get(shopper, young).transform(ar -> {
+                assertThat(ar.failed()).as("an intent younger than the cutoff is still its checkout's").isTrue();
+                return orders.repairIntents(Instant.now());
+              });
+            })
+            .compose(recorded -> orders.get(shopper, young))
+            .map(order -> {
+              assertThat(order.getString("status")).isEqualTo("CREATED");
+              return null;
+            }))
+        );
+  }
+
   @Test
   void anIntentWhoseStockWasReleasedRecordsNoOrder(Vertx vertx, VertxTestContext ctx) {
     Caller shopper = new Caller("repair-released-" + UUID.randomUUID(), false);

@@ -7,7 +7,7 @@ import java.time.Instant;
 
 /**
  * Moves orders along their lifecycle: polls the durable timer table and fires what is due, and every
- * {@link #INTENT_GRACE} records the orders a crash left committed but unwritten. One instance per
+ * {@code intentGrace} records the orders a crash left committed but unwritten. One instance per
  * process; several processes may poll, as every transition is a compare-and-set. Because the timers live in
  * Cassandra, a restart simply resumes where the last process stopped.
  */
@@ -15,13 +15,14 @@ final class OrderLifecycleVerticle extends VerticleBase {
   private final OrderService service;
   private final long pollMs;
   /** An intent younger than this may still be in the hands of its checkout. */
-  private static final Duration INTENT_GRACE = Duration.ofSeconds(30);
+  private final Duration intentGrace;
   private boolean running;
   private boolean repairing;
 
-  OrderLifecycleVerticle(OrderService service, long pollMs) {
+  OrderLifecycleVerticle(OrderService service, long pollMs, Duration intentGrace) {
     this.service = service;
     this.pollMs = pollMs;
+    this.intentGrace = intentGrace;
   }
 
   @Override
@@ -33,12 +34,12 @@ final class OrderLifecycleVerticle extends VerticleBase {
       running = true;
       service.runDueTimers().onComplete(ar -> running = false);
     });
-    vertx.setPeriodic(INTENT_GRACE.toMillis(), INTENT_GRACE.toMillis(), id -> {
+    vertx.setPeriodic(intentGrace.toMillis(), intentGrace.toMillis(), id -> {
       if (repairing) {
         return;
       }
       repairing = true;
-      service.repairIntents(Instant.now().minus(INTENT_GRACE)).onComplete(ar -> repairing = false);
+      service.repairIntents(Instant.now().minus(intentGrace)).onComplete(ar -> repairing = false);
     });
     return Future.succeededFuture();
   }

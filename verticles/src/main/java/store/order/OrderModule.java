@@ -7,6 +7,7 @@ import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.UUID;
 import store.catalog.api.CatalogClient;
@@ -57,8 +58,13 @@ public final class OrderModule implements ServiceModule {
     service = new OrderService(new OrderRepository(platform.cql()), new CatalogClient(platform.channel("catalog")),
         new UserClient(platform.channel("user")), delays, platform.registry());
     long pollMs = StoreConfig.longValue(config, "order.lifecycle.poll-ms", 1_000);
+    Duration intentGrace = Duration.ofMillis(StoreConfig.longValue(config, "order.lifecycle.intent-grace-ms", 30_000));
+    if (intentGrace.toMillis() < 1_000) {
+      return Future.failedFuture(new IllegalArgumentException("order.lifecycle.intent-grace-ms (ORDER_INTENT_GRACE_MS) "
+          + "must be at least 1000, not " + intentGrace.toMillis()));
+    }
     return service.start(UUID.randomUUID().toString())
-        .compose(v -> platform.vertx().deployVerticle(new OrderLifecycleVerticle(service, pollMs)))
+        .compose(v -> platform.vertx().deployVerticle(new OrderLifecycleVerticle(service, pollMs, intentGrace)))
         .mapEmpty();
   }
 

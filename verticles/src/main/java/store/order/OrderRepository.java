@@ -116,9 +116,10 @@ final class OrderRepository {
         reservationId, username);
   }
 
+  /** A minute's intents, each with {@code filed_at}: when it was written (microseconds since the epoch). */
   Future<List<Row>> intents(Instant minute) {
-    return cql.rows("intent.bucket", "SELECT order_id, reservation_id, username FROM order_intents WHERE minute = ?",
-        minute);
+    return cql.rows("intent.bucket", "SELECT order_id, reservation_id, username, WRITETIME(username) AS filed_at "
+        + "FROM order_intents WHERE minute = ?", minute);
   }
 
   Future<Void> dropIntent(Instant minute, UUID orderId) {

@@ -402,10 +402,13 @@ public final class OrderService {
     Instant minute = walk.minute();
     boolean contiguous = walk.contiguous();
     boolean whole = !minute.plus(1, ChronoUnit.MINUTES).isAfter(cutoff); // else only part of it is due yet
+    long cutoffMicros = ChronoUnit.MICROS.between(Instant.EPOCH, cutoff);
     return repository.intents(minute).compose(intents -> {
       Future<int[]> chain = Future.succeededFuture(new int[2]); // [recorded, still open]
       for (Row intent : intents) {
-        chain = chain.compose(counts -> (whole ? repair(minute, intent) : Future.succeededFuture(-1)).map(outcome -> {
+        // the minute the pass is in is partly due: its intents filed before the cutoff are as old as any other
+        boolean due = whole || intent.getLong("filed_at") <= cutoffMicros;
+        chain = chain.compose(counts -> (due ? repair(minute, intent) : Future.succeededFuture(-1)).map(outcome -> {
           counts[0] += Math.max(outcome, 0);
           counts[1] += outcome < 0 ? 1 : 0;
           return counts;

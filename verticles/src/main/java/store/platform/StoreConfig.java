@@ -80,6 +80,7 @@ public final class StoreConfig {
     ENVIRONMENT.put("ORDER_DELIVERY_MAX_MS", "order.lifecycle.delivery-max-ms");
     ENVIRONMENT.put("ORDER_RETENTION_MS", "order.lifecycle.retention-ms");
     ENVIRONMENT.put("ORDER_POLL_MS", "order.lifecycle.poll-ms");
+    ENVIRONMENT.put("ORDER_INTENT_GRACE_MS", "order.lifecycle.intent-grace-ms");
     ENVIRONMENT.put("DOCS_SITE_DIR", "docs.site-dir");
   }
 
