@@ -104,7 +104,8 @@ public final class CartService {
         }
         int wanted = quantity + (existing == null ? 0 : existing.quantity());
         requireStock(product, wanted);
-        CartItem line = new CartItem(caller.username(), existing == null ? UUID.randomUUID() : existing.itemId(),
+        CartItem line = new CartItem(caller.username(), existing == null ? newLineId(caller, productId, addKey)
+            : existing.itemId(),
             productId, product.name(), product.price(), wanted,
             existing == null ? Instant.now() : existing.addedAt(), existing == null ? Set.of() : existing.addKeys());
         return repository.save(line, addKey).map(v -> {
@@ -113,6 +114,16 @@ public final class CartService {
         });
       });
     });
+  }
+
+  /**
+   * A new line's id. A keyed add's comes from the key: an attempt retried while the first is still on its way read the
+   * same cart, and writes the same row instead of a second line. The product is part of it, so a client that reuses a
+   * key for another product still gets both lines.
+   */
+  private static UUID newLineId(Caller caller, UUID productId, String addKey) {
+    return addKey == null ? UUID.randomUUID() : UUID.nameUUIDFromBytes(("cart-add\n" + caller.username() + "\n"
+        + productId + "\n" + addKey).getBytes(java.nio.charset.StandardCharsets.UTF_8));
   }
 
   /** Sets a line's quantity; {@code id} is a cart item id or a product id. */
