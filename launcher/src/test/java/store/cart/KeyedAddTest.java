@@ -51,7 +51,8 @@ class KeyedAddTest {
 
     CartOperations.Cart after = StoreApi.await(cart.cart(shopper.username()));
     assertThat(after.items()).as("one line per product: %s", after).hasSize(2);
-    assertThat(after.items().stream().filter(i -> i.productId().equals(product)).mapToInt(CartOperations.CartLine::quantity).sum())
+    assertThat(after.items().stream().filter(i -> i.productId().equals(product))
+        .mapToInt(CartOperations.CartLine::quantity).sum())
         .as("the quantity asked for, once").isEqualTo(2);
   }
 }
