@@ -62,6 +62,8 @@ public final class EmbeddedCassandra implements AutoCloseable {
   private boolean created;
   private List<String> initialSchema = List.of();
   private boolean schemaHandedOver;
+  /** The node's class archive, when it maps or records one. */
+  private ClassArchive classArchive;
   private static final String NODE_ID_FILE = "node.id";
 
   /** The single node of dev mode, on 127.0.0.1. */
@@ -191,15 +193,16 @@ public final class EmbeddedCassandra implements AutoCloseable {
     command.add("-XX:ReservedCodeCacheSize=64m");
     // off-heap kept small for one local node: the chunk cache and network buffers are capped in the yaml below
     command.add("-XX:MaxDirectMemorySize=128M");
-    // class-data sharing: the first run of a data directory records the node's loaded classes at exit, later starts
-    // map them instead of loading ~9 000 classes from jars (a mismatched archive is ignored with a warning)
+    // class-data sharing: the first run of a data directory with these jars on this JDK records the node's loaded
+    // classes at exit, later starts map them instead of loading ~9 000 classes from jars (ClassArchive)
     // (a cluster's members share the first member's archive: three nodes writing 60 MB each at exit would be waste)
-    Path classes = (index == 0 ? dataDir : dataDir.resolveSibling("node1")).resolve("node-classes.jsa");
-    if (Files.isRegularFile(classes)) {
-      command.add("-XX:SharedArchiveFile=" + classes);
-    } else if (index == 0) {
-      command.addAll(List.of("-XX:ArchiveClassesAtExit=" + classes, "-XX:+UnlockDiagnosticVMOptions",
-          "-XX:+AllowArchivingWithJavaAgent")); // the metrics agent below
+    classArchive = ClassArchive.in(index == 0 ? dataDir : dataDir.resolveSibling("node1"), "node-classes",
+        ClassArchive.buildOf(libDir), index == 0);
+    if (classArchive != null) {
+      command.addAll(classArchive.options());
+      if (classArchive.recording() != null) {
+        command.addAll(List.of("-XX:+UnlockDiagnosticVMOptions", "-XX:+AllowArchivingWithJavaAgent")); // the agent
+      }
     }
     command.addAll(JVM17_OPTIONS);
     command.add("-Dcassandra.config=" + yaml.toUri());
@@ -338,6 +341,11 @@ public final class EmbeddedCassandra implements AutoCloseable {
     } catch (InterruptedException e) {
       process.destroyForcibly();
       Thread.currentThread().interrupt();
+    }
+    if (classArchive != null && !process.isAlive()) {
+      classArchive.keep();
+      // the archive of the builds before archives were named by build: the JVM had refused it since the jars changed
+      dataDir.resolve("node-classes.jsa").toFile().delete();
     }
   }
 

@@ -100,62 +100,6 @@ final class JvmSizing {
     return exit;
   }
 
-  /**
-   * The store JVM's classes, archived by its first run and mapped by the next ones (class-data sharing): a restart
-   * loads ~0.7 s faster (docs/performance.md). One archive per build of the jar, kept beside it, named by the jar's
-   * size and time; a run that finds none records one at exit under a name of its own, which the launcher moves into
-   * place once the store has stopped, so stores started side by side (the tests) never map a half-written file.
-   * Anything unwritable simply means no archive; a stale or foreign one is refused by the JVM, which runs on.
-   */
-  record ClassArchive(Path archive, Path recording) {
-
-    static ClassArchive beside(Path jar) {
-      try {
-        String build = Long.toHexString(Files.size(jar)) + "-" + Long.toHexString(Files.getLastModifiedTime(jar)
-            .toMillis());
-        Path archive = jar.resolveSibling(jar.getFileName() + "." + build + ".jsa");
-        if (!Files.isWritable(jar.getParent())) {
-          return Files.isRegularFile(archive) ? new ClassArchive(archive, null) : null;
-        }
-        return new ClassArchive(archive, Files.isRegularFile(archive) ? null
-            : jar.resolveSibling(archive.getFileName() + "." + ProcessHandle.current().pid() + ".tmp"));
-      } catch (java.io.IOException e) {
-        return null;
-      }
-    }
-
-    List<String> options() {
-      // -Xlog: the JVM lists every class it cannot archive (hundreds of warnings) on the store's console otherwise
-      return recording == null ? List.of("-XX:SharedArchiveFile=" + archive, "-Xlog:cds=off")
-          : List.of("-XX:ArchiveClassesAtExit=" + recording, "-Xlog:cds=off", "-Xlog:cds+dynamic=off");
-    }
-
-    /** After the store's exit: the recorded archive becomes the build's, and older builds' archives go. */
-    void keep() {
-      if (recording == null || !Files.isRegularFile(recording)) {
-        return;
-      }
-      try {
-        Files.move(recording, archive, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-        String jar = archive.getFileName().toString().replaceFirst("\\.[0-9a-f]+-[0-9a-f]+\\.jsa$", "");
-        // older builds' archives, and recordings whose launcher died before it could move them
-        java.util.regex.Pattern stale = java.util.regex.Pattern.compile(java.util.regex.Pattern.quote(jar)
-            + "\\.[0-9a-f]+-[0-9a-f]+\\.jsa(\\.([0-9]+)\\.tmp)?");
-        try (var siblings = Files.list(archive.getParent())) {
-          siblings.filter(p -> !p.equals(archive)).forEach(p -> {
-            var name = stale.matcher(p.getFileName().toString());
-            if (name.matches() && (name.group(2) == null
-                || ProcessHandle.of(Long.parseLong(name.group(2))).isEmpty())) {
-              p.toFile().delete();
-            }
-          });
-        }
-      } catch (java.io.IOException e) {
-        recording.toFile().delete(); // another store of the same build got there first, or the disk refused
-      }
-    }
-  }
-
   /** In the sized child: stop when the launcher is gone (even SIGKILLed), as the embedded node does. */
   static void watchLauncher() {
     if (Boolean.getBoolean(RELAUNCHED)) {

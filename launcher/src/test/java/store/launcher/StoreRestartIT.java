@@ -172,9 +172,19 @@ class StoreRestartIT {
     String id = new JsonObject(created.body()).getString("product_id");
     stopGracefully(first, "first.log");
     assertThat(workDir.resolve("data")).as("the node's data lives under the working directory").isDirectory();
+    // the node recorded its classes at its first exit, named by the build of its jars
+    List<Path> archives;
+    try (var files = Files.list(workDir.resolve("data").resolve("cassandra"))) {
+      archives = files.filter(p -> p.getFileName().toString().startsWith("node-classes")).toList();
+    }
+    assertThat(archives).as("one class archive, moved into place once the node stopped").hasSize(1);
+    assertThat(archives.get(0).getFileName().toString()).matches("node-classes\\.[0-9a-f]+-[0-9a-f]+\\.jsa");
 
     Process second = launch(workDir, "second.log");
     awaitReady(second, "second.log");
+    String node = second.toHandle().children().map(c -> c.info().commandLine().orElse(""))
+        .filter(c -> c.contains("store.cassandra.NodeMain")).findFirst().orElse("");
+    assertThat(node).as("the restarted node maps the archive").contains("-XX:SharedArchiveFile=" + archives.get(0));
     // the token from before the restart still works: key, account and token version all survived
     HttpResponse<String> found = send(request("/api/products/" + id).header("Authorization", admin).GET());
     assertThat(found.statusCode()).as(found.body()).isEqualTo(200);

@@ -1,0 +1,70 @@
+package store.launcher;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Class archives are per build: a JVM refuses an archive made from other jars or by another JDK and runs without one,
+ * so an archive named by the jars it was made from is re-recorded after an upgrade instead of being refused for ever.
+ */
+class ClassArchiveTest {
+  @TempDir
+  Path dir;
+
+  @Test
+  void anyChangeToTheJarsIsAnotherBuild() throws Exception {
+    Path lib = Files.createDirectories(dir.resolve("lib"));
+    Files.writeString(lib.resolve("cassandra-all.jar"), "classes");
+    Files.createDirectories(lib.resolve("agent"));
+    Files.writeString(lib.resolve("agent/exporter.jar"), "agent");
+    String build = ClassArchive.buildOf(lib);
+    assertThat(ClassArchive.buildOf(lib)).as("the same jars: the same build").isEqualTo(build)
+        .matches("[0-9a-f]+-[0-9a-f]+");
+    Files.writeString(lib.resolve("notes.txt"), "not a jar");
+    assertThat(ClassArchive.buildOf(lib)).as("only jars count").isEqualTo(build);
+
+    Files.writeString(lib.resolve("agent/exporter.jar"), "agent, newer");
+    String resized = ClassArchive.buildOf(lib);
+    assertThat(resized).as("a jar of another size").isNotEqualTo(build);
+    Files.setLastModifiedTime(lib.resolve("cassandra-all.jar"), FileTime.fromMillis(1_000));
+    String touched = ClassArchive.buildOf(lib);
+    assertThat(touched).as("a jar of another time").isNotEqualTo(resized);
+    Files.writeString(lib.resolve("netty.jar"), "more");
+    assertThat(ClassArchive.buildOf(lib)).as("one jar more").isNotEqualTo(touched);
+  }
+
+  @Test
+  void aBuildWithoutAnArchiveRecordsOneWhichIsKeptInPlaceOfTheOldBuilds() throws Exception {
+    Path oldBuild = Files.writeString(dir.resolve("node-classes.10-aa.jsa"), "old");
+    Path deadRecording = Files.writeString(dir.resolve("node-classes.10-aa.jsa.999999999.tmp"), "half");
+    Path liveRecording = Files.writeString(dir.resolve("node-classes.20-bb.jsa.1.tmp"), "in progress"); // pid 1 lives
+    Path other = Files.writeString(dir.resolve("product-store.jar.10-aa.jsa"), "another JVM's");
+
+    assertThat(ClassArchive.in(dir, "node-classes", "30-cc", false)).as("may not record, none to map").isNull();
+    ClassArchive first = ClassArchive.in(dir, "node-classes", "30-cc", true);
+    assertThat(first.recording()).as("recorded under a name of its own").isNotNull();
+    assertThat(first.options()).anyMatch(o -> o.equals("-XX:ArchiveClassesAtExit=" + first.recording()));
+    Files.writeString(first.recording(), "recorded at exit");
+    first.keep();
+
+    assertThat(first.archive()).hasContent("recorded at exit").hasFileName("node-classes.30-cc.jsa");
+    assertThat(oldBuild).as("an older build's archive").doesNotExist();
+    assertThat(deadRecording).as("a recording whose process died").doesNotExist();
+    assertThat(liveRecording).as("a recording still in progress").exists();
+    assertThat(other).as("another JVM's archive").exists();
+
+    ClassArchive next = ClassArchive.in(dir, "node-classes", "30-cc", true);
+    assertThat(next.recording()).as("the next run maps it").isNull();
+    assertThat(next.options()).contains("-XX:SharedArchiveFile=" + first.archive());
+    next.keep();
+    try (Stream<Path> files = Files.list(dir)) {
+      assertThat(files.filter(p -> p.getFileName().toString().startsWith("node-classes.30-cc"))).hasSize(1);
+    }
+  }
+}
