@@ -152,8 +152,9 @@ public final class EmbeddedCassandra implements AutoCloseable {
   }
 
   /**
-   * The schema a new single node applies before it opens CQL: a cqlsh-style script, one statement per line (see
-   * {@code NodeMain}). It is one schema change there, flushed once, instead of one flush per statement sent over CQL.
+   * The schema a new node (a single node, or a new cluster's first) applies before it opens CQL: a cqlsh-style script,
+   * one statement per line (see {@code NodeMain}). It is one schema change there, flushed once, instead of one flush
+   * per statement sent over CQL (and, on a cluster, one wait for every node to agree on each).
    */
   public EmbeddedCassandra withInitialSchema(List<String> script) {
     this.initialSchema = List.copyOf(script);
@@ -216,8 +217,8 @@ public final class EmbeddedCassandra implements AutoCloseable {
       // a stopping node tells its peers and then sleeps 2 s so they hear it; a single node has none to tell
       command.add("-Dcassandra.shutdown_announce_in_ms=0");
     }
-    // a cluster's members learn the schema from each other: only a single node takes it at its first start
-    schemaHandedOver = created && clusterSize == 1 && !initialSchema.isEmpty();
+    // only a new cluster's first node takes it: the others start once it answers, and learn the schema from it
+    schemaHandedOver = created && index == 0 && !initialSchema.isEmpty();
     if (schemaHandedOver) {
       Path script = dataDir.resolve("initial-schema.cql");
       Files.write(script, initialSchema.stream().map(s -> s.replaceAll("\\s*\\n\\s*", " ") + ";").toList(),

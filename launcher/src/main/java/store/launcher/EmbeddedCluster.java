@@ -45,6 +45,15 @@ public final class EmbeddedCluster implements AutoCloseable {
     nodes.add(single);
   }
 
+  /**
+   * The schema a new cluster's first node applies before it opens CQL ({@link EmbeddedCassandra#withInitialSchema});
+   * the others start once it answers and learn the schema from it, and {@link #start} returns when all agree.
+   */
+  public EmbeddedCluster withInitialSchema(List<String> script) {
+    nodes.get(0).withInitialSchema(script);
+    return this;
+  }
+
   /** Starts every node (or re-attaches to those already running) and returns once each one answers CQL. */
   public EmbeddedCluster start(Duration timeout) throws Exception {
     nodes.get(0).start(timeout);

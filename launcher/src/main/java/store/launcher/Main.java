@@ -394,13 +394,13 @@ public final class Main {
     int nodes = StoreConfig.integer(config, "cassandra.embedded.nodes", 1);
     int port = StoreConfig.integer(config, "cassandra.port", 9042);
     String heap = EmbeddedCassandra.heapFor(StoreConfig.string(config, "cassandra.embedded.heap", "auto"));
-    EmbeddedCluster cluster = nodes == 1
+    EmbeddedCluster cluster = (nodes == 1
         ? EmbeddedCluster.of(new EmbeddedCassandra(EmbeddedCassandra.locateLibDir(Main.class), dir, port, heap,
-            line -> LOG.info(line)).withInitialSchema(SchemaVersions.initialScript(
-                StoreConfig.string(config, "cassandra.keyspace", "store"), CassandraSessions.replication(config),
-                schemas)))
+            line -> LOG.info(line)))
         : new EmbeddedCluster(EmbeddedCassandra.locateLibDir(Main.class), dir, nodes, port, heap,
-            line -> LOG.info(line));
+            line -> LOG.info(line)))
+        .withInitialSchema(SchemaVersions.initialScript(StoreConfig.string(config, "cassandra.keyspace", "store"),
+            CassandraSessions.replication(config), schemas));
     cluster.start(Duration.ofMinutes(3));
     StoreConfig.put(config, "cassandra.host", cluster.contactPoints());
     return cluster;
