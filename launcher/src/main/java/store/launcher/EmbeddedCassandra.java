@@ -345,7 +345,7 @@ public final class EmbeddedCassandra implements AutoCloseable {
     }
     if (classArchive != null && !process.isAlive()) {
       classArchive.keep();
-      // the archive of the builds before archives were named by build: the JVM had refused it since the jars changed
+      // named before archives carried their build: the JVM refuses it once the jars have changed
       dataDir.resolve("node-classes.jsa").toFile().delete();
     }
   }

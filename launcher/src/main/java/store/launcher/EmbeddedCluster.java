@@ -1,6 +1,7 @@
 package store.launcher;
 
 import com.datastax.oss.driver.api.core.CqlSession;
+import com.datastax.oss.driver.api.core.DriverException;
 import com.datastax.oss.driver.api.core.cql.SimpleStatement;
 import com.datastax.oss.driver.api.core.metadata.Node;
 import com.datastax.oss.driver.api.core.metadata.NodeState;
@@ -88,12 +89,16 @@ public final class EmbeddedCluster implements AutoCloseable {
       while (true) {
         Collection<Node> known = session.getMetadata().getNodes().values();
         boolean settled = known.size() == nodes.size();
-        for (Node node : known) {
-          settled &= node.getState() == NodeState.UP && session.execute(SimpleStatement
-              .newInstance("SELECT peer FROM system.peers_v2").setNode(node)).all().size() == nodes.size() - 1;
-        }
-        if (settled && session.checkSchemaAgreement()) {
-          return;
+        try {
+          for (Node node : known) {
+            settled &= node.getState() == NodeState.UP && session.execute(SimpleStatement
+                .newInstance("SELECT peer FROM system.peers_v2").setNode(node)).all().size() == nodes.size() - 1;
+          }
+          if (settled && session.checkSchemaAgreement()) {
+            return;
+          }
+        } catch (DriverException notYet) {
+          // a node the driver has just marked up may have no connection open yet ("no connection was available")
         }
         if (System.nanoTime() > deadline) {
           throw new IllegalStateException("The embedded nodes did not all see each other within " + timeout);

@@ -104,9 +104,8 @@ public final class CartService {
         }
         int wanted = quantity + (existing == null ? 0 : existing.quantity());
         requireStock(product, wanted);
-        CartItem line = new CartItem(caller.username(), existing == null ? newLineId(caller, productId, addKey)
-            : existing.itemId(),
-            productId, product.name(), product.price(), wanted,
+        UUID itemId = existing == null ? newLineId(caller, productId, addKey) : existing.itemId();
+        CartItem line = new CartItem(caller.username(), itemId, productId, product.name(), product.price(), wanted,
             existing == null ? Instant.now() : existing.addedAt(), existing == null ? Set.of() : existing.addKeys());
         return repository.save(line, addKey).map(v -> {
           itemsAdded.increment(quantity);
