@@ -28,12 +28,10 @@ import java.util.zip.CRC32;
 record ClassArchive(Path archive, Path recording) {
   private static final String BUILD = "\\.[0-9a-f]+-[0-9a-f]+\\.jsa";
 
-  /** The store jar's archive, beside it, its build named by the jar's size and time. */
+  /** The store jar's archive, beside it. */
   static ClassArchive beside(Path jar) {
     try {
-      String build = Long.toHexString(Files.size(jar)) + "-" + Long.toHexString(Files.getLastModifiedTime(jar)
-          .toMillis());
-      return in(jar.getParent(), jar.getFileName().toString(), build, true);
+      return in(jar.getParent(), jar.getFileName().toString(), buildOf(jar), true);
     } catch (IOException e) {
       return null;
     }
@@ -56,8 +54,8 @@ record ClassArchive(Path archive, Path recording) {
   }
 
   /**
-   * The build of a set of jars run by this JDK: their names, sizes and times, and the JVM's version. Any change to one
-   * of them gives another build, and so another archive.
+   * The build of a jar, or of the jars under a directory, run by this JDK: their names, sizes and times, and the
+   * JVM's version. Any change to one of them gives another build, and so another archive.
    */
   static String buildOf(Path libDir) throws IOException {
     CRC32 crc = new CRC32();

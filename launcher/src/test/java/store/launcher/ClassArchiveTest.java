@@ -40,6 +40,15 @@ class ClassArchiveTest {
   }
 
   @Test
+  void theStoreJarsArchiveIsNamedByTheSameRuleBesideIt() throws Exception {
+    Path jar = Files.writeString(dir.resolve("product-store.jar"), "the store");
+    ClassArchive archive = ClassArchive.beside(jar);
+    assertThat(archive.archive()).hasFileName("product-store.jar." + ClassArchive.buildOf(jar) + ".jsa");
+    Files.writeString(jar, "the store, rebuilt");
+    assertThat(ClassArchive.beside(jar).archive()).as("a new build of the jar").isNotEqualTo(archive.archive());
+  }
+
+  @Test
   void aBuildWithoutAnArchiveRecordsOneWhichIsKeptInPlaceOfTheOldBuilds() throws Exception {
     Path oldBuild = Files.writeString(dir.resolve("node-classes.10-aa.jsa"), "old");
     Path deadRecording = Files.writeString(dir.resolve("node-classes.10-aa.jsa.999999999.tmp"), "half");

@@ -6,6 +6,7 @@ import com.datastax.oss.driver.api.core.CqlSession;
 import com.datastax.oss.driver.api.core.cql.Row;
 import com.datastax.oss.driver.api.core.cql.SimpleStatement;
 import com.datastax.oss.driver.api.core.metadata.Node;
+import io.vertx.core.json.JsonObject;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -108,13 +109,13 @@ class DevClusterIT {
         .POST(HttpRequest.BodyPublishers.ofString("username=" + ADMIN + "&password=" + ADMIN_PASSWORD)).build(),
         HttpResponse.BodyHandlers.ofString());
     assertThat(token.statusCode()).as(token.body()).isEqualTo(200);
-    String bearer = "Bearer " + new io.vertx.core.json.JsonObject(token.body()).getString("access_token");
+    String bearer = "Bearer " + new JsonObject(token.body()).getString("access_token");
     HttpResponse<String> created = http.send(HttpRequest.newBuilder(URI.create(base + "/api/products/"))
         .header("Authorization", bearer).header("Content-Type", "application/json")
         .POST(HttpRequest.BodyPublishers.ofString("{\"name\":\"Clustered\",\"category\":\"dev-cluster\","
             + "\"price\":2.5,\"stock_count\":3}")).build(), HttpResponse.BodyHandlers.ofString());
     assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
-    String id = new io.vertx.core.json.JsonObject(created.body()).getString("product_id");
+    String id = new JsonObject(created.body()).getString("product_id");
     HttpResponse<String> read = http.send(HttpRequest.newBuilder(URI.create(base + "/api/products/" + id))
         .header("Authorization", bearer).build(), HttpResponse.BodyHandlers.ofString());
     assertThat(read.statusCode()).as(read.body()).isEqualTo(200);

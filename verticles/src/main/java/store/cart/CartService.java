@@ -8,6 +8,7 @@ import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Comparator;
@@ -122,7 +123,7 @@ public final class CartService {
    */
   private static UUID newLineId(Caller caller, UUID productId, String addKey) {
     return addKey == null ? UUID.randomUUID() : UUID.nameUUIDFromBytes(("cart-add\n" + caller.username() + "\n"
-        + productId + "\n" + addKey).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        + productId + "\n" + addKey).getBytes(StandardCharsets.UTF_8));
   }
 
   /** Sets a line's quantity; {@code id} is a cart item id or a product id. */
