@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.List;
+import java.util.Objects;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -35,6 +36,21 @@ record ClassArchive(Path archive, Path recording) {
     } catch (IOException e) {
       return null;
     }
+  }
+
+  /**
+   * The archive {@code name.build.jsa} in the first of {@code dirs} that has it, mapped; else recorded by this run
+   * (when {@code mayRecord}) into the first of them that is writable; else null (no archive).
+   */
+  static ClassArchive firstOf(List<Path> dirs, String name, String build, boolean mayRecord) {
+    for (Path dir : dirs) {
+      ClassArchive found = in(dir, name, build, false);
+      if (found != null) {
+        return found;
+      }
+    }
+    return mayRecord ? dirs.stream().map(dir -> in(dir, name, build, true)).filter(Objects::nonNull).findFirst()
+        .orElse(null) : null;
   }
 
   /**

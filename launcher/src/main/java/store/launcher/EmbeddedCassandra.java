@@ -194,11 +194,13 @@ public final class EmbeddedCassandra implements AutoCloseable {
     command.add("-XX:ReservedCodeCacheSize=64m");
     // off-heap kept small for one local node: the chunk cache and network buffers are capped in the yaml below
     command.add("-XX:MaxDirectMemorySize=128M");
-    // class-data sharing: the first run of a data directory with these jars on this JDK records the node's loaded
-    // classes at exit, later starts map them instead of loading ~9 000 classes from jars (ClassArchive)
-    // (a cluster's members share the first member's archive: three nodes writing 60 MB each at exit would be waste)
-    classArchive = ClassArchive.in(index == 0 ? dataDir : dataDir.resolveSibling("node1"), "node-classes",
-        ClassArchive.buildOf(libDir), index == 0);
+    // class-data sharing: the first node run from these jars on this JDK records its loaded classes at exit, and
+    // every later start maps them instead of loading ~9 000 classes from jars (ClassArchive). The archive lives
+    // beside the jars, so a new data directory, a cluster's other members and a node restarted after a kill map it
+    // too; in the data directory when the jars' directory is read-only (a container image). Only a single node or a
+    // cluster's first member records: three nodes writing 60 MB each at exit would be waste.
+    classArchive = ClassArchive.firstOf(List.of(libDir, index == 0 ? dataDir : dataDir.resolveSibling("node1")),
+        "node-classes", ClassArchive.buildOf(libDir), index == 0);
     if (classArchive != null) {
       command.addAll(classArchive.options());
       if (classArchive.recording() != null) {
@@ -345,8 +347,15 @@ public final class EmbeddedCassandra implements AutoCloseable {
     }
     if (classArchive != null && !process.isAlive()) {
       classArchive.keep();
-      // named before archives carried their build: the JVM refuses it once the jars have changed
-      dataDir.resolve("node-classes.jsa").toFile().delete();
+      if (!classArchive.archive().getParent().equals(dataDir)) {
+        // kept in the data directory by earlier releases (named by build, or not at all): never mapped again
+        try (var files = Files.list(dataDir)) {
+          files.filter(p -> p.getFileName().toString().matches("node-classes(\\.[0-9a-f]+-[0-9a-f]+)?\\.jsa"))
+              .forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
+          // left for the next stop
+        }
+      }
     }
   }
 

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
+import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -75,5 +76,31 @@ class ClassArchiveTest {
     try (Stream<Path> files = Files.list(dir)) {
       assertThat(files.filter(p -> p.getFileName().toString().startsWith("node-classes.30-cc"))).hasSize(1);
     }
+  }
+
+  /**
+   * The node's archive is kept beside its jars, so every node run from them maps it (a new data directory, a
+   * cluster's other members); one an earlier release kept in a data directory is still mapped.
+   */
+  @Test
+  void theFirstDirectoryWithTheBuildsArchiveIsMappedElseTheFirstWritableRecordsIt() throws Exception {
+    Path jars = Files.createDirectories(dir.resolve("lib"));
+    Path data = Files.createDirectories(dir.resolve("data"));
+    List<Path> dirs = List.of(jars, data);
+
+    ClassArchive first = ClassArchive.firstOf(dirs, "node-classes", "30-cc", true);
+    assertThat(first.recording()).as("none yet: recorded, beside the jars").isNotNull().hasParentRaw(jars);
+    assertThat(ClassArchive.firstOf(dirs, "node-classes", "30-cc", false)).as("may not record, none to map").isNull();
+
+    Path kept = Files.writeString(data.resolve("node-classes.30-cc.jsa"), "kept by an earlier release");
+    assertThat(ClassArchive.firstOf(dirs, "node-classes", "30-cc", true).options()).as("mapped where it is")
+        .contains("-XX:SharedArchiveFile=" + kept);
+
+    Files.writeString(first.recording(), "recorded at exit");
+    first.keep();
+    ClassArchive next = ClassArchive.firstOf(dirs, "node-classes", "30-cc", false);
+    assertThat(next.recording()).isNull();
+    assertThat(next.archive()).as("the jars' archive comes first").isEqualTo(jars.resolve("node-classes.30-cc.jsa"))
+        .hasContent("recorded at exit");
   }
 }

@@ -20,14 +20,19 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 import store.testing.TestStore;
 
 /**
  * The fat jar as an operator runs it: {@code java -jar product-store.jar} in an empty directory, with its own
  * embedded Cassandra node. A SIGTERM stops it cleanly (exit 0, no Cassandra left behind) and a restart in the same
- * directory finds the data again.
+ * directory finds the data again. The first test leaves the node's class archive beside its jars; the later ones,
+ * each in a new directory, map it.
  */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class StoreRestartIT {
   private static final int HTTP_PORT = 18181;
   private static final int CQL_PORT = 9242;
@@ -153,7 +158,20 @@ class StoreRestartIT {
     assertThat(EmbeddedCassandra.answers("127.0.0.1", HTTP_PORT)).as("HTTP port released").isFalse();
   }
 
+  /** The archive of the node's classes for the build of its jars, kept beside them. */
+  private static Path nodeArchive() throws IOException {
+    Path jars = Path.of(System.getProperty("cassandra.lib")).toAbsolutePath().normalize();
+    return jars.resolve("node-classes." + ClassArchive.buildOf(jars) + ".jsa");
+  }
+
+  /** The command line of the launcher's Cassandra node. */
+  private static String nodeCommand(Process store) {
+    return store.toHandle().children().map(c -> c.info().commandLine().orElse(""))
+        .filter(c -> c.contains("store.cassandra.NodeMain")).findFirst().orElse("");
+  }
+
   @Test
+  @Order(1)
   void sigtermStopsCleanlyAndDataSurvivesARestart() throws Exception {
     assertThat(TestStore.fatJar()).as("the fat jar (built by package)").exists();
     assertThat(EmbeddedCassandra.answers("127.0.0.1", CQL_PORT)).as("port %d is free before the test", CQL_PORT)
@@ -172,19 +190,17 @@ class StoreRestartIT {
     String id = new JsonObject(created.body()).getString("product_id");
     stopGracefully(first, "first.log");
     assertThat(workDir.resolve("data")).as("the node's data lives under the working directory").isDirectory();
-    // the node recorded its classes at its first exit, named by the build of its jars
-    List<Path> archives;
+    // the node's classes are archived beside its jars, named by their build (recorded at this node's exit unless an
+    // earlier node run from these jars did), and not in the data directory
+    assertThat(nodeArchive()).as("the build's class archive beside the node's jars").isRegularFile();
     try (var files = Files.list(workDir.resolve("data").resolve("cassandra"))) {
-      archives = files.filter(p -> p.getFileName().toString().startsWith("node-classes")).toList();
+      assertThat(files.filter(p -> p.getFileName().toString().startsWith("node-classes"))).isEmpty();
     }
-    assertThat(archives).as("one class archive, moved into place once the node stopped").hasSize(1);
-    assertThat(archives.get(0).getFileName().toString()).matches("node-classes\\.[0-9a-f]+-[0-9a-f]+\\.jsa");
 
     Process second = launch(workDir, "second.log");
     awaitReady(second, "second.log");
-    String node = second.toHandle().children().map(c -> c.info().commandLine().orElse(""))
-        .filter(c -> c.contains("store.cassandra.NodeMain")).findFirst().orElse("");
-    assertThat(node).as("the restarted node maps the archive").contains("-XX:SharedArchiveFile=" + archives.get(0));
+    assertThat(nodeCommand(second)).as("the restarted node maps the archive")
+        .contains("-XX:SharedArchiveFile=" + nodeArchive());
     // the token from before the restart still works: key, account and token version all survived
     HttpResponse<String> found = send(request("/api/products/" + id).header("Authorization", admin).GET());
     assertThat(found.statusCode()).as(found.body()).isEqualTo(200);
@@ -252,6 +268,8 @@ class StoreRestartIT {
     workDir = Files.createTempDirectory("store-kill-it");
     Process store = launch(workDir, "dev.log", Map.of()); // all-in-one defaults: sample catalog, demo users
     awaitReady(store, "dev.log");
+    assertThat(nodeCommand(store)).as("a new data directory's node maps the archive beside the jars")
+        .contains("-XX:SharedArchiveFile=" + nodeArchive());
 
     HttpResponse<String> token = send(request("/user-api/token").header("Content-Type",
         "application/x-www-form-urlencoded").POST(HttpRequest.BodyPublishers.ofString(
