@@ -56,8 +56,16 @@ final class CartRepository {
         .map(rows -> rows.stream().map(CartRepository::item).toList());
   }
 
-  Future<List<CartItem>> allItems() {
-    return cql.rows("cart.all", "SELECT * FROM cart_items").map(rows -> rows.stream().map(CartRepository::item).toList());
+  /**
+   * Up to {@code limit} users who have a cart, in the table's (token) order, after the user {@code after} when given:
+   * a page reads its own partition keys, never the whole table.
+   */
+  Future<List<String>> cartOwners(String after, int limit) {
+    Future<List<Row>> owners = after == null
+        ? cql.rows("cart.owners", "SELECT DISTINCT username FROM cart_items LIMIT ?", limit)
+        : cql.rows("cart.owners-after", "SELECT DISTINCT username FROM cart_items WHERE token(username) > token(?) "
+            + "LIMIT ?", after, limit);
+    return owners.map(rows -> rows.stream().map(row -> row.getString("username")).toList());
   }
 
   Future<Void> save(CartItem item) {

@@ -426,13 +426,31 @@ public final class CartService {
 
   // ---- admin ----
 
-  public Future<JsonArray> allCarts() {
-    return repository.allItems().map(items -> {
-      Map<String, List<CartItem>> byUser = new java.util.TreeMap<>();
-      items.forEach(i -> byUser.computeIfAbsent(i.username(), u -> new java.util.ArrayList<>()).add(i));
-      JsonArray carts = new JsonArray();
-      byUser.forEach((user, lines) -> carts.add(cartOf(lines).toJson().put("username", user)));
-      return carts;
+  /** How many carts a page of everyone's carts holds when the admin names no limit. */
+  static final int ADMIN_PAGE = 100;
+
+  /** A page of carts, each with its {@code username}, and the cursor of the next page (null on the last one). */
+  public record CartPage(JsonArray carts, String next) {
+  }
+
+  /**
+   * Everyone's carts (admin), a page at a time: {@code limit} users' carts (100 unless given) after the user named
+   * by {@code cursor}, in the table's order. Each page costs its own carts' reads, however many carts there are.
+   */
+  public Future<CartPage> carts(String cursor, Integer limit) {
+    int size = limit == null ? ADMIN_PAGE : limit;
+    return repository.cartOwners(cursor, size + 1).compose(owners -> {
+      List<String> page = owners.subList(0, Math.min(size, owners.size()));
+      return Future.all(page.stream().map(repository::items).toList()).map(read -> {
+        JsonArray carts = new JsonArray();
+        for (int i = 0; i < page.size(); i++) {
+          List<CartItem> lines = read.resultAt(i);
+          if (!lines.isEmpty()) { // emptied since its user was listed
+            carts.add(cartOf(lines).toJson().put("username", page.get(i)));
+          }
+        }
+        return new CartPage(carts, owners.size() > size ? page.get(size - 1) : null);
+      });
     });
   }
 }

@@ -14,6 +14,7 @@ import store.catalog.api.CatalogClient;
 import store.platform.Auth;
 import store.platform.ContractRouter;
 import store.platform.Platform;
+import store.platform.Responses;
 import store.platform.Schema;
 import store.platform.ServiceModule;
 import store.platform.StoreConfig;
@@ -25,8 +26,6 @@ import store.order.api.OrderOperations.OrderList;
 
 /** The order service: routes from {@code conf/openapi/order.yaml}, internal operations, and the lifecycle. */
 public final class OrderModule implements ServiceModule {
-  /** The response header with the {@code cursor} of the next page of a list, when there is one. */
-  static final String NEXT_PAGE = "X-Next-Cursor";
   private Platform platform;
   private OrderService service;
 
@@ -78,12 +77,7 @@ public final class OrderModule implements ServiceModule {
           service.list(Auth.caller(rc), new OrderService.ListQuery(rc.queryParams().get("status"),
                   "true".equalsIgnoreCase(rc.queryParams().get("history")), true, rc.queryParams().get("cursor"),
                   limit == null ? null : Integer.valueOf(limit)))
-              .map(page -> {
-                if (page.next() != null) {
-                  rc.response().putHeader(NEXT_PAGE, page.next());
-                }
-                return page.orders();
-              })
+              .map(page -> Responses.page(rc, page.orders(), page.next()))
               .onComplete(json(rc, 200));
         })
         .bind("createOrder", rc -> service.place(Auth.caller(rc),

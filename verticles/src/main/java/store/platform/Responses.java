@@ -10,7 +10,18 @@ import java.util.UUID;
 
 /** Small helpers every service's routes use to answer. */
 public final class Responses {
+  /** The response header with the {@code cursor} of a paged list's next page, when there is one. */
+  public static final String NEXT_PAGE = "X-Next-Cursor";
+
   private Responses() {
+  }
+
+  /** A page of a list: its items, answered as JSON, with the next page's cursor (null on the last page). */
+  public static JsonArray page(RoutingContext rc, JsonArray items, String next) {
+    if (next != null) {
+      rc.response().putHeader(NEXT_PAGE, next);
+    }
+    return items;
   }
 
   /** Completes the request with the result as JSON, or fails it (→ a problem answer). */
