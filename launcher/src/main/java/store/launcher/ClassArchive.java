@@ -70,13 +70,15 @@ record ClassArchive(Path archive, Path recording) {
   }
 
   /**
-   * The build of a jar, or of the jars under a directory, run by this JDK: their names, sizes and times, and the
-   * JVM's version. Any change to one of them gives another build, and so another archive.
+   * The build of a jar, or of the jars under a directory, run by this JDK: where they are, their names, sizes and
+   * times, and the JVM's version. Any change to one of them gives another build, and so another archive (the JVM
+   * checks the class path's files by path too: an archive copied with the jars to another directory is refused).
    */
   static String buildOf(Path libDir) throws IOException {
     CRC32 crc = new CRC32();
     long bytes = 0;
-    crc.update(System.getProperty("java.vm.version", "").getBytes(StandardCharsets.UTF_8));
+    crc.update((System.getProperty("java.vm.version", "") + "\n" + libDir.toAbsolutePath().normalize() + "\n")
+        .getBytes(StandardCharsets.UTF_8));
     try (Stream<Path> files = Files.walk(libDir)) {
       for (Path jar : files.filter(p -> p.getFileName().toString().endsWith(".jar")).sorted().toList()) {
         long size = Files.size(jar);

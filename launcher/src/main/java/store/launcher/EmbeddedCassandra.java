@@ -201,10 +201,15 @@ public final class EmbeddedCassandra implements AutoCloseable {
     // cluster's first member records: three nodes writing 60 MB each at exit would be waste.
     classArchive = ClassArchive.firstOf(List.of(libDir, index == 0 ? dataDir : dataDir.resolveSibling("node1")),
         "node-classes", ClassArchive.buildOf(libDir), index == 0);
+    Path agent = libDir.resolve("agent").resolve("jmx_prometheus_javaagent.jar");
+    Path rules = libDir.resolve("agent").resolve("jmx-exporter.yml");
+    boolean withAgent = Files.isRegularFile(agent) && Files.isRegularFile(rules);
     if (classArchive != null) {
       command.addAll(classArchive.options());
-      if (classArchive.recording() != null) {
-        command.addAll(List.of("-XX:+UnlockDiagnosticVMOptions", "-XX:+AllowArchivingWithJavaAgent")); // the agent
+      if (withAgent) {
+        // a JVM with an agent records an archive only with this flag, and maps one only with the same setting: without
+        // it here too the JVM silently refuses the archive at every start (the agent transforms no class)
+        command.addAll(List.of("-XX:+UnlockDiagnosticVMOptions", "-XX:+AllowArchivingWithJavaAgent"));
       }
     }
     command.addAll(JVM17_OPTIONS);
@@ -230,9 +235,7 @@ public final class EmbeddedCassandra implements AutoCloseable {
     }
     // 7199 for the default 9042; JMX listens on 127.0.0.1 only, so the members of a cluster take 7199, 7209, ...
     command.add("-Dcassandra.jmx.local.port=" + (cqlPort - 1843 + 10 * index));
-    Path agent = libDir.resolve("agent").resolve("jmx_prometheus_javaagent.jar");
-    Path rules = libDir.resolve("agent").resolve("jmx-exporter.yml");
-    if (Files.isRegularFile(agent) && Files.isRegularFile(rules)) {
+    if (withAgent) {
       // Cassandra's metrics for Prometheus (observability/cassandra/jmx-exporter.yml), on loopback
       command.add("-javaagent:" + agent.toAbsolutePath() + "=" + address() + ":" + metricsPort() + ":"
           + rules.toAbsolutePath());

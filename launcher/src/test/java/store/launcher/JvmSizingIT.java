@@ -88,6 +88,7 @@ class JvmSizingIT {
     ProcessHandle orphan = sizedStore(killed);
     assertThat(orphan.info().commandLine().orElse("")).as("the next start maps the archive")
         .contains("-XX:SharedArchiveFile=" + recorded.get(0));
+    assertThat(TestStore.maps(orphan, recorded.get(0))).as("and the JVM took it").isTrue();
     killed.destroyForcibly().waitFor();
     assertThat(orphan.onExit().get(30, TimeUnit.SECONDS).isAlive()).as("no store outlives its launcher").isFalse();
   }

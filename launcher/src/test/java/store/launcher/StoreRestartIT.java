@@ -164,10 +164,15 @@ class StoreRestartIT {
     return jars.resolve("node-classes." + ClassArchive.buildOf(jars) + ".jsa");
   }
 
-  /** The command line of the launcher's Cassandra node. */
-  private static String nodeCommand(Process store) {
-    return store.toHandle().children().map(c -> c.info().commandLine().orElse(""))
-        .filter(c -> c.contains("store.cassandra.NodeMain")).findFirst().orElse("");
+  /**
+   * The launcher's Cassandra node runs on the class archive beside its jars: pointed at it, and mapping it (a JVM that
+   * refuses an archive says nothing and loads every class from the jars).
+   */
+  private static void assertNodeMapsTheArchive(Process store, String why) throws IOException {
+    ProcessHandle node = store.toHandle().children().filter(c -> c.info().commandLine().orElse("")
+        .contains("store.cassandra.NodeMain")).findFirst().orElseThrow();
+    assertThat(node.info().commandLine().orElse("")).as(why).contains("-XX:SharedArchiveFile=" + nodeArchive());
+    assertThat(TestStore.maps(node, nodeArchive())).as(why + ": the JVM took it").isTrue();
   }
 
   @Test
@@ -199,8 +204,7 @@ class StoreRestartIT {
 
     Process second = launch(workDir, "second.log");
     awaitReady(second, "second.log");
-    assertThat(nodeCommand(second)).as("the restarted node maps the archive")
-        .contains("-XX:SharedArchiveFile=" + nodeArchive());
+    assertNodeMapsTheArchive(second, "the restarted node maps the archive");
     // the token from before the restart still works: key, account and token version all survived
     HttpResponse<String> found = send(request("/api/products/" + id).header("Authorization", admin).GET());
     assertThat(found.statusCode()).as(found.body()).isEqualTo(200);
@@ -268,8 +272,7 @@ class StoreRestartIT {
     workDir = Files.createTempDirectory("store-kill-it");
     Process store = launch(workDir, "dev.log", Map.of()); // all-in-one defaults: sample catalog, demo users
     awaitReady(store, "dev.log");
-    assertThat(nodeCommand(store)).as("a new data directory's node maps the archive beside the jars")
-        .contains("-XX:SharedArchiveFile=" + nodeArchive());
+    assertNodeMapsTheArchive(store, "a new data directory's node maps the archive beside the jars");
 
     HttpResponse<String> token = send(request("/user-api/token").header("Content-Type",
         "application/x-www-form-urlencoded").POST(HttpRequest.BodyPublishers.ofString(

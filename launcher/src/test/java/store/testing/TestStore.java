@@ -4,6 +4,8 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -155,5 +157,14 @@ public final class TestStore {
 
   public static Path fatJar() {
     return Path.of("target", "product-store.jar").toAbsolutePath();
+  }
+
+  /**
+   * Whether a running process has the file mapped (Linux's /proc): how a test tells a class archive the JVM uses from
+   * one it was pointed at but refused, which it does silently.
+   */
+  public static boolean maps(ProcessHandle process, Path file) throws IOException {
+    return Files.readString(Path.of("/proc", Long.toString(process.pid()), "maps"))
+        .contains(file.toRealPath().toString());
   }
 }
