@@ -11,6 +11,7 @@ import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Base64;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -439,7 +440,14 @@ public final class CartService {
    */
   public Future<CartPage> carts(String cursor, Integer limit) {
     int size = limit == null ? ADMIN_PAGE : limit;
-    return repository.cartOwners(cursor, size + 1).compose(owners -> {
+    String after;
+    // the cursor names the page's last user, in base64url: any user name, and nothing a header cannot carry
+    try {
+      after = cursor == null ? null : new String(Base64.getUrlDecoder().decode(cursor), StandardCharsets.UTF_8);
+    } catch (IllegalArgumentException e) {
+      return Future.failedFuture(ProblemException.invalidField("cursor", "not a cursor this list gave"));
+    }
+    return repository.cartOwners(after, size + 1).compose(owners -> {
       List<String> page = owners.subList(0, Math.min(size, owners.size()));
       return Future.all(page.stream().map(repository::items).toList()).map(read -> {
         JsonArray carts = new JsonArray();
@@ -449,7 +457,8 @@ public final class CartService {
             carts.add(cartOf(lines).toJson().put("username", page.get(i)));
           }
         }
-        return new CartPage(carts, owners.size() > size ? page.get(size - 1) : null);
+        return new CartPage(carts, owners.size() > size ? Base64.getUrlEncoder().withoutPadding()
+            .encodeToString(page.get(size - 1).getBytes(StandardCharsets.UTF_8)) : null);
       });
     });
   }
