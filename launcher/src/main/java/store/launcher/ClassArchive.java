@@ -119,4 +119,17 @@ record ClassArchive(Path archive, Path recording) {
       recording.toFile().delete(); // another JVM of the same build got there first, or the disk refused
     }
   }
+
+  /**
+   * Deletes every archive named {@code name} in {@code dir}, of any build, and the build-less {@code name.jsa} of
+   * earlier releases: for a directory no JVM maps them from any more.
+   */
+  static void forgetIn(Path dir, String name) {
+    Pattern any = Pattern.compile(Pattern.quote(name) + "(" + BUILD + "|\\.jsa)");
+    try (Stream<Path> files = Files.list(dir)) {
+      files.filter(p -> any.matcher(p.getFileName().toString()).matches()).forEach(p -> p.toFile().delete());
+    } catch (IOException e) {
+      // left for the next time
+    }
+  }
 }

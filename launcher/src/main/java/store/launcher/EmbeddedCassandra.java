@@ -64,6 +64,8 @@ public final class EmbeddedCassandra implements AutoCloseable {
   private boolean schemaHandedOver;
   /** The node's class archive, when it maps or records one. */
   private ClassArchive classArchive;
+  /** The name of the node's class archives, {@code node-classes.<build>.jsa}. */
+  private static final String NODE_ARCHIVE = "node-classes";
   private static final String NODE_ID_FILE = "node.id";
 
   /** The single node of dev mode, on 127.0.0.1. */
@@ -200,7 +202,7 @@ public final class EmbeddedCassandra implements AutoCloseable {
     // too; in the data directory when the jars' directory is read-only (a container image). Only a single node or a
     // cluster's first member records: three nodes writing 60 MB each at exit would be waste.
     classArchive = ClassArchive.firstOf(List.of(libDir, index == 0 ? dataDir : dataDir.resolveSibling("node1")),
-        "node-classes", ClassArchive.buildOf(libDir), index == 0);
+        NODE_ARCHIVE, ClassArchive.buildOf(libDir), index == 0);
     Path agent = libDir.resolve("agent").resolve("jmx_prometheus_javaagent.jar");
     Path rules = libDir.resolve("agent").resolve("jmx-exporter.yml");
     boolean withAgent = Files.isRegularFile(agent) && Files.isRegularFile(rules);
@@ -352,13 +354,7 @@ public final class EmbeddedCassandra implements AutoCloseable {
     if (classArchive != null && !process.isAlive()) {
       classArchive.keep();
       if (!classArchive.archive().getParent().equals(dataDir)) {
-        // kept in the data directory by earlier releases (named by build, or not at all): never mapped again
-        try (var files = Files.list(dataDir)) {
-          files.filter(p -> p.getFileName().toString().matches("node-classes(\\.[0-9a-f]+-[0-9a-f]+)?\\.jsa"))
-              .forEach(p -> p.toFile().delete());
-        } catch (IOException e) {
-          // left for the next stop
-        }
+        ClassArchive.forgetIn(dataDir, NODE_ARCHIVE); // kept there by earlier releases: never mapped again
       }
     }
   }

@@ -116,4 +116,15 @@ class ClassArchiveTest {
     assertThat(next.archive()).as("the jars' archive comes first").isEqualTo(jars.resolve("node-classes.30-cc.jsa"))
         .hasContent("recorded at exit");
   }
+
+  @Test
+  void aDirectoryNoLongerUsedForgetsItsArchivesOfEveryBuild() throws Exception {
+    Path named = Files.writeString(dir.resolve("node-classes.10-aa.jsa"), "a build's");
+    Path unnamed = Files.writeString(dir.resolve("node-classes.jsa"), "an earlier release's");
+    Path other = Files.writeString(dir.resolve("product-store.jar.10-aa.jsa"), "another JVM's");
+    ClassArchive.forgetIn(dir, "node-classes");
+    assertThat(named).doesNotExist();
+    assertThat(unnamed).doesNotExist();
+    assertThat(other).exists();
+  }
 }
