@@ -71,7 +71,7 @@ class SplitTopologyIT {
     env.put("ORDER_DELIVERY_MIN_MS", "300");
     env.put("ORDER_DELIVERY_MAX_MS", "500");
     env.put("ORDER_POLL_MS", "100");
-    env.put("CLIENT_TIMEOUT_MS", "1500");
+    env.put("CLIENT_TIMEOUT_MS", "3000"); // the default: four JVMs, Cassandra and Zipkin share two cores
     env.put("CHECKOUT_LEASE_SECONDS", "10"); // a claim held by a killed cart is free again after this
     env.put("CLIENT_RETRIES", "1");
     env.put("BREAKER_MAX_FAILURES", "3");

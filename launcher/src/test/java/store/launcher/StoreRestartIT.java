@@ -46,6 +46,8 @@ class StoreRestartIT {
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
   private final List<Process> started = new ArrayList<>();
   private Path workDir;
+  /** The log of the store launched last: where a request that got no answer is explained. */
+  private String lastLog;
 
   @BeforeAll
   static void tokens() {
@@ -84,6 +86,7 @@ class StoreRestartIT {
     List<String> command = new ArrayList<>(List.of(java().toString(), "-Xmx256m", "-jar",
         TestStore.fatJar().toString()));
     command.addAll(List.of(args));
+    lastLog = log;
     ProcessBuilder builder = new ProcessBuilder(command).directory(dir.toFile())
         .redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve(log).toFile()));
@@ -115,9 +118,18 @@ class StoreRestartIT {
     }
   }
 
+  /**
+   * A generous timeout: the test is about what survives a stop, not about speed, and a CI machine sharing its two cores
+   * with the node can stall a first request for seconds. Past it, the store's log says where it was.
+   */
   private HttpResponse<String> send(HttpRequest.Builder request) throws IOException, InterruptedException {
-    return http.send(request.timeout(Duration.ofSeconds(10)).build(),
-        HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+    HttpRequest built = request.timeout(Duration.ofSeconds(30)).build();
+    try {
+      return http.send(built, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+    } catch (java.net.http.HttpTimeoutException e) {
+      throw new AssertionError("no answer to " + built.method() + " " + built.uri().getPath() + " in 30 s; log:\n"
+          + tail(lastLog), e);
+    }
   }
 
   private HttpRequest.Builder request(String path) {
@@ -137,7 +149,8 @@ class StoreRestartIT {
     while (System.nanoTime() < deadline) {
       assertThat(process.isAlive()).as("the store exited early; log:\n%s", tail(log)).isTrue();
       try {
-        if (send(request("/health/ready")).statusCode() == 200) {
+        if (http.send(request("/health/ready").timeout(Duration.ofSeconds(10)).build(),
+            HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
           return;
         }
       } catch (IOException notYet) {
