@@ -67,7 +67,7 @@ class GatewayIT {
     env.put("CASSANDRA_KEYSPACE", "gateway_it");
     env.put("SECRET_KEY", TestStore.SECRET);
     env.put("INTERNAL_KEY", TestStore.INTERNAL_KEY);
-    env.put("CLIENT_TIMEOUT_MS", "2000");
+    env.put("CLIENT_TIMEOUT_MS", "3000"); // the default: six JVMs, nginx and Cassandra share two cores
     env.put("ORDER_PROCESSING_DELAY_MS", "1000"); // the lifecycle in seconds, not minutes
     env.put("ORDER_SHIPPING_DELAY_MS", "500");
     env.put("ORDER_DELIVERY_MIN_MS", "300");
