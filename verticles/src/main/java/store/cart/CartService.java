@@ -1,6 +1,8 @@
 package store.cart;
 
 import com.datastax.oss.driver.api.core.cql.Row;
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -53,6 +55,9 @@ public final class CartService {
   private final Counter itemsAdded;
   private final Counter stockFailures;
   private final DistributionSummary cartValue;
+  /** Products whose last known copy this process wrote in the last minute ({@link #keepSnapshot}). */
+  private final Cache<UUID, Boolean> snapshotsKept = Caffeine.newBuilder().maximumSize(100_000)
+      .expireAfterWrite(Duration.ofMinutes(1)).build();
 
   CartService(CartRepository repository, CatalogClient catalog, OrderClient orders, MeterRegistry registry,
       int viewsLimit, int leaseSeconds) {
@@ -95,7 +100,7 @@ public final class CartService {
     Future<Product> asked = catalog.product(productId, caller);
     Future<List<CartItem>> cart = repository.items(caller.username());
     return asked.compose(product -> {
-      repository.saveSnapshot(product.toJson()); // best effort: the last known copy for views when the catalog is down
+      keepSnapshot(product.toJson());
       return cart.compose(items -> {
         CartItem existing = items.stream().filter(i -> i.productId().equals(productId)).findFirst().orElse(null);
         if (existing != null && addKey != null && existing.addKeys().contains(addKey)) {
@@ -394,16 +399,28 @@ public final class CartService {
   public Future<JsonObject> view(Caller caller, UUID productId) {
     Instant now = Instant.now();
     Future<JsonObject> product = catalog.product(productId, caller)
-        .map(Product::toJson)
-        .compose(p -> repository.saveSnapshot(p).map(v -> p.put("stale", false)))
+        .map(found -> keepSnapshot(found.toJson()).put("stale", false))
         .recover(failure -> failure instanceof ProblemException p && p.status() == 503
             ? repository.snapshot(productId).compose(copy -> copy == null ? Future.failedFuture(failure)
                 : Future.succeededFuture(copy.put("stale", true)))
             : Future.failedFuture(failure));
-    return product.compose(p -> repository.recordView(caller.username(), productId, now)
-        .compose(v -> trimViews(caller.username()))
-        .map(v -> new JsonObject().put("product_id", productId.toString()).put("viewed_at", now.toString())
-            .put("product", p)));
+    return product.compose(p -> repository.recordView(caller.username(), productId, now).map(v -> {
+      trimViews(caller.username()); // after the answer: the list shows its newest views whatever is left over
+      return new JsonObject().put("product_id", productId.toString()).put("viewed_at", now.toString())
+          .put("product", p);
+    }));
+  }
+
+  /**
+   * The product's last known copy, for views while the catalog is down: written at most once a minute per product
+   * by this process, not at every view and add (it is only ever shown marked stale). Not awaited.
+   */
+  private JsonObject keepSnapshot(JsonObject product) {
+    UUID id = UUID.fromString(product.getString("product_id"));
+    if (snapshotsKept.asMap().putIfAbsent(id, Boolean.TRUE) == null) {
+      repository.saveSnapshot(product).onFailure(e -> snapshotsKept.invalidate(id)); // the next one tries again
+    }
+    return product;
   }
 
   public Future<JsonArray> recentViews(String username) {
@@ -416,9 +433,11 @@ public final class CartService {
     });
   }
 
-  private Future<Void> trimViews(String username) {
-    return repository.views(username).compose(rows -> repository.forgetViews(username,
-        newestFirst(rows).stream().skip(viewsLimit).map(r -> r.getUuid("product_id")).toList()));
+  /** Forgets all but the newest views; a failure leaves them for the next view's trim. */
+  private void trimViews(String username) {
+    repository.views(username).compose(rows -> repository.forgetViews(username,
+            newestFirst(rows).stream().skip(viewsLimit).toList()))
+        .onFailure(e -> LOG.debug("Recent views of {} not trimmed: {}", username, e.toString()));
   }
 
   private static List<Row> newestFirst(List<Row> rows) {
