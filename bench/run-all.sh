@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Every benchmark in one go, one after the other (they share the machine's cores, so never two at once):
-# catalog page vs hello (wrk), add-to-cart/checkout in both topologies, the login flood, the gateway's cost, and the
-# 200-user Locust mix through nginx with its plots. Outputs go to target/bench/ (one log per benchmark, plus the
-# Locust CSVs and PNGs); docs/performance.md quotes them.
+# catalog page vs hello (wrk), a product view (wrk), add-to-cart/checkout in both topologies, the login flood, the
+# gateway's cost, and the 200-user Locust mix through nginx with its plots. Outputs go to target/bench/ (one log per
+# benchmark, plus the Locust CSVs and PNGs); docs/performance.md quotes them.
 # Usage: bench/run-all.sh        (needs the fat jar: ./mvnw -q package -DskipTests; nginx, wrk, python3-locust,
 #                                 python3-matplotlib from Debian; about 20 minutes on 2 cores)
 set -euo pipefail
@@ -15,6 +15,7 @@ run() { # run NAME COMMAND...
   if "$@" >"$OUT/$name.log" 2>&1; then echo "   ok ($OUT/$name.log)"; else echo "   FAILED, see $OUT/$name.log"; fi
 }
 run catalog "$ROOT/bench/catalog-bench.sh"
+run view "$ROOT/bench/view-bench.sh"
 run flow "$ROOT/bench/flow-bench.sh"
 run login-flood "$ROOT/bench/login-flood.sh"
 run gateway "$ROOT/bench/gateway-bench.sh"

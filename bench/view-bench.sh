@@ -48,7 +48,11 @@ trap 'exit 130' INT TERM
 PID=$!
 for _ in $(seq 1 360); do
   [[ "$(curl -s -o /dev/null -w '%{http_code}' "$BASE/health/ready" || true)" == 200 ]] && break
-  kill -0 "$PID" 2>/dev/null || { echo "the store exited while starting:" >&2; tail -n 40 "$WORK/store.log" >&2; exit 1; }
+  if ! kill -0 "$PID" 2>/dev/null; then
+    echo "the store exited while starting:" >&2
+    tail -n 40 "$WORK/store.log" >&2
+    exit 1
+  fi
   sleep 0.5
 done
 

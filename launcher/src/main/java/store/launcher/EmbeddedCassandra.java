@@ -67,7 +67,7 @@ public final class EmbeddedCassandra implements AutoCloseable {
   /** The name of the node's class archives, {@code node-classes.<build>.jsa}. */
   private static final String NODE_ARCHIVE = "node-classes";
   /** Heap bytes a memtable row costs beyond its data: what the node measures on this JVM when not told. */
-  static final int MEMTABLE_ROW_OVERHEAD = 180;
+  private static final int MEMTABLE_ROW_OVERHEAD = 180;
   private static final String NODE_ID_FILE = "node.id";
 
   /** The single node of dev mode, on 127.0.0.1. */

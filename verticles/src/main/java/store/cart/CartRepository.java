@@ -93,32 +93,28 @@ final class CartRepository {
     return cql.run("cart.delete", "DELETE FROM cart_items WHERE username = ? AND item_id IN ?", username, itemIds);
   }
 
-  /** A view, written at its own time (see {@link #forgetViews}). */
   Future<Void> recordView(String username, UUID productId, Instant at) {
-    return cql.run("views.save", "INSERT INTO recent_views (username, product_id, viewed_at) VALUES (?, ?, ?) "
-        + "USING TIMESTAMP ?", username, productId, at, writeTime(at));
+    return cql.run("views.save", "INSERT INTO recent_views (username, product_id, viewed_at) VALUES (?, ?, ?)",
+        username, productId, at);
   }
 
+  /** The user's views, each with the time it was written ({@code written}, see {@link #forgetViews}). */
   Future<List<Row>> views(String username) {
-    return cql.rows("views.list", "SELECT product_id, viewed_at FROM recent_views WHERE username = ?", username);
+    return cql.rows("views.list", "SELECT product_id, viewed_at, writetime(viewed_at) AS written FROM recent_views "
+        + "WHERE username = ?", username);
   }
 
   /**
-   * Forgets the views in {@code rows} (as read by {@link #views}), and only them: the delete is written at the newest
-   * of their times, so a product viewed again since they were read (a later time) keeps its new view.
+   * Forgets the views in {@code rows} (as read by {@link #views}), and only them: the delete is written at the
+   * newest of their write times, so a product viewed again since they were read (written later) keeps its new view.
    */
   Future<Void> forgetViews(String username, List<Row> rows) {
     if (rows.isEmpty()) {
       return Future.succeededFuture();
     }
-    long upTo = rows.stream().mapToLong(row -> writeTime(row.getInstant("viewed_at"))).max().getAsLong();
+    long upTo = rows.stream().mapToLong(row -> row.getLong("written")).max().getAsLong();
     return cql.run("views.trim", "DELETE FROM recent_views USING TIMESTAMP ? WHERE username = ? AND product_id IN ?",
         upTo, username, rows.stream().map(row -> row.getUuid("product_id")).toList());
-  }
-
-  /** A view's write time, in Cassandra's microseconds, from its time as the table keeps it (milliseconds). */
-  private static long writeTime(Instant viewedAt) {
-    return viewedAt.toEpochMilli() * 1000;
   }
 
   Future<Void> saveSnapshot(JsonObject product) {
