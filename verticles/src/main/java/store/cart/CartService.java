@@ -100,7 +100,7 @@ public final class CartService {
     Future<Product> asked = catalog.product(productId, caller);
     Future<List<CartItem>> cart = repository.items(caller.username());
     return asked.compose(product -> {
-      keepSnapshot(product.toJson());
+      keepSnapshot(product);
       return cart.compose(items -> {
         CartItem existing = items.stream().filter(i -> i.productId().equals(productId)).findFirst().orElse(null);
         if (existing != null && addKey != null && existing.addKeys().contains(addKey)) {
@@ -399,7 +399,7 @@ public final class CartService {
   public Future<JsonObject> view(Caller caller, UUID productId) {
     Instant now = Instant.now();
     Future<JsonObject> product = catalog.product(productId, caller)
-        .map(found -> keepSnapshot(found.toJson()).put("stale", false))
+        .map(found -> keepSnapshot(found).put("stale", false))
         .recover(failure -> failure instanceof ProblemException p && p.status() == 503
             ? repository.snapshot(productId).compose(copy -> copy == null ? Future.failedFuture(failure)
                 : Future.succeededFuture(copy.put("stale", true)))
@@ -413,14 +413,16 @@ public final class CartService {
 
   /**
    * The product's last known copy, for views while the catalog is down: written at most once a minute per product
-   * by this process, not at every view and add (it is only ever shown marked stale). Not awaited.
+   * by this process, not at every view and add (it is only ever shown marked stale). Not awaited. Answers the
+   * product's JSON.
    */
-  private JsonObject keepSnapshot(JsonObject product) {
-    UUID id = UUID.fromString(product.getString("product_id"));
+  private JsonObject keepSnapshot(Product product) {
+    JsonObject json = product.toJson();
+    UUID id = product.productId();
     if (snapshotsKept.asMap().putIfAbsent(id, Boolean.TRUE) == null) {
-      repository.saveSnapshot(product).onFailure(e -> snapshotsKept.invalidate(id)); // the next one tries again
+      repository.saveSnapshot(json).onFailure(e -> snapshotsKept.invalidate(id)); // the next one tries again
     }
-    return product;
+    return json;
   }
 
   public Future<JsonArray> recentViews(String username) {
