@@ -26,6 +26,16 @@ public final class Accounts {
   public record State(int version, boolean admin) {
   }
 
+  /**
+   * The name belonged to an account that was deleted. Such a name is never given to a second owner: the cart, order
+   * and view tables are keyed by user name, so a new owner would inherit the old account's data.
+   */
+  public static final class RetiredName extends RuntimeException {
+    public RetiredName(String username) {
+      super("The name " + username + " belonged to a deleted account", null, false, false);
+    }
+  }
+
   private final Cql cql;
   private final Cache<String, Optional<State>> cache;
 
@@ -49,7 +59,7 @@ public final class Accounts {
 
   /**
    * The stored row, deleted accounts included: a deleted account keeps its row (a tombstone with its last token
-   * version), so a later account of the same name starts past every version the old one ever issued.
+   * version), which retires the name for good.
    */
   private record Stored(int version, boolean admin, boolean deleted) {
     State live() {
@@ -63,23 +73,32 @@ public final class Accounts {
             : new Stored(row.getInt("version"), row.getBoolean("is_admin"), row.getBoolean("deleted")));
   }
 
-  /** A new account (its name already claimed by the user service): version 0, or past a deleted namesake's. */
+  /**
+   * A new account (its name already claimed by the user service): version 0, or past the versions of a row written
+   * before it (a revocation of a name not yet registered). Fails with {@link RetiredName} for a deleted account's name.
+   */
   public Future<State> created(String username, boolean admin) {
-    return untilApplied(() -> read(username).compose(stored -> stored == null
-        ? insertFirst(username, new State(0, admin))
-        : move(username, stored, new State(stored.version() + 1, admin), false)));
+    return untilApplied(() -> read(username).compose(stored -> {
+      if (stored == null) {
+        return insertFirst(username, new State(0, admin));
+      }
+      return stored.deleted() ? Future.failedFuture(new RetiredName(username))
+          : move(username, stored, new State(stored.version() + 1, admin), false);
+    }));
   }
 
-  /** The account's state, created at version 0 if missing (e.g. an account made before this table existed). */
+  /**
+   * The account's state, created at version 0 if missing (e.g. an account made before this table existed). Fails
+   * with {@link RetiredName} for a deleted account, whose user row only a registration racing its deletion can have
+   * left behind, for the moment until that registration takes it back.
+   */
   public Future<State> ensure(String username, boolean admin) {
     return untilApplied(() -> read(username).compose(stored -> {
       if (stored == null) {
         return insertFirst(username, new State(0, admin));
       }
-      if (stored.deleted()) { // the user row exists again: the account is back, past the old tokens
-        return move(username, stored, new State(stored.version() + 1, admin), false);
-      }
-      return Future.succeededFuture(remember(username, stored.live()));
+      return stored.deleted() ? Future.failedFuture(new RetiredName(username))
+          : Future.succeededFuture(remember(username, stored.live()));
     }));
   }
 
@@ -94,7 +113,7 @@ public final class Accounts {
             stored.deleted())));
   }
 
-  /** The account is gone: its tokens stop working, and stay dead if the name is registered again. */
+  /** The account is gone: its tokens stop working, and its name cannot be registered again ({@link #created}). */
   public Future<Void> deleted(String username) {
     return untilApplied(() -> read(username).compose(stored -> stored == null || stored.deleted()
             ? Future.succeededFuture(new State(stored == null ? 0 : stored.version(), false)) // nothing to revoke

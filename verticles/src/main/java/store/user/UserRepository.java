@@ -47,6 +47,12 @@ final class UserRepository {
                 : Future.succeededFuture(id.equals(row.getUuid("id")))));
   }
 
+  /** Takes back a registration's row (only that registration's, by its id): its name turned out to be retired. */
+  Future<Void> takeBack(String username, UUID id) {
+    return cql.conditional("user.take-back", "DELETE FROM users WHERE username = ? IF id = ?", username, id)
+        .mapEmpty();
+  }
+
   Future<Row> find(String username) {
     return cql.one("user.get", "SELECT * FROM users WHERE username = ?", username);
   }

@@ -64,17 +64,23 @@ public final class UserService {
     String username = body.getString("username");
     String[] keys = {"address:" + clientAddress, "user:" + username};
     registrations.check(keys);
-    return create(body, adminPrefixRule && username.startsWith("admin_")).compose(user -> {
-      if (user != null) {
-        return Future.succeededFuture(user);
-      }
-      registrations.failed(keys);
-      return Future.failedFuture(new ProblemException(400, "username-taken", "Username taken",
-          "Username already registered"));
-    });
+    return create(body, adminPrefixRule && username.startsWith("admin_"))
+        .recover(e -> e instanceof Accounts.RetiredName ? Future.succeededFuture(null) : Future.failedFuture(e))
+        .compose(user -> {
+          if (user != null) {
+            return Future.succeededFuture(user);
+          }
+          // a deleted account's name answers as any taken name: whether an account was deleted is not for strangers
+          registrations.failed(keys);
+          return Future.failedFuture(new ProblemException(400, "username-taken", "Username taken",
+              "Username already registered"));
+        });
   }
 
-  /** Creates the account; answers null when the username is taken. */
+  /**
+   * Creates the account; answers null when the username is taken, and fails with {@link Accounts.RetiredName} when
+   * it belonged to a deleted account (the row this call claimed is taken back first).
+   */
   Future<JsonObject> create(JsonObject body, boolean admin) {
     JsonObject user = new JsonObject()
         .put("id", UUID.randomUUID().toString())
@@ -91,8 +97,15 @@ public final class UserService {
           if (!inserted) {
             return Future.succeededFuture(null);
           }
-          registered.increment();
-          return accounts.created(user.getString("username"), admin).map(user);
+          String username = user.getString("username");
+          return accounts.created(username, admin)
+              .recover(e -> !(e instanceof Accounts.RetiredName) ? Future.failedFuture(e)
+                  : repository.takeBack(username, UUID.fromString(user.getString("id")))
+                      .compose(v -> Future.failedFuture(e)))
+              .map(state -> {
+                registered.increment();
+                return user;
+              });
         });
   }
 
@@ -102,7 +115,14 @@ public final class UserService {
     return Future.all(demoUsers.stream().map(o -> (JsonObject) o).map(demo -> repository.find(demo.getString(
         "username")).compose(existing -> existing != null ? Future.succeededFuture()
             : create(demo, demo.getBoolean("admin", false)).onSuccess(u -> LOG.info("Demo user {} created",
-                demo.getString("username"))).mapEmpty())).toList()).mapEmpty();
+                demo.getString("username"))).<Void>mapEmpty().recover(e -> {
+                  if (!(e instanceof Accounts.RetiredName)) {
+                    return Future.failedFuture(e);
+                  }
+                  LOG.warn("Demo user {} not created: an operator deleted it, and names are not reused",
+                      demo.getString("username"));
+                  return Future.succeededFuture();
+                }))).toList()).mapEmpty();
   }
 
   /**
@@ -116,7 +136,11 @@ public final class UserService {
         JsonObject admin = new JsonObject().put("username", username).put("password", password)
             .put("full_name", "Administrator").put("phone", "+10000000000");
         return create(admin, true).compose(user -> user != null ? Future.<Void>succeededFuture()
-            : ensureBootstrapAdmin(username, password)).onSuccess(v -> LOG.info("Bootstrap admin {} ready", username));
+                : ensureBootstrapAdmin(username, password))
+            .recover(e -> Future.failedFuture(!(e instanceof Accounts.RetiredName) ? e
+                : new IllegalStateException("ADMIN_USERNAME " + username + " belonged to a deleted account, and names "
+                    + "of deleted accounts are not reused; choose another ADMIN_USERNAME")))
+            .onSuccess(v -> LOG.info("Bootstrap admin {} ready", username));
       }
       if (Boolean.TRUE.equals(existing.getBoolean("is_admin"))) {
         return Future.succeededFuture();
@@ -152,6 +176,8 @@ public final class UserService {
             return Future.failedFuture(ProblemException.unauthorized("Incorrect username or password"));
           }
           return accounts.ensure(username, Boolean.TRUE.equals(row.getBoolean("is_admin")))
+              .recover(e -> Future.failedFuture(e instanceof Accounts.RetiredName
+                  ? ProblemException.unauthorized("Incorrect username or password") : e))
               .map(account -> new JsonObject()
                   .put("access_token", auth.issueUserToken(username, account))
                   .put("token_type", "bearer")
