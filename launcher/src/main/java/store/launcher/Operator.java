@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.UUID;
 import java.util.function.Function;
+import store.cart.CartAdministration;
 import store.catalog.CatalogBulkLoad;
 import store.platform.Accounts;
 import store.platform.CassandraSessions;
@@ -39,11 +40,12 @@ final class Operator {
       return (switch (command) {
         case "grant-admin" -> accounts.setAdmin(username, true);
         case "revoke-admin" -> accounts.setAdmin(username, false);
-        default -> accounts.delete(username);
+        default -> accounts.delete(username, () -> new CartAdministration(store.cql()).forget(username));
       }).map(v -> switch (command) {
         case "grant-admin" -> username + " is now an admin; earlier tokens are revoked";
         case "revoke-admin" -> username + " is no longer an admin; earlier tokens are revoked";
-        default -> username + " is deleted; its tokens no longer work";
+        default -> username + " is deleted: its tokens no longer work, its cart and recent views are erased, its "
+            + "orders are kept, and the name cannot be registered again";
       });
     });
   }

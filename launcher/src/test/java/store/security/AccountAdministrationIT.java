@@ -85,6 +85,13 @@ class AccountAdministrationIT {
         .put("category", "account-it").put("price", 2).put("stock_count", 1));
   }
 
+  /** The users whose carts the admin's list of carts shows (this store's keyspace holds a handful). */
+  private static List<String> cartOwners(String admin) {
+    Response carts = api.get("cart", "/carts/?limit=500", admin);
+    assertThat(carts.status()).as(carts.toString()).isEqualTo(200);
+    return carts.array().stream().map(c -> ((JsonObject) c).getString("username")).toList();
+  }
+
   private static void registers(String name, String password) {
     Response registered = api.post("user", "/users/register", null, new JsonObject().put("username", name)
         .put("full_name", "Someone").put("phone", "+100200300").put("password", password));
@@ -123,7 +130,12 @@ class AccountAdministrationIT {
     assertThat(createProduct(api.login(name, "promoted-password")).status()).isEqualTo(403);
 
     String last = api.login(name, "promoted-password");
-    assertThat(launcher(ENV, "delete-user", name).getKey()).isZero();
+    String productId = createProduct(root).json().getString("product_id");
+    assertThat(api.addToCart(last, productId, 1).status()).isEqualTo(200);
+    assertThat(cartOwners(root)).contains(name);
+    Map.Entry<Integer, String> deleted = launcher(ENV, "delete-user", name);
+    assertThat(deleted.getKey()).as(deleted.getValue()).isZero();
+    assertThat(cartOwners(root)).as("the deleted account's cart, erased").doesNotContain(name);
     assertThat(StoreApi.eventually(Duration.ofSeconds(5), () -> api.get("cart", "/cart/", last),
         r -> r.status() == 401).status()).isEqualTo(401);
     assertThat(api.post("user", "/token", null, io.vertx.core.MultiMap.caseInsensitiveMultiMap()

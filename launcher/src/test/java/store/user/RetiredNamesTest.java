@@ -7,14 +7,16 @@ import io.vertx.core.MultiMap;
 import io.vertx.core.json.JsonObject;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
+import store.cart.CartAdministration;
 import store.platform.Accounts;
+import store.platform.Cql;
 import store.testing.StoreApi;
 import store.testing.StoreApi.Response;
 import store.testing.TestStore;
 
 /**
  * A deleted account's name is not given to anyone else: the cart, its recent views and the order list are keyed by
- * user name, so a second owner of the name would see the first one's.
+ * user name, so a second owner of the name would see the first one's. The deletion erases the cart and the views.
  */
 class RetiredNamesTest {
 
@@ -26,9 +28,14 @@ class RetiredNamesTest {
     String productId = api.createProduct(TestStore.token("retired-admin", true), "retired-" + UUID.randomUUID(),
         "Left In The Cart", 4.5, 10);
     assertThat(api.addToCart(first, productId, 2).status()).isEqualTo(200);
+    assertThat(api.post("cart", "/products/" + productId + "/view", first, null).status()).isEqualTo(200);
+    assertThat(rows("cart_items", name)).isEqualTo(1);
 
-    Accounts accounts = new Accounts(TestStore.cql(), 0);
-    StoreApi.await(new UserAdministration(TestStore.cql(), accounts).delete(name));
+    Cql cql = TestStore.cql();
+    StoreApi.await(new UserAdministration(cql, new Accounts(cql, 0)).delete(name,
+        () -> new CartAdministration(cql).forget(name))); // as the operator's delete-user does
+    assertThat(rows("cart_items", name)).as("the cart, erased").isZero();
+    assertThat(rows("recent_views", name)).as("the recent views, erased").isZero();
 
     Response again = api.post("user", "/users/register", null, new JsonObject().put("username", name)
         .put("full_name", "Second Owner").put("phone", "+100200300").put("password", "the-second-owners-password"));
@@ -55,6 +62,11 @@ class RetiredNamesTest {
     assertThatThrownBy(() -> StoreApi.await(accounts.ensure(name, false))).as("what a login asks")
         .hasRootCauseInstanceOf(Accounts.RetiredName.class);
     assertThat(StoreApi.await(accounts.state(name))).as("what a token is checked against").isNull();
+  }
+
+  private static int rows(String table, String username) throws Exception {
+    return StoreApi.await(TestStore.cql().rows("test.rows-of-" + table, "SELECT username FROM " + table
+        + " WHERE username = ?", username)).size();
   }
 
   private static Response token(StoreApi api, String username, String password) {

@@ -93,6 +93,13 @@ final class CartRepository {
     return cql.run("cart.delete", "DELETE FROM cart_items WHERE username = ? AND item_id IN ?", username, itemIds);
   }
 
+  /** Everything kept under the user's name: cart lines, recent views and checkout records (a deleted account). */
+  Future<Void> forgetUser(String username) {
+    return cql.run("cart.forget-user", "BEGIN BATCH DELETE FROM cart_items WHERE username = ?; "
+        + "DELETE FROM recent_views WHERE username = ?; DELETE FROM checkouts WHERE username = ?; APPLY BATCH",
+        username, username, username);
+  }
+
   Future<Void> recordView(String username, UUID productId, Instant at) {
     return cql.run("views.save", "INSERT INTO recent_views (username, product_id, viewed_at) VALUES (?, ?, ?)",
         username, productId, at);

@@ -1,6 +1,7 @@
 package store.user;
 
 import io.vertx.core.Future;
+import java.util.function.Supplier;
 import store.platform.Accounts;
 import store.platform.Cql;
 import store.platform.ProblemException;
@@ -8,7 +9,7 @@ import store.platform.ProblemException;
 /**
  * What an operator does to accounts from the launcher ({@code grant-admin}, {@code revoke-admin},
  * {@code delete-user}): the stored role and the account's token version change together, so the user's earlier
- * tokens stop working on their next request.
+ * tokens stop working on their next request. A deleted account's name is retired ({@code Accounts.created}).
  */
 public final class UserAdministration {
   private final UserRepository repository;
@@ -26,9 +27,14 @@ public final class UserAdministration {
         .mapEmpty();
   }
 
-  public Future<Void> delete(String username) {
+  /**
+   * Deletes the account: its tokens are revoked first, then {@code forgetElsewhere} erases what other services keep
+   * under its name, and the user row goes last, so a command that failed half-way can be run again.
+   */
+  public Future<Void> delete(String username, Supplier<Future<Void>> forgetElsewhere) {
     return requireAccount(username)
         .compose(v -> accounts.deleted(username))
+        .compose(v -> forgetElsewhere.get())
         .compose(v -> repository.delete(username));
   }
 
