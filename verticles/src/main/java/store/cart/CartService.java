@@ -13,6 +13,7 @@ import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.Base64;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -397,7 +398,7 @@ public final class CartService {
    * {@code stale}; a product the catalog says does not exist is a 404.
    */
   public Future<JsonObject> view(Caller caller, UUID productId) {
-    Instant now = Instant.now();
+    Instant now = Instant.now().truncatedTo(ChronoUnit.MILLIS); // as stored: the list of views shows the same time
     Future<JsonObject> product = catalog.product(productId, caller)
         .map(found -> keepSnapshot(found).put("stale", false))
         .recover(failure -> failure instanceof ProblemException p && p.status() == 503

@@ -125,7 +125,7 @@ public final class OrderService {
       total = total.add(line.price().multiply(BigDecimal.valueOf(line.quantity())));
       items.add(line.toJson());
     }
-    Instant now = Instant.now();
+    Instant now = Instant.now().truncatedTo(ChronoUnit.MILLIS); // as stored: the answer shows what a read will
     JsonObject order = new JsonObject().put("id", orderId.toString()).put("user_id", caller.username())
         .put("items", items).put("total", total).put("status", OrderStatus.CREATED.name())
         .put("created_at", now.toString()).put("updated_at", now.toString());

@@ -8,6 +8,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.math.BigDecimal;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -90,7 +91,7 @@ public final class UserService {
         .put("email", body.getString("email"))
         .put("is_admin", admin)
         .put("total_spent", BigDecimal.ZERO)
-        .put("created_at", Instant.now().toString());
+        .put("created_at", Instant.now().truncatedTo(ChronoUnit.MILLIS).toString()); // as stored
     return passwords.hash(body.getString("password"))
         .compose(hash -> repository.insert(user, hash))
         .compose(inserted -> {
