@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -340,24 +341,73 @@ final class CatalogRepository {
   /**
    * One line's stock move as a compare-and-set on the count that also records (or clears) the line's marker in the
    * same row, so whether it happened can always be read back: after a crash, or a write timeout of unknown outcome.
+   * The markers of {@code settled} reservations (their outcome is recorded in their own rows) go in the same write.
+   *
+   * <p>Both marker maps are written whole, on the condition that they are still as read: a collection written whole
+   * replaces its earlier cells, tombstones included. Removing one marker at a time left a tombstone per sale in the
+   * product's row, and every read of the product scanned them until compaction after {@code gc_grace_seconds} (ten
+   * days): a product bought 100 000 times in that time could not be read at all.
    */
-  Future<Boolean> moveStock(UUID id, int expected, StockMove move, String reservationId, int quantity) {
-    Future<Row> lwt = switch (move) {
-      case TAKE -> cql.conditional("stock.take", "UPDATE products SET stock_count = ?, pending_holds[?] = ? "
-          + "WHERE product_id = ? IF stock_count = ?", expected - quantity, reservationId, quantity, id, expected);
-      case UNDO_TAKE -> cql.conditional("stock.undo", "UPDATE products SET stock_count = ?, pending_holds = "
-          + "pending_holds - ? WHERE product_id = ? IF stock_count = ? AND pending_holds[?] = ?", expected + quantity,
-          Set.of(reservationId), id, expected, reservationId, quantity);
-      case RETURN -> cql.conditional("stock.return", "UPDATE products SET stock_count = ?, pending_returns[?] = ? "
-          + "WHERE product_id = ? IF stock_count = ?", expected + quantity, reservationId, quantity, id, expected);
+  Future<Boolean> moveStock(UUID id, StockState read, StockMove move, String reservationId, int quantity,
+      Settled settled) {
+    Map<String, Integer> holds = without(read.holds(), settled.holds());
+    Map<String, Integer> returns = without(read.returns(), settled.returns());
+    int count = switch (move) {
+      case TAKE -> {
+        holds.put(reservationId, quantity);
+        yield read.count() - quantity;
+      }
+      case UNDO_TAKE -> {
+        holds.remove(reservationId);
+        yield read.count() + quantity;
+      }
+      case RETURN -> {
+        returns.put(reservationId, quantity);
+        yield read.count() + quantity;
+      }
     };
-    return lwt.map(row -> row.getBoolean(0));
+    return writeMarkers("stock." + move.statement(), id, read, count, holds, returns);
   }
 
-  /** The markers of a reservation whose outcome is recorded in its own row: no longer needed. */
-  Future<Void> clearMarkers(UUID id, String reservationId) {
-    return cql.run("stock.clear-markers", "UPDATE products SET pending_holds = pending_holds - ?, pending_returns = "
-        + "pending_returns - ? WHERE product_id = ?", Set.of(reservationId), Set.of(reservationId), id);
+  /** Clears the markers of {@code settled} reservations, if the row is still as read (see {@link #moveStock}). */
+  Future<Boolean> clearMarkers(UUID id, StockState read, Settled settled) {
+    return writeMarkers("stock.clear-markers", id, read, read.count(), without(read.holds(), settled.holds()),
+        without(read.returns(), settled.returns()));
+  }
+
+  /**
+   * Markers that may go: the holds and the returns of reservations whose own rows record their outcome. A hold
+   * goes once the reservation is RESERVED, a return only once it is RELEASED (until then it says the stock is back).
+   */
+  record Settled(Set<String> holds, Set<String> returns) {
+    boolean isEmpty() {
+      return holds.isEmpty() && returns.isEmpty();
+    }
+
+    /** Whether any of these markers is in the row as read. */
+    boolean anyIn(StockState state) {
+      return holds.stream().anyMatch(state.holds()::containsKey)
+          || returns.stream().anyMatch(state.returns()::containsKey);
+    }
+  }
+
+  private Future<Boolean> writeMarkers(String name, UUID id, StockState read, int count, Map<String, Integer> holds,
+      Map<String, Integer> returns) {
+    // an empty collection is no value at all in Cassandra: bound as null, in the condition as in the write
+    return cql.conditional(name, "UPDATE products SET stock_count = ?, pending_holds = ?, pending_returns = ? "
+            + "WHERE product_id = ? IF stock_count = ? AND pending_holds = ? AND pending_returns = ?", count,
+            orNull(holds), orNull(returns), id, read.count(), orNull(read.holds()), orNull(read.returns()))
+        .map(row -> row.getBoolean(0));
+  }
+
+  private static Map<String, Integer> without(Map<String, Integer> markers, Set<String> settled) {
+    Map<String, Integer> left = new HashMap<>(markers);
+    left.keySet().removeAll(settled);
+    return left;
+  }
+
+  private static Map<String, Integer> orNull(Map<String, Integer> markers) {
+    return markers.isEmpty() ? null : markers;
   }
 
   /** An admin's new count: the shop's total moves by the same difference. */

@@ -11,10 +11,13 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import store.catalog.api.CatalogOperations;
@@ -50,6 +53,12 @@ final class Reservations {
 
   /** How long a release waits for one already under way: 200 reads 10 ms apart. */
   private static final int RELEASE_POLLS = 200;
+  /** How long settled markers wait for the product's next move before they are cleared on their own (ms). */
+  private static final long MARKER_FLUSH_MS = 1_000;
+  private final Map<UUID, Set<String>> settledHolds = new ConcurrentHashMap<>();
+  private final Map<UUID, Set<String>> settledReturns = new ConcurrentHashMap<>();
+  /** Products with a flush of their settled markers scheduled. */
+  private final Set<UUID> markerFlushes = ConcurrentHashMap.newKeySet();
   private final Vertx vertx;
   private final CatalogRepository repository;
   private final CatalogService catalog;
@@ -155,7 +164,7 @@ final class Reservations {
             return undoTakes(reservationId, lines).transform(ignored -> Future.failedFuture(
                 ProblemException.unavailable("Reservation " + reservationId + " expired; try again")));
           }
-          clearMarkersLater(reservationId, lines.stream().map(Line::productId).toList());
+          clearMarkersLater(reservationId, lines.stream().map(Line::productId).toList(), false);
           return Future.succeededFuture(reservedAnswer(reservationId, new JsonArray(taken)));
         }),
         // a refusal (stock short, product gone): every line's outcome is known, so put back and free the id. Storage
@@ -264,7 +273,7 @@ final class Reservations {
       chain = chain.compose(v -> move(line.productId(), reservationId, StockMove.RETURN, line.quantity()).mapEmpty());
     }
     return chain.compose(v -> settleState(reservationId, "RELEASING", "RELEASED", null)).map(moved -> {
-      clearMarkersLater(reservationId, toReturn.stream().map(Line::productId).toList());
+      clearMarkersLater(reservationId, toReturn.stream().map(Line::productId).toList(), true);
       return null;
     });
   }
@@ -322,10 +331,12 @@ final class Reservations {
         }
         default -> throw new IllegalStateException(kind.name());
       }
-      return repository.moveStock(productId, state.count(), kind, reservationId, amount)
+      CatalogRepository.Settled settled = settledMarkers(productId);
+      return repository.moveStock(productId, state, kind, reservationId, amount, settled)
           .recover(e -> Cql.unknownOutcome(e) ? Future.succeededFuture(false) : Future.failedFuture(e))
           .compose(applied -> {
             if (applied) {
+              markersCleared(productId, settled);
               return Future.succeededFuture(true);
             }
             if (attempt >= CAS_ATTEMPTS) {
@@ -348,9 +359,95 @@ final class Reservations {
         : repository.settledReservation(reservationId).map(row -> row != null && to.equals(row.getString("state"))));
   }
 
-  /** Markers of settled reservations are only bookkeeping: cleared after the answer, and by the sweeper if not. */
-  private void clearMarkersLater(String reservationId, List<UUID> products) {
-    products.forEach(id -> repository.clearMarkers(id, reservationId));
+  // ---- markers of settled reservations ----
+
+  /**
+   * Markers of settled reservations are only bookkeeping: cleared after the answer (and by the sweeper if not). They
+   * are queued per product and go with the product's next stock move, in the same write; a product not moved again
+   * within {@link #MARKER_FLUSH_MS} has them cleared by a write of their own. {@code returnsToo}: the reservation is
+   * RELEASED, so its return markers go as well; before that they are what says a line's stock is back.
+   */
+  private void clearMarkersLater(String reservationId, List<UUID> products, boolean returnsToo) {
+    for (UUID id : products) {
+      queue(settledHolds, id, reservationId);
+      if (returnsToo) {
+        queue(settledReturns, id, reservationId);
+      }
+      if (markerFlushes.add(id)) {
+        vertx.setTimer(MARKER_FLUSH_MS, t -> flushMarkers(id));
+      }
+    }
+  }
+
+  private static void queue(Map<UUID, Set<String>> queues, UUID productId, String reservationId) {
+    queues.compute(productId, (id, queued) -> {
+      Set<String> set = queued == null ? new HashSet<>() : queued;
+      set.add(reservationId);
+      return set;
+    });
+  }
+
+  /** What is queued for the product now (a copy: the queues change under other event loops). */
+  private CatalogRepository.Settled settledMarkers(UUID productId) {
+    return new CatalogRepository.Settled(copy(settledHolds, productId), copy(settledReturns, productId));
+  }
+
+  private static Set<String> copy(Map<UUID, Set<String>> queues, UUID productId) {
+    Set<String> copied = new HashSet<>();
+    queues.computeIfPresent(productId, (id, queued) -> {
+      copied.addAll(queued);
+      return queued;
+    });
+    return copied;
+  }
+
+  /** Called under the product's lock once a write that cleared {@code settled} applied. */
+  private void markersCleared(UUID productId, CatalogRepository.Settled settled) {
+    dequeue(settledHolds, productId, settled.holds());
+    dequeue(settledReturns, productId, settled.returns());
+  }
+
+  private static void dequeue(Map<UUID, Set<String>> queues, UUID productId, Set<String> cleared) {
+    queues.computeIfPresent(productId, (id, queued) -> {
+      queued.removeAll(cleared);
+      return queued.isEmpty() ? null : queued;
+    });
+  }
+
+  /** The product was not moved since its markers were queued: clear them now, under its lock. */
+  private void flushMarkers(UUID productId) {
+    markerFlushes.remove(productId); // from now on, a newly queued marker schedules a flush of its own
+    if (settledMarkers(productId).isEmpty()) {
+      return;
+    }
+    vertx.sharedData().getLocalLockWithTimeout("stock:" + productId, 30_000)
+        .compose(lock -> clearQueued(productId, 1).andThen(ar -> lock.release()))
+        .onFailure(e -> {
+          if (markerFlushes.add(productId)) { // Cassandra trouble, or contention: again later
+            vertx.setTimer(MARKER_FLUSH_MS * 5, t -> flushMarkers(productId));
+          }
+        });
+  }
+
+  private Future<Void> clearQueued(UUID productId, int attempt) {
+    CatalogRepository.Settled settled = settledMarkers(productId);
+    if (settled.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    return repository.stockState(productId).compose(state -> {
+      if (state == null || !settled.anyIn(state)) { // the product is gone, or the markers were never written here
+        markersCleared(productId, settled);
+        return Future.succeededFuture();
+      }
+      return repository.clearMarkers(productId, state, settled).compose(applied -> {
+        if (applied) {
+          markersCleared(productId, settled);
+          return Future.succeededFuture();
+        }
+        return attempt >= CAS_ATTEMPTS ? Future.failedFuture("markers of " + productId + " too contended")
+            : clearQueued(productId, attempt + 1);
+      });
+    });
   }
 
   // ---- the sweeper ----
@@ -416,7 +513,7 @@ final class Reservations {
       List<UUID> products = Line.fromJson(new JsonArray(lines)).stream().map(Line::productId).toList();
       if ("RELEASED".equals(state)) {
         return undoLateTakes(reservationId, products).map(v -> {
-          clearMarkersLater(reservationId, products);
+          clearMarkersLater(reservationId, products, true);
           return Outcome.ALREADY_FINAL;
         });
       }
@@ -427,8 +524,8 @@ final class Reservations {
         case "RESERVED" -> settleState(reservationId, "RESERVED", "RELEASING", null).compose(moved -> moved
             ? finishRelease(reservationId, lines) : Future.failedFuture("reservation " + reservationId + " moved on"));
         case "RELEASING" -> finishRelease(reservationId, lines);
-        default -> { // ORDERED: settled; only its markers may be left
-          clearMarkersLater(reservationId, products);
+        default -> { // ORDERED: settled; only its holds may be left (a later release's returns are not its)
+          clearMarkersLater(reservationId, products, false);
           yield null;
         }
       };

@@ -9,8 +9,20 @@ package store.catalog;
  *   <li>{@code UNDO_TAKE}: count + the held quantity, and the hold removed (a reservation that never completed);
  *   <li>{@code RETURN}: count + quantity, and {@code pending_returns[reservation] = quantity} (a release, once).
  * </ul>
- * Markers of a reservation whose outcome its own row records (RESERVED, ORDERED, RELEASED) are cleared afterwards.
+ * Markers of a reservation whose outcome its own row records (RESERVED, ORDERED, RELEASED) are cleared afterwards,
+ * by the product's next move or, when none comes soon, by a write of their own.
  */
 enum StockMove {
-  TAKE, UNDO_TAKE, RETURN
+  TAKE("take"), UNDO_TAKE("undo"), RETURN("return");
+
+  private final String statement;
+
+  StockMove(String statement) {
+    this.statement = statement;
+  }
+
+  /** The move's name in the store's Cassandra metrics ({@code query="stock.take"}). */
+  String statement() {
+    return statement;
+  }
 }
