@@ -352,21 +352,13 @@ final class CatalogRepository {
       Settled settled) {
     Map<String, Integer> holds = without(read.holds(), settled.holds());
     Map<String, Integer> returns = without(read.returns(), settled.returns());
-    int count = switch (move) {
-      case TAKE -> {
-        holds.put(reservationId, quantity);
-        yield read.count() - quantity;
-      }
-      case UNDO_TAKE -> {
-        holds.remove(reservationId);
-        yield read.count() + quantity;
-      }
-      case RETURN -> {
-        returns.put(reservationId, quantity);
-        yield read.count() + quantity;
-      }
-    };
-    return writeMarkers("stock." + move.statement(), id, read, count, holds, returns);
+    switch (move) {
+      case TAKE -> holds.put(reservationId, quantity);
+      case UNDO_TAKE -> holds.remove(reservationId);
+      case RETURN -> returns.put(reservationId, quantity);
+      default -> throw new IllegalStateException(move.name());
+    }
+    return writeMarkers("stock." + move.statement(), id, read, move.after(read.count(), quantity), holds, returns);
   }
 
   /** Clears the markers of {@code settled} reservations, if the row is still as read (see {@link #moveStock}). */

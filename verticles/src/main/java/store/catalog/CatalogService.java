@@ -2,6 +2,7 @@ package store.catalog;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.Expiry;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -59,7 +60,10 @@ public final class CatalogService {
     this.sizes = Caffeine.newBuilder().maximumSize(1).expireAfterWrite(Duration.ofMillis(cacheTtlMs)).build();
     this.rangeCounts = Caffeine.newBuilder().maximumSize(10_000).expireAfterWrite(Duration.ofMillis(cacheTtlMs))
         .build();
-    this.products = Caffeine.newBuilder().maximumSize(50_000).expireAfterWrite(Duration.ofMillis(cacheTtlMs)).build();
+    // expiry from the load only: a stock move updates the copy's count (stockMoved) without making it last longer
+    this.products = Caffeine.newBuilder().maximumSize(50_000)
+        .expireAfter(Expiry.<UUID, Future<JsonObject>>creating((id, product) -> Duration.ofMillis(cacheTtlMs)))
+        .build();
     this.registry = registry;
     Gauge.builder("products_count", productCount, AtomicLong::get).description("Products in the catalog")
         .register(registry);
@@ -288,9 +292,18 @@ public final class CatalogService {
 
   // ---- stock ----
 
-  /** Drops a product's cached copy after its stock moved. */
+  /** Drops a product's cached copy: its stock may have moved by an amount this process does not know. */
   void forget(UUID productId) {
     products.invalidate(productId);
+  }
+
+  /**
+   * A stock move of this process applied: a cached copy of the product takes the new count, so the next add-to-cart
+   * or checkout line finds it here instead of reading the row again. Its other fields and its expiry stay as loaded.
+   */
+  void stockMoved(UUID productId, int count) {
+    products.asMap().computeIfPresent(productId, (id, cached) -> cached.succeeded() && cached.result() != null
+        ? Future.succeededFuture(cached.result().copy().put("stock_count", count)) : null);
   }
 
   /**

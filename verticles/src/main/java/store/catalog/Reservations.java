@@ -19,6 +19,7 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import store.catalog.api.CatalogOperations;
 import store.platform.Caller;
@@ -295,12 +296,21 @@ final class Reservations {
    * Paxos; across replicas the compare-and-set alone keeps the count right. False when the stock is short.
    */
   Future<Boolean> move(UUID productId, String reservationId, StockMove kind, int quantity) {
+    AtomicInteger written = new AtomicInteger(-1); // the count this call's write left, if one applied
     return vertx.sharedData().getLocalLockWithTimeout("stock:" + productId, 30_000)
-        .compose(lock -> attempt(productId, reservationId, kind, quantity, 1).andThen(ar -> lock.release()))
-        .andThen(ar -> catalog.forget(productId));
+        .compose(lock -> attempt(productId, reservationId, kind, quantity, 1, written).andThen(ar -> {
+          // still under the lock: no other move of this process can come between the write and the cache
+          if (written.get() >= 0) {
+            catalog.stockMoved(productId, written.get());
+          } else {
+            catalog.forget(productId);
+          }
+          lock.release();
+        }));
   }
 
-  private Future<Boolean> attempt(UUID productId, String reservationId, StockMove kind, int quantity, int attempt) {
+  private Future<Boolean> attempt(UUID productId, String reservationId, StockMove kind, int quantity, int attempt,
+      AtomicInteger written) {
     return repository.stockState(productId).compose(state -> {
       if (state == null) { // a product deleted meanwhile: nothing to take, and nothing to give back to it
         return kind == StockMove.TAKE
@@ -332,17 +342,19 @@ final class Reservations {
         default -> throw new IllegalStateException(kind.name());
       }
       CatalogRepository.Settled settled = settledMarkers(productId);
+      int left = kind.after(state.count(), amount);
       return repository.moveStock(productId, state, kind, reservationId, amount, settled)
           .recover(e -> Cql.unknownOutcome(e) ? Future.succeededFuture(false) : Future.failedFuture(e))
           .compose(applied -> {
             if (applied) {
               markersCleared(productId, settled);
+              written.set(left);
               return Future.succeededFuture(true);
             }
             if (attempt >= CAS_ATTEMPTS) {
               return Future.failedFuture(ProblemException.unavailable("Stock of " + productId + " is too contended"));
             }
-            return attempt(productId, reservationId, kind, quantity, attempt + 1); // the marker tells on re-read
+            return attempt(productId, reservationId, kind, quantity, attempt + 1, written); // the marker tells
           });
     });
   }

@@ -21,6 +21,11 @@ enum StockMove {
     this.statement = statement;
   }
 
+  /** The count after this move of {@code quantity} from {@code count}. */
+  int after(int count, int quantity) {
+    return this == TAKE ? count - quantity : count + quantity;
+  }
+
   /** The move's name in the store's Cassandra metrics ({@code query="stock.take"}). */
   String statement() {
     return statement;
