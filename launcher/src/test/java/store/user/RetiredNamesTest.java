@@ -51,7 +51,7 @@ class RetiredNamesTest {
   }
 
   @Test
-  void aUserRowLeftByARegistrationRacingTheDeletionOpensNoAccount() throws Exception {
+  void aDeletedAccountRefusesANewAccountOfItsNameAndALogin() throws Exception {
     TestStore.start(); // the user tables
     Accounts accounts = new Accounts(TestStore.cql(), 0);
     String name = "raced-" + UUID.randomUUID().toString().substring(0, 8);
