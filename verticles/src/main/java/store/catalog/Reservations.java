@@ -6,12 +6,12 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.shareddata.Lock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -56,8 +56,7 @@ final class Reservations {
   private static final int RELEASE_POLLS = 200;
   /** How long settled markers wait for the product's next move before they are cleared on their own (ms). */
   private static final long MARKER_FLUSH_MS = 1_000;
-  private final Map<UUID, Set<String>> settledHolds = new ConcurrentHashMap<>();
-  private final Map<UUID, Set<String>> settledReturns = new ConcurrentHashMap<>();
+  private final SettledMarkers settledMarkers = new SettledMarkers();
   /** Products with a flush of their settled markers scheduled. */
   private final Set<UUID> markerFlushes = ConcurrentHashMap.newKeySet();
   private final Vertx vertx;
@@ -297,7 +296,7 @@ final class Reservations {
    */
   Future<Boolean> move(UUID productId, String reservationId, StockMove kind, int quantity) {
     AtomicInteger written = new AtomicInteger(-1); // the count this call's write left, if one applied
-    return vertx.sharedData().getLocalLockWithTimeout("stock:" + productId, 30_000)
+    return productLock(productId)
         .compose(lock -> attempt(productId, reservationId, kind, quantity, 1, written).andThen(ar -> {
           // still under the lock: no other move of this process can come between the write and the cache
           if (written.get() >= 0) {
@@ -307,6 +306,11 @@ final class Reservations {
           }
           lock.release();
         }));
+  }
+
+  /** The lock that serialises this process's writes of one product's stock row (moves, marker clears). */
+  private Future<Lock> productLock(UUID productId) {
+    return vertx.sharedData().getLocalLockWithTimeout("stock:" + productId, 30_000);
   }
 
   private Future<Boolean> attempt(UUID productId, String reservationId, StockMove kind, int quantity, int attempt,
@@ -341,13 +345,13 @@ final class Reservations {
         }
         default -> throw new IllegalStateException(kind.name());
       }
-      CatalogRepository.Settled settled = settledMarkers(productId);
+      CatalogRepository.Settled settled = settledMarkers.of(productId);
       int left = kind.after(state.count(), amount);
       return repository.moveStock(productId, state, kind, reservationId, amount, settled)
           .recover(e -> Cql.unknownOutcome(e) ? Future.succeededFuture(false) : Future.failedFuture(e))
           .compose(applied -> {
             if (applied) {
-              markersCleared(productId, settled);
+              settledMarkers.cleared(productId, settled);
               written.set(left);
               return Future.succeededFuture(true);
             }
@@ -381,58 +385,20 @@ final class Reservations {
    */
   private void clearMarkersLater(String reservationId, List<UUID> products, boolean returnsToo) {
     for (UUID id : products) {
-      queue(settledHolds, id, reservationId);
-      if (returnsToo) {
-        queue(settledReturns, id, reservationId);
-      }
+      settledMarkers.add(id, reservationId, returnsToo);
       if (markerFlushes.add(id)) {
         vertx.setTimer(MARKER_FLUSH_MS, t -> flushMarkers(id));
       }
     }
   }
 
-  private static void queue(Map<UUID, Set<String>> queues, UUID productId, String reservationId) {
-    queues.compute(productId, (id, queued) -> {
-      Set<String> set = queued == null ? new HashSet<>() : queued;
-      set.add(reservationId);
-      return set;
-    });
-  }
-
-  /** What is queued for the product now (a copy: the queues change under other event loops). */
-  private CatalogRepository.Settled settledMarkers(UUID productId) {
-    return new CatalogRepository.Settled(copy(settledHolds, productId), copy(settledReturns, productId));
-  }
-
-  private static Set<String> copy(Map<UUID, Set<String>> queues, UUID productId) {
-    Set<String> copied = new HashSet<>();
-    queues.computeIfPresent(productId, (id, queued) -> {
-      copied.addAll(queued);
-      return queued;
-    });
-    return copied;
-  }
-
-  /** Called under the product's lock once a write that cleared {@code settled} applied. */
-  private void markersCleared(UUID productId, CatalogRepository.Settled settled) {
-    dequeue(settledHolds, productId, settled.holds());
-    dequeue(settledReturns, productId, settled.returns());
-  }
-
-  private static void dequeue(Map<UUID, Set<String>> queues, UUID productId, Set<String> cleared) {
-    queues.computeIfPresent(productId, (id, queued) -> {
-      queued.removeAll(cleared);
-      return queued.isEmpty() ? null : queued;
-    });
-  }
-
   /** The product was not moved since its markers were queued: clear them now, under its lock. */
   private void flushMarkers(UUID productId) {
     markerFlushes.remove(productId); // from now on, a newly queued marker schedules a flush of its own
-    if (settledMarkers(productId).isEmpty()) {
+    if (!settledMarkers.any(productId)) {
       return;
     }
-    vertx.sharedData().getLocalLockWithTimeout("stock:" + productId, 30_000)
+    productLock(productId)
         .compose(lock -> clearQueued(productId, 1).andThen(ar -> lock.release()))
         .onFailure(e -> {
           if (markerFlushes.add(productId)) { // Cassandra trouble, or contention: again later
@@ -442,18 +408,18 @@ final class Reservations {
   }
 
   private Future<Void> clearQueued(UUID productId, int attempt) {
-    CatalogRepository.Settled settled = settledMarkers(productId);
+    CatalogRepository.Settled settled = settledMarkers.of(productId);
     if (settled.isEmpty()) {
       return Future.succeededFuture();
     }
     return repository.stockState(productId).compose(state -> {
       if (state == null || !settled.anyIn(state)) { // the product is gone, or the markers were never written here
-        markersCleared(productId, settled);
+        settledMarkers.cleared(productId, settled);
         return Future.succeededFuture();
       }
       return repository.clearMarkers(productId, state, settled).compose(applied -> {
         if (applied) {
-          markersCleared(productId, settled);
+          settledMarkers.cleared(productId, settled);
           return Future.succeededFuture();
         }
         return attempt >= CAS_ATTEMPTS ? Future.failedFuture("markers of " + productId + " too contended")
