@@ -5,11 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.datastax.oss.driver.api.core.cql.Row;
 import com.datastax.oss.driver.api.core.cql.SimpleStatement;
 import java.time.Duration;
-import java.util.List;
 import java.util.UUID;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
+import store.testing.CassandraTrace;
 import store.testing.StoreApi;
 import store.testing.StoreApi.Response;
 import store.testing.TestStore;
@@ -21,7 +19,6 @@ import store.testing.TestStore;
  */
 class StockMarkersTest {
   private static final int SALES = 30;
-  private static final Pattern READ = Pattern.compile("Read (\\d+) live rows and (\\d+) tombstone cells");
 
   @Test
   void aProductSoldManyTimesKeepsNoTombstonePerSaleAndItsMarkersAreCleared() throws Exception {
@@ -39,7 +36,9 @@ class StockMarkersTest {
         r -> r.isNull("pending_holds") && r.isNull("pending_returns"));
     assertThat(row.getMap("pending_holds", String.class, Integer.class)).as("holds left").isEmpty();
     assertThat(row.getInt("stock_count")).isEqualTo(1000 - SALES);
-    assertThat(tombstonesRead(productId)).as("tombstone cells a read of the product scans after %d sales", SALES)
+    assertThat(CassandraTrace.tombstonesRead(SimpleStatement.newInstance(
+        "SELECT stock_count, pending_holds, pending_returns FROM products WHERE product_id = ?",
+        UUID.fromString(productId)))).as("tombstone cells a read of the product scans after %d sales", SALES)
         .isLessThan(5);
   }
 
@@ -48,28 +47,6 @@ class StockMarkersTest {
       return StoreApi.await(TestStore.cassandraClient().executeWithFullFetch(SimpleStatement.newInstance(
           "SELECT stock_count, pending_holds, pending_returns FROM products WHERE product_id = ?",
           UUID.fromString(productId)))).get(0);
-    } catch (Exception e) {
-      throw new AssertionError(e);
-    }
-  }
-
-  /** What Cassandra's own trace of a read of the product's row says it scanned. */
-  private static int tombstonesRead(String productId) throws Exception {
-    UUID trace = StoreApi.await(TestStore.cassandraClient().execute(SimpleStatement.newInstance(
-        "SELECT stock_count, pending_holds, pending_returns FROM products WHERE product_id = ?",
-        UUID.fromString(productId)).setTracing(true))).getExecutionInfo().getTracingId();
-    // the node writes a trace's events in the background
-    Matcher read = StoreApi.eventually(Duration.ofSeconds(10), () -> events(trace).stream()
-        .map(READ::matcher).filter(Matcher::find).findFirst().orElse(null), m -> m != null);
-    assertThat(read).as("the trace's read event").isNotNull();
-    return Integer.parseInt(read.group(2));
-  }
-
-  private static List<String> events(UUID trace) {
-    try {
-      return StoreApi.await(TestStore.cassandraClient().executeWithFullFetch(SimpleStatement.newInstance(
-          "SELECT activity FROM system_traces.events WHERE session_id = ?", trace))).stream()
-          .map(r -> r.getString("activity")).toList();
     } catch (Exception e) {
       throw new AssertionError(e);
     }

@@ -105,23 +105,20 @@ final class CartRepository {
         username, productId, at);
   }
 
-  /** The user's views, each with the time it was written ({@code written}, see {@link #forgetViews}). */
+  /** The user's views, each with the time it was written ({@code written}, see {@link #forgetViewsUpTo}). */
   Future<List<Row>> views(String username) {
     return cql.rows("views.list", "SELECT product_id, viewed_at, writetime(viewed_at) AS written FROM recent_views "
         + "WHERE username = ?", username);
   }
 
   /**
-   * Forgets the views in {@code rows} (as read by {@link #views}), and only them: the delete is written at the
-   * newest of their write times, so a product viewed again since they were read (written later) keeps its new view.
+   * Forgets every view of the user written at or before {@code upTo} (microseconds, as {@link #views} reads them), and
+   * only those: a product viewed again since is written later and keeps its new view. One partition-level delete, not
+   * a row tombstone per forgotten view: each trim replaces the one before, so a user who views many products does not
+   * pile up tombstones that every read of the list scans for ten days (gc_grace_seconds).
    */
-  Future<Void> forgetViews(String username, List<Row> rows) {
-    if (rows.isEmpty()) {
-      return Future.succeededFuture();
-    }
-    long upTo = rows.stream().mapToLong(row -> row.getLong("written")).max().getAsLong();
-    return cql.run("views.trim", "DELETE FROM recent_views USING TIMESTAMP ? WHERE username = ? AND product_id IN ?",
-        upTo, username, rows.stream().map(row -> row.getUuid("product_id")).toList());
+  Future<Void> forgetViewsUpTo(String username, long upTo) {
+    return cql.run("views.trim", "DELETE FROM recent_views USING TIMESTAMP ? WHERE username = ?", upTo, username);
   }
 
   Future<Void> saveSnapshot(JsonObject product) {

@@ -436,11 +436,18 @@ public final class CartService {
     });
   }
 
-  /** Forgets all but the newest views; a failure leaves them for the next view's trim. */
+  /**
+   * Forgets all but the newest views; a failure leaves them for the next view's trim. "Newest" by write time here, so
+   * the views kept are exactly those written after the ones forgotten.
+   */
   private void trimViews(String username) {
-    repository.views(username).compose(rows -> repository.forgetViews(username,
-            newestFirst(rows).stream().skip(viewsLimit).toList()))
-        .onFailure(e -> LOG.debug("Recent views of {} not trimmed: {}", username, e.toString()));
+    repository.views(username).compose(rows -> {
+      if (rows.size() <= viewsLimit) {
+        return Future.succeededFuture();
+      }
+      List<Long> written = rows.stream().map(row -> row.getLong("written")).sorted(Comparator.reverseOrder()).toList();
+      return repository.forgetViewsUpTo(username, written.get(viewsLimit));
+    }).onFailure(e -> LOG.debug("Recent views of {} not trimmed: {}", username, e.toString()));
   }
 
   private static List<Row> newestFirst(List<Row> rows) {
