@@ -348,7 +348,7 @@ final class CatalogRepository {
    * product's row, and every read of the product scanned them until compaction after {@code gc_grace_seconds} (ten
    * days): a product bought 100 000 times in that time could not be read at all.
    */
-  Future<Boolean> moveStock(UUID id, StockState read, StockMove move, String reservationId, int quantity,
+  Future<StockWrite> moveStock(UUID id, StockState read, StockMove move, String reservationId, int quantity,
       Settled settled) {
     Map<String, Integer> holds = without(read.holds(), settled.holds());
     Map<String, Integer> returns = without(read.returns(), settled.returns());
@@ -362,7 +362,7 @@ final class CatalogRepository {
   }
 
   /** Clears the markers of {@code settled} reservations, if the row is still as read (see {@link #moveStock}). */
-  Future<Boolean> clearMarkers(UUID id, StockState read, Settled settled) {
+  Future<StockWrite> clearMarkers(UUID id, StockState read, Settled settled) {
     return writeMarkers("stock.clear-markers", id, read, read.count(), without(read.holds(), settled.holds()),
         without(read.returns(), settled.returns()));
   }
@@ -383,13 +383,30 @@ final class CatalogRepository {
     }
   }
 
-  private Future<Boolean> writeMarkers(String name, UUID id, StockState read, int count, Map<String, Integer> holds,
+  /**
+   * A stock row's compare-and-set: whether it applied, and the row's stock as it is now: what the write left, or, when
+   * the condition failed, what Cassandra found instead (it answers a failed condition with the row's current values,
+   * so a retry needs no read of its own). {@code now} is null when the row is gone. {@code total} is carried over from
+   * the state the write was based on: no stock move changes it.
+   */
+  record StockWrite(boolean applied, StockState now) {
+  }
+
+  private Future<StockWrite> writeMarkers(String name, UUID id, StockState read, int count, Map<String, Integer> holds,
       Map<String, Integer> returns) {
     // an empty collection is no value at all in Cassandra: bound as null, in the condition as in the write
     return cql.conditional(name, "UPDATE products SET stock_count = ?, pending_holds = ?, pending_returns = ? "
             + "WHERE product_id = ? IF stock_count = ? AND pending_holds = ? AND pending_returns = ?", count,
             orNull(holds), orNull(returns), id, read.count(), orNull(read.holds()), orNull(read.returns()))
-        .map(row -> row.getBoolean(0));
+        .map(row -> {
+          if (row.getBoolean(0)) {
+            return new StockWrite(true, new StockState(count, read.total(), Map.copyOf(holds), Map.copyOf(returns)));
+          }
+          boolean found = row.getColumnDefinitions().contains("stock_count") && !row.isNull("stock_count");
+          return new StockWrite(false, found ? new StockState(row.getInt("stock_count"), read.total(),
+              row.getMap("pending_holds", String.class, Integer.class),
+              row.getMap("pending_returns", String.class, Integer.class)) : null);
+        });
   }
 
   private static Map<String, Integer> without(Map<String, Integer> markers, Set<String> settled) {

@@ -1,6 +1,8 @@
 package store.catalog;
 
 import com.datastax.oss.driver.api.core.cql.Row;
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -21,6 +23,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
+import store.catalog.CatalogRepository.StockState;
+import store.catalog.CatalogRepository.StockWrite;
 import store.catalog.api.CatalogOperations;
 import store.platform.Caller;
 import store.platform.Cql;
@@ -57,6 +61,13 @@ final class Reservations {
   /** How long settled markers wait for the product's next move before they are cleared on their own (ms). */
   private static final long MARKER_FLUSH_MS = 1_000;
   private final SettledMarkers settledMarkers = new SettledMarkers();
+  /**
+   * Each product's stock row as this process last saw it, so that a move of a product in demand (serialised by its
+   * lock) is one compare-and-set, not a read and a compare-and-set. Kept briefly: another replica's moves make it
+   * stale, and a stale one costs a failed compare-and-set.
+   */
+  private final Cache<UUID, StockState> knownStock = Caffeine.newBuilder()
+      .maximumSize(10_000).expireAfterWrite(Duration.ofSeconds(2)).build();
   /** Products with a flush of their settled markers scheduled. */
   private final Set<UUID> markerFlushes = ConcurrentHashMap.newKeySet();
   private final Vertx vertx;
@@ -297,15 +308,16 @@ final class Reservations {
   Future<Boolean> move(UUID productId, String reservationId, StockMove kind, int quantity) {
     AtomicInteger written = new AtomicInteger(-1); // the count this call's write left, if one applied
     return productLock(productId)
-        .compose(lock -> attempt(productId, reservationId, kind, quantity, 1, written).andThen(ar -> {
-          // still under the lock: no other move of this process can come between the write and the cache
-          if (written.get() >= 0) {
-            catalog.stockMoved(productId, written.get());
-          } else {
-            catalog.forget(productId);
-          }
-          lock.release();
-        }));
+        .compose(lock -> attempt(productId, reservationId, kind, quantity, 1, written,
+            knownStock.getIfPresent(productId)).andThen(ar -> {
+              // still under the lock: no other move of this process can come between the write and the cache
+              if (written.get() >= 0) {
+                catalog.stockMoved(productId, written.get());
+              } else {
+                catalog.forget(productId);
+              }
+              lock.release();
+            }));
   }
 
   /** The lock that serialises this process's writes of one product's stock row (moves, marker clears). */
@@ -313,44 +325,34 @@ final class Reservations {
     return vertx.sharedData().getLocalLockWithTimeout("stock:" + productId, 30_000);
   }
 
+  /**
+   * One compare-and-set of the move. {@code known}: the row as this process last saw it (its own last write, or what
+   * a failed compare-and-set found), used instead of reading the row; null to read it. The compare-and-set checks
+   * it, so a stale one costs a failed attempt, never a wrong count. A move that needs no write (done already, stock
+   * short) is only ever decided on a row just read.
+   */
   private Future<Boolean> attempt(UUID productId, String reservationId, StockMove kind, int quantity, int attempt,
-      AtomicInteger written) {
-    return repository.stockState(productId).compose(state -> {
+      AtomicInteger written, StockState known) {
+    Future<StockState> current = known != null ? Future.succeededFuture(known) : repository.stockState(productId);
+    return current.compose(state -> {
       if (state == null) { // a product deleted meanwhile: nothing to take, and nothing to give back to it
         return kind == StockMove.TAKE
             ? Future.failedFuture(ProblemException.notFound("Product " + productId + " not found"))
             : Future.succeededFuture(true);
       }
-      int amount = quantity;
-      switch (kind) {
-        case TAKE -> {
-          if (state.holds().containsKey(reservationId)) {
-            return Future.succeededFuture(true); // taken by an earlier attempt whose answer was lost
-          }
-          if (state.count() < quantity) {
-            return Future.succeededFuture(false);
-          }
-        }
-        case UNDO_TAKE -> {
-          Integer held = state.holds().get(reservationId);
-          if (held == null) {
-            return Future.succeededFuture(true); // never taken, or already put back
-          }
-          amount = held;
-        }
-        case RETURN -> {
-          if (state.returns().containsKey(reservationId)) {
-            return Future.succeededFuture(true);
-          }
-        }
-        default -> throw new IllegalStateException(kind.name());
+      Boolean outcome = outcomeWithoutWrite(state, reservationId, kind, quantity);
+      if (outcome != null) {
+        return known != null ? attempt(productId, reservationId, kind, quantity, attempt, written, null)
+            : Future.succeededFuture(outcome);
       }
+      int amount = kind == StockMove.UNDO_TAKE ? state.holds().get(reservationId) : quantity;
       CatalogRepository.Settled settled = settledMarkers.of(productId);
       int left = kind.after(state.count(), amount);
       return repository.moveStock(productId, state, kind, reservationId, amount, settled)
-          .recover(e -> Cql.unknownOutcome(e) ? Future.succeededFuture(false) : Future.failedFuture(e))
-          .compose(applied -> {
-            if (applied) {
+          .recover(e -> Cql.unknownOutcome(e) ? Future.succeededFuture(UNKNOWN) : Future.failedFuture(e))
+          .compose(write -> {
+            remember(productId, write.now());
+            if (write.applied()) {
               settledMarkers.cleared(productId, settled);
               written.set(left);
               return Future.succeededFuture(true);
@@ -358,9 +360,35 @@ final class Reservations {
             if (attempt >= CAS_ATTEMPTS) {
               return Future.failedFuture(ProblemException.unavailable("Stock of " + productId + " is too contended"));
             }
-            return attempt(productId, reservationId, kind, quantity, attempt + 1, written); // the marker tells
+            // the row as the failed write found it (read again when unknown): its markers tell what happened
+            return attempt(productId, reservationId, kind, quantity, attempt + 1, written, write.now());
           });
     });
+  }
+
+  /** A write whose outcome Cassandra could not confirm: the row must be read to know. */
+  private static final StockWrite UNKNOWN = new StockWrite(false, null);
+
+  /**
+   * Whether the move is settled without a write, on this state of the row: true when done already (its marker says
+   * so) or nothing to undo; false when the stock is short; null when it needs a write.
+   */
+  private static Boolean outcomeWithoutWrite(StockState state, String reservationId, StockMove kind,
+      int quantity) {
+    return switch (kind) {
+      case TAKE -> state.holds().containsKey(reservationId) ? Boolean.TRUE // taken by an attempt whose answer was lost
+          : state.count() < quantity ? Boolean.FALSE : null;
+      case UNDO_TAKE -> state.holds().containsKey(reservationId) ? null : Boolean.TRUE; // never taken, or put back
+      case RETURN -> state.returns().containsKey(reservationId) ? Boolean.TRUE : null;
+    };
+  }
+
+  private void remember(UUID productId, StockState now) {
+    if (now == null) {
+      knownStock.invalidate(productId);
+    } else {
+      knownStock.put(productId, now);
+    }
   }
 
   /**
@@ -399,7 +427,8 @@ final class Reservations {
       return;
     }
     productLock(productId)
-        .compose(lock -> clearQueued(productId, 1).andThen(ar -> lock.release()))
+        .compose(lock -> clearQueued(productId, 1, knownStock.getIfPresent(productId))
+            .andThen(ar -> lock.release()))
         .onFailure(e -> {
           if (markerFlushes.add(productId)) { // Cassandra trouble, or contention: again later
             vertx.setTimer(MARKER_FLUSH_MS * 5, t -> flushMarkers(productId));
@@ -407,23 +436,29 @@ final class Reservations {
         });
   }
 
-  private Future<Void> clearQueued(UUID productId, int attempt) {
+  /** Clears the queued markers by compare-and-set; {@code known} as in {@link #attempt}. */
+  private Future<Void> clearQueued(UUID productId, int attempt, StockState known) {
     CatalogRepository.Settled settled = settledMarkers.of(productId);
     if (settled.isEmpty()) {
       return Future.succeededFuture();
     }
-    return repository.stockState(productId).compose(state -> {
+    Future<StockState> current = known != null ? Future.succeededFuture(known) : repository.stockState(productId);
+    return current.compose(state -> {
       if (state == null || !settled.anyIn(state)) { // the product is gone, or the markers were never written here
+        if (known != null) {
+          return clearQueued(productId, attempt, null); // decided on the row just read, never on what was known
+        }
         settledMarkers.cleared(productId, settled);
         return Future.succeededFuture();
       }
-      return repository.clearMarkers(productId, state, settled).compose(applied -> {
-        if (applied) {
+      return repository.clearMarkers(productId, state, settled).compose(write -> {
+        remember(productId, write.now());
+        if (write.applied()) {
           settledMarkers.cleared(productId, settled);
           return Future.succeededFuture();
         }
         return attempt >= CAS_ATTEMPTS ? Future.failedFuture("markers of " + productId + " too contended")
-            : clearQueued(productId, attempt + 1);
+            : clearQueued(productId, attempt + 1, write.now());
       });
     });
   }
