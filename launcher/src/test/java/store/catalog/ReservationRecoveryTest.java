@@ -220,6 +220,33 @@ class ReservationRecoveryTest {
     }).onComplete(ctx.succeedingThenComplete());
   }
 
+  /** The commit point's compare-and-set names the owner: another user's commit neither moves it nor sees it. */
+  @Test
+  void onlyItsOwnerCommitsAReservation(Vertx vertx, VertxTestContext ctx) {
+    CatalogApi api = new CatalogApi(vertx, base);
+    Caller shopper = new Caller("commit-owner-" + UUID.randomUUID(), false);
+    Caller stranger = new Caller("commit-stranger-" + UUID.randomUUID(), false);
+    String reservation = "order:" + UUID.randomUUID();
+    api.create(product("Sieve", CatalogApi.newCategory("commit-owner"), 4.0, 3)).compose(p -> {
+      String id = p.getString("product_id");
+      return fromCart.reserve(reservation, lines(id, 2), shopper)
+          .compose(r -> fromOrder.commit(reservation, stranger).transform(theirs -> {
+            assertThat(theirs.failed()).as("a stranger's commit").isTrue();
+            assertThat(theirs.cause()).isInstanceOfSatisfying(ProblemException.class,
+                e -> assertThat(e.status()).isEqualTo(404));
+            return state(reservation);
+          }))
+          .compose(left -> {
+            assertThat(left).as("after a stranger's commit").isEqualTo("RESERVED");
+            return fromOrder.commit(reservation, shopper);
+          }).map(committed -> {
+            assertThat(committed.state()).isEqualTo("ORDERED");
+            assertThat(committed.lines()).extracting(line -> line.productId().toString()).containsExactly(id);
+            return null;
+          });
+    }).onComplete(ctx.succeedingThenComplete());
+  }
+
   @Test
   void aReservationTheSweeperFindsUnorderedGoesBack(Vertx vertx, VertxTestContext ctx) {
     CatalogApi api = new CatalogApi(vertx, base);

@@ -486,6 +486,12 @@ final class CatalogRepository {
         + "WHERE reservation_id = ? IF state = ?", to, id, from).map(row -> row.getBoolean(0));
   }
 
+  /** The commit point's RESERVED → ORDERED, for the reservation's owner only; true when this call moved it. */
+  Future<Boolean> orderReservation(String id, String owner) {
+    return cql.conditional("reservation.order", "UPDATE stock_reservations SET state = 'ORDERED' "
+        + "WHERE reservation_id = ? IF state = 'RESERVED' AND owner = ?", id, owner).map(row -> row.getBoolean(0));
+  }
+
   Future<Void> forgetReservation(String id) {
     return cql.run("reservation.delete", "DELETE FROM stock_reservations WHERE reservation_id = ?", id);
   }

@@ -214,18 +214,19 @@ final class Reservations {
    * else means there is no stock behind an order (it was released).
    */
   Future<JsonObject> commit(String reservationId, Caller caller) {
-    return repository.reservation(reservationId).compose(row -> {
-      if (row == null || !caller.username().equals(row.getString("owner"))) {
-        return Future.failedFuture(ProblemException.notFound("No reservation " + reservationId));
+    // the lines are read beside the compare-and-set, not before it: they are written with RESERVED, never changed
+    Future<Row> read = repository.reservation(reservationId);
+    Future<Boolean> moved = repository.orderReservation(reservationId, caller.username())
+        .recover(e -> Cql.unknownOutcome(e) ? Future.succeededFuture(false) : Future.failedFuture(e));
+    return Future.all(read, moved).compose(both -> {
+      if (moved.result() && read.result() != null) {
+        return Future.succeededFuture(describe(read.result()).put("state", "ORDERED"));
       }
-      if (!"RESERVED".equals(row.getString("state"))) {
-        return Future.succeededFuture(describe(row));
-      }
-      // moved: the row read above, now ORDERED (no second read on the checkout's path); not moved: someone else
-      // (a release, the sweeper) changed it meanwhile, so it is read again
-      return settleState(reservationId, "RESERVED", "ORDERED", null).compose(moved -> moved
-          ? Future.succeededFuture(describe(row).put("state", "ORDERED"))
-          : repository.reservation(reservationId).map(Reservations::describe));
+      // not moved by this call, or not known to be: the row as it is now (any Paxos round on it finished) says
+      return repository.settledReservation(reservationId).compose(row -> row == null
+          || !caller.username().equals(row.getString("owner"))
+          ? Future.failedFuture(ProblemException.notFound("No reservation " + reservationId))
+          : Future.succeededFuture(describe(row)));
     });
   }
 
