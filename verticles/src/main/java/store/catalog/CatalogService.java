@@ -11,6 +11,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.shareddata.Lock;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -306,12 +307,17 @@ public final class CatalogService {
         ? Future.succeededFuture(cached.result().copy().put("stock_count", count)) : null);
   }
 
+  /** The lock that serialises this process's writes of one product's stock row: moves, marker clears, an admin's set. */
+  static Future<Lock> stockLock(Vertx vertx, UUID productId) {
+    return vertx.sharedData().getLocalLockWithTimeout("stock:" + productId, 30_000);
+  }
+
   /**
    * Sets a product's stock to {@code count} by compare-and-set, under the same local lock as reservations; the shop's
    * total stock ({@code stock_total}, what the stock audit checks against) moves by the same difference.
    */
   Future<Void> setStock(UUID productId, int count) {
-    return vertx.sharedData().getLocalLockWithTimeout("stock:" + productId, 30_000)
+    return stockLock(vertx, productId)
         .compose(lock -> setStock(productId, count, 1).andThen(ar -> lock.release()))
         .andThen(ar -> products.invalidate(productId));
   }

@@ -60,6 +60,8 @@ final class Reservations {
   private static final int RELEASE_POLLS = 200;
   /** How long settled markers wait for the product's next move before they are cleared on their own (ms). */
   private static final long MARKER_FLUSH_MS = 1_000;
+  /** A stock write whose outcome Cassandra could not confirm: the row must be read to know. */
+  private static final StockWrite UNKNOWN = new StockWrite(false, null);
   private final SettledMarkers settledMarkers = new SettledMarkers();
   /**
    * Each product's stock row as this process last saw it, so that a move of a product in demand (serialised by its
@@ -321,9 +323,8 @@ final class Reservations {
             }));
   }
 
-  /** The lock that serialises this process's writes of one product's stock row (moves, marker clears). */
   private Future<Lock> productLock(UUID productId) {
-    return vertx.sharedData().getLocalLockWithTimeout("stock:" + productId, 30_000);
+    return CatalogService.stockLock(vertx, productId);
   }
 
   /**
@@ -366,9 +367,6 @@ final class Reservations {
           });
     });
   }
-
-  /** A write whose outcome Cassandra could not confirm: the row must be read to know. */
-  private static final StockWrite UNKNOWN = new StockWrite(false, null);
 
   /**
    * Whether the move is settled without a write, on this state of the row: true when done already (its marker says
