@@ -307,7 +307,7 @@ public final class CatalogService {
         ? Future.succeededFuture(cached.result().copy().put("stock_count", count)) : null);
   }
 
-  /** The lock that serialises this process's writes of one product's stock row: moves, marker clears, an admin's set. */
+  /** The lock that serialises this process's writes of a product's stock row: moves, marker clears, an admin's set. */
   static Future<Lock> stockLock(Vertx vertx, UUID productId) {
     return vertx.sharedData().getLocalLockWithTimeout("stock:" + productId, 30_000);
   }
