@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.datastax.oss.driver.api.core.cql.Row;
 import com.datastax.oss.driver.api.core.cql.SimpleStatement;
-import io.vertx.core.json.JsonObject;
 import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -40,7 +40,8 @@ class RecentViewsTest {
 
     List<Row> read = await(views.views(username)); // what a trim read, and decided to forget
     await(views.recordView(username, seenAgain, Instant.now())); // viewed again before the trim's delete
-    await(views.forgetViewsUpTo(username, read.stream().mapToLong(row -> row.getLong("written")).max().orElseThrow()));
+    long newestRead = read.stream().mapToLong(row -> row.getLong("written")).max().orElseThrow();
+    await(views.forgetViewsUpTo(username, newestRead));
 
     List<Row> left = await(views.views(username));
     assertThat(left).extracting(row -> row.getUuid("product_id")).as("the view recorded after the read stays")
