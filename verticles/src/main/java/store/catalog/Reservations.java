@@ -335,8 +335,7 @@ final class Reservations {
    */
   private Future<Boolean> attempt(UUID productId, String reservationId, StockMove kind, int quantity, int attempt,
       AtomicInteger written, StockState known) {
-    Future<StockState> current = known != null ? Future.succeededFuture(known) : repository.stockState(productId);
-    return current.compose(state -> {
+    return stockRow(productId, known).compose(state -> {
       if (state == null) { // a product deleted meanwhile: nothing to take, and nothing to give back to it
         return kind == StockMove.TAKE
             ? Future.failedFuture(ProblemException.notFound("Product " + productId + " not found"))
@@ -435,14 +434,18 @@ final class Reservations {
         });
   }
 
+  /** The product's stock row: as this process last saw it when {@code known} is given, else read now. */
+  private Future<StockState> stockRow(UUID productId, StockState known) {
+    return known != null ? Future.succeededFuture(known) : repository.stockState(productId);
+  }
+
   /** Clears the queued markers by compare-and-set; {@code known} as in {@link #attempt}. */
   private Future<Void> clearQueued(UUID productId, int attempt, StockState known) {
     CatalogRepository.Settled settled = settledMarkers.of(productId);
     if (settled.isEmpty()) {
       return Future.succeededFuture();
     }
-    Future<StockState> current = known != null ? Future.succeededFuture(known) : repository.stockState(productId);
-    return current.compose(state -> {
+    return stockRow(productId, known).compose(state -> {
       if (state == null || !settled.anyIn(state)) { // the product is gone, or the markers were never written here
         if (known != null) {
           return clearQueued(productId, attempt, null); // decided on the row just read, never on what was known
