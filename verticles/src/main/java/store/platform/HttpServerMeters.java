@@ -318,24 +318,36 @@ public final class HttpServerMeters implements VertxMetricsFactory {
       return connections.connected(remote, remoteName);
     }
 
+    // A connection's socket metric can be null: Vert.x 5.0.7 served a request that was waiting as the listener
+    // opened before it had attached the connection's metric, and Vert.x Micrometer then threw from inside the
+    // response's write (a NullPointerException logged as an unhandled failure). That connection's bytes go uncounted.
+
     @Override
     public void disconnected(S socket, SocketAddress remote) {
-      connections.disconnected(socket, remote);
+      if (socket != null) {
+        connections.disconnected(socket, remote);
+      }
     }
 
     @Override
     public void bytesRead(S socket, SocketAddress remote, long bytes) {
-      connections.bytesRead(socket, remote, bytes);
+      if (socket != null) {
+        connections.bytesRead(socket, remote, bytes);
+      }
     }
 
     @Override
     public void bytesWritten(S socket, SocketAddress remote, long bytes) {
-      connections.bytesWritten(socket, remote, bytes);
+      if (socket != null) {
+        connections.bytesWritten(socket, remote, bytes);
+      }
     }
 
     @Override
     public void exceptionOccurred(S socket, SocketAddress remote, Throwable error) {
-      connections.exceptionOccurred(socket, remote, error);
+      if (socket != null) {
+        connections.exceptionOccurred(socket, remote, error);
+      }
     }
 
     @Override

@@ -50,6 +50,36 @@ class HttpServerMetersTest {
   }
 
   /**
+   * A connection whose socket metric Vert.x never attached (a request waiting as the listener opened) is served
+   * without one: its bytes, its close and its errors go uncounted instead of throwing inside the response's write.
+   */
+  @Test
+  void aConnectionWithoutItsSocketMetricIsServedUncounted() throws Exception {
+    Vertx vertx = Vertx.builder().withMetrics(new HttpServerMeters())
+        .with(new VertxOptions().setMetricsOptions(HttpServerMeters.options().setRegistryName("no-socket"))).build();
+    try {
+      @SuppressWarnings("unchecked")
+      io.vertx.core.spi.metrics.HttpServerMetrics<?, ?, Object> server =
+          (io.vertx.core.spi.metrics.HttpServerMetrics<?, ?, Object>) ((io.vertx.core.internal.VertxInternal) vertx)
+              .metrics().createHttpServerMetrics(new io.vertx.core.http.HttpServerOptions(),
+                  io.vertx.core.net.SocketAddress.inetSocketAddress(0, "127.0.0.1"));
+      io.vertx.core.net.SocketAddress remote = io.vertx.core.net.SocketAddress.inetSocketAddress(40000, "127.0.0.1");
+      server.bytesRead(null, remote, 10);
+      server.bytesWritten(null, remote, 20);
+      server.exceptionOccurred(null, remote, new IllegalStateException("reset"));
+      server.disconnected(null, remote);
+      Object counted = server.connected(remote, "127.0.0.1");
+      server.bytesWritten(counted, remote, 30);
+      server.disconnected(counted, remote);
+      PrometheusMeterRegistry registry = (PrometheusMeterRegistry) BackendRegistries.getNow("no-socket");
+      assertThat(registry.scrape()).as("the connection with its metric is counted").contains(
+          "vertx_http_server_bytes_written_total 30.0");
+    } finally {
+      get(vertx.close());
+    }
+  }
+
+  /**
    * The series (name, labels and count) of the HTTP server meters after a fixed mix of requests: three listings, a
    * creation, an unknown product (a failed route), an unknown path. Sums, maxima and bucket counts hold timings and
    * are left out; the counts are not.
