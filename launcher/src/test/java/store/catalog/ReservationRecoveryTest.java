@@ -191,14 +191,16 @@ class ReservationRecoveryTest {
           .compose(r -> fromCart.reserve(ordered, lines(id, 2), shopper))
           .compose(r -> fromOrder.commit(ordered, shopper))
           .compose(committed -> {
-            assertThat(committed.state()).isEqualTo("ORDERED");
+            assertThat(committed.reservation().state()).isEqualTo("ORDERED");
+            assertThat(committed.committedNow()).as("the call that moved it").isTrue();
             return fromCart.release(ordered, shopper);
           })
           .compose(refused -> {
             assertThat(refused.released()).as("the owner cannot take back an order's stock").isFalse();
             assertThat(refused.state()).as("and learns that the order exists").isEqualTo("ORDERED");
             return fromOrder.commit(ordered, shopper).map(again -> {
-              assertThat(again.state()).as("commit is idempotent by id").isEqualTo("ORDERED");
+              assertThat(again.reservation().state()).as("commit is idempotent by id").isEqualTo("ORDERED");
+              assertThat(again.committedNow()).as("a repeat is not told it committed").isFalse();
               return null;
             });
           }).compose(v -> stock(api, id)).compose(s -> {
@@ -240,8 +242,8 @@ class ReservationRecoveryTest {
             assertThat(left).as("after a stranger's commit").isEqualTo("RESERVED");
             return fromOrder.commit(reservation, shopper);
           }).map(committed -> {
-            assertThat(committed.state()).isEqualTo("ORDERED");
-            assertThat(committed.lines()).extracting(line -> line.productId().toString()).containsExactly(id);
+            assertThat(committed.reservation().state()).isEqualTo("ORDERED");
+            assertThat(committed.reservation().lines()).extracting(line -> line.productId().toString()).containsExactly(id);
             return null;
           });
     }).onComplete(ctx.succeedingThenComplete());
@@ -264,7 +266,9 @@ class ReservationRecoveryTest {
             assertThat(after.<String>resultAt(1)).isEqualTo("RELEASED");
             return fromOrder.commit(reservation, shopper);
           }).compose(late -> {
-            assertThat(late.state()).as("a late order cannot commit released stock").isEqualTo("RELEASED");
+            assertThat(late.reservation().state()).as("a late order cannot commit released stock")
+                .isEqualTo("RELEASED");
+            assertThat(late.committedNow()).isFalse();
             return violations(id);
           }).map(found -> {
             assertThat(found).isEmpty();

@@ -213,7 +213,8 @@ final class Reservations {
   /**
    * The commit point of an order: RESERVED → ORDERED, for the reservation's owner. Answers the reservation as
    * {@link #reservation} does, with the state it has now: ORDERED when this or an earlier call committed it; anything
-   * else means there is no stock behind an order (it was released).
+   * else means there is no stock behind an order (it was released). {@code committed_now} is true for the one call
+   * whose compare-and-set moved it.
    */
   Future<JsonObject> commit(String reservationId, Caller caller) {
     // the lines are read beside the compare-and-set, not before it: they are written with RESERVED, never changed
@@ -222,7 +223,7 @@ final class Reservations {
         .recover(e -> Cql.unknownOutcome(e) ? Future.succeededFuture(false) : Future.failedFuture(e));
     return Future.all(read, moved).compose(both -> {
       if (moved.result() && read.result() != null) {
-        return Future.succeededFuture(describe(read.result()).put("state", "ORDERED"));
+        return Future.succeededFuture(describe(read.result()).put("state", "ORDERED").put("committed_now", true));
       }
       // not moved by this call, or not known to be: the row as it is now (any Paxos round on it finished) says
       return repository.settledReservation(reservationId).compose(row -> row == null

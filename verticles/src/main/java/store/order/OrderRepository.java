@@ -10,6 +10,7 @@ import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
@@ -87,24 +88,38 @@ final class OrderRepository {
   }
 
 
+  private static final String ORDER_COLUMNS = "INSERT INTO orders (order_id, username, items, total, status, "
+      + "reservation_id, created_at, updated_at, archived) VALUES (?, ?, ?, ?, ?, ?, ?, ?, false)";
+
   /**
    * Inserts the order unless its id exists, and then its list rows; answers null when inserted, else the existing
    * order's row. {@code alongside} runs beside the list rows once the order is in (the first timer: both idempotent).
+   *
+   * <p>{@code first}: the caller's own commit made the order (the catalog's compare-and-set answered it alone), so
+   * no write of this row can have come before, and a plain write does: no compare-and-set. It is written at the
+   * order's creation time, not at the moment it reaches the node, so a write delayed past the first status change,
+   * or racing the repair of its intent, can never overwrite what was written after the order was created. Any other
+   * caller (a repeat, a repair) does not know, and inserts only if absent.
    */
-  Future<Row> insert(JsonObject order, String reservationId, Supplier<Future<Void>> alongside) {
+  Future<Row> insert(JsonObject order, String reservationId, boolean first, Supplier<Future<Void>> alongside) {
     Instant created = Instant.parse(order.getString("created_at"));
     UUID orderId = UUID.fromString(order.getString("id"));
-    Future<Row> existing = Cql.settled(cql.conditional("order.insert", "INSERT INTO orders (order_id, username, "
-                + "items, total, status, reservation_id, created_at, updated_at, archived) "
-                + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, false) IF NOT EXISTS",
-            orderId, order.getString("user_id"), order.getJsonArray("items").encode(),
-            new BigDecimal(order.getValue("total").toString()), order.getString("status"), reservationId, created,
-            created)
-        .map(row -> row.getBoolean(0) ? null : row),
-        // outcome unknown: the row, if there, is answered as an existing order, whose follow-ups (list rows,
-        // notification, first timer) the caller makes sure of, each idempotent
-        () -> cql.serialOne("order.insert-check", "SELECT * FROM orders WHERE order_id = ?", orderId)
-            .compose(row -> row == null ? Future.failedFuture("no order row") : Future.succeededFuture(row)));
+    Object[] values = {orderId, order.getString("user_id"), order.getJsonArray("items").encode(),
+        new BigDecimal(order.getValue("total").toString()), order.getString("status"), reservationId, created,
+        created};
+    Future<Row> existing;
+    if (first) {
+      Object[] timed = Arrays.copyOf(values, values.length + 1);
+      timed[values.length] = ChronoUnit.MICROS.between(Instant.EPOCH, created);
+      existing = cql.run("order.write", ORDER_COLUMNS + " USING TIMESTAMP ?", timed).map((Row) null);
+    } else {
+      existing = Cql.settled(cql.conditional("order.insert", ORDER_COLUMNS + " IF NOT EXISTS", values)
+              .map(row -> row.getBoolean(0) ? null : row),
+          // outcome unknown: the row, if there, is answered as an existing order, whose follow-ups (list rows,
+          // notification, first timer) the caller makes sure of, each idempotent
+          () -> cql.serialOne("order.insert-check", "SELECT * FROM orders WHERE order_id = ?", orderId)
+              .compose(row -> row == null ? Future.failedFuture("no order row") : Future.succeededFuture(row)));
+    }
     return existing.compose(row -> row == null
         ? Future.all(writeListRows(ListRow.of(order, false)), alongside.get()).map(v -> (Row) null)
         : Future.succeededFuture(row));

@@ -105,20 +105,24 @@ public final class OrderService {
   }
 
   private Future<JsonObject> commitAndRecord(Caller caller, UUID orderId, String reservationId) {
-    return catalog.commit(reservationId, caller).compose(reservation -> {
-      if (!"ORDERED".equals(reservation.state())) {
+    return catalog.commit(reservationId, caller).compose(commit -> {
+      String state = commit.reservation().state();
+      if (!"ORDERED".equals(state)) {
         // a retry of an order since cancelled finds its order; anything else has no stock behind it
         return repository.find(orderId).compose(row -> row != null && row.getString("username")
             .equals(caller.username()) ? Future.succeededFuture(OrderRepository.toJson(row))
-            : Future.failedFuture(ProblemException.conflict("Reservation " + reservationId + " is "
-                + reservation.state())));
+            : Future.failedFuture(ProblemException.conflict("Reservation " + reservationId + " is " + state)));
       }
-      return create(caller, orderId, reservationId, reservation.lines());
+      return create(caller, orderId, reservationId, commit.reservation().lines(), commit.committedNow());
     });
   }
 
-  /** Records an order for lines the catalog has just reserved; idempotent by order id. */
-  private Future<JsonObject> create(Caller caller, UUID orderId, String reservationId, List<Line> lines) {
+  /**
+   * Records an order for lines the catalog has just reserved; idempotent by order id. {@code committedNow}: this
+   * call's commit made the order, so no other write of its row can have come first (see {@link OrderRepository#insert}).
+   */
+  private Future<JsonObject> create(Caller caller, UUID orderId, String reservationId, List<Line> lines,
+      boolean committedNow) {
     BigDecimal total = BigDecimal.ZERO;
     JsonArray items = new JsonArray();
     for (Line line : lines) {
@@ -129,7 +133,8 @@ public final class OrderService {
     JsonObject order = new JsonObject().put("id", orderId.toString()).put("user_id", caller.username())
         .put("items", items).put("total", total).put("status", OrderStatus.CREATED.name())
         .put("created_at", now.toString()).put("updated_at", now.toString());
-    return repository.insert(order, reservationId, () -> scheduleAfter(orderId, OrderStatus.CREATED, now))
+    return repository.insert(order, reservationId, committedNow,
+            () -> scheduleAfter(orderId, OrderStatus.CREATED, now))
         .compose(existing -> {
           if (existing != null) {
             // a repeat (a retried checkout): the order may be one whose process died right after writing it, so

@@ -3,6 +3,7 @@ package store.catalog.api;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import java.util.UUID;
+import store.catalog.api.CatalogOperations.Commit;
 import store.catalog.api.CatalogOperations.Product;
 import store.catalog.api.CatalogOperations.ProductRef;
 import store.catalog.api.CatalogOperations.Release;
@@ -44,9 +45,10 @@ public final class CatalogClient {
   /**
    * The commit point of an order (order service only): the owner's RESERVED reservation becomes ORDERED, after which
    * only the order service can release it. Answers the reservation as {@link #reservation} does, with its state now:
-   * ORDERED means an order may be recorded for it; anything else means there is no stock behind one. Safe to repeat.
+   * ORDERED means an order may be recorded for it; anything else means there is no stock behind one. Safe to repeat;
+   * only the call that moved it is told {@code committedNow}.
    */
-  public Future<Reservation> commit(String reservationId, Caller caller) {
+  public Future<Commit> commit(String reservationId, Caller caller) {
     return channel.call(CatalogOperations.COMMIT_RESERVATION, new ReservationRef(reservationId), caller);
   }
 

@@ -96,6 +96,22 @@ public final class CatalogOperations {
     }
   }
 
+  /**
+   * The commit point's answer: the reservation with its state now, and whether this call is the one that moved it to
+   * ORDERED. Only that call may write the order as new; a repeat, or a repair of a commit whose outcome went
+   * unknown, must find out whether the order row is there.
+   */
+  public record Commit(Reservation reservation, boolean committedNow) {
+
+    public JsonObject toJson() {
+      return reservation.toJson().put("committed_now", committedNow);
+    }
+
+    public static Commit fromJson(JsonObject json) {
+      return new Commit(Reservation.fromJson(json), json.getBoolean("committed_now", false));
+    }
+  }
+
   /** Whether this call gave the stock back, and the reservation's state now. */
   public record Release(String reservationId, boolean released, String state) {
 
@@ -128,8 +144,8 @@ public final class CatalogOperations {
       Set.of("cart", "order"), true, RESERVATION_REF, RESERVATION);
 
   /** The commit point of an order: RESERVED becomes ORDERED, after which only the order service may release it. */
-  public static final Operation<ReservationRef, Reservation> COMMIT_RESERVATION = new Operation<>(
-      "commit-reservation", Set.of("order"), true, RESERVATION_REF, RESERVATION);
+  public static final Operation<ReservationRef, Commit> COMMIT_RESERVATION = new Operation<>(
+      "commit-reservation", Set.of("order"), true, RESERVATION_REF, new Codec<>(Commit::toJson, Commit::fromJson));
 
   public static final Operation<ReservationRef, Release> RELEASE = new Operation<>("release", Set.of("cart", "order"),
       true, RESERVATION_REF, new Codec<>(Release::toJson, Release::fromJson));

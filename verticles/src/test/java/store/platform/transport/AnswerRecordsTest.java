@@ -12,6 +12,7 @@ import store.cart.api.CartOperations;
 import store.cart.api.CartOperations.Cart;
 import store.cart.api.CartOperations.CartLine;
 import store.catalog.api.CatalogOperations;
+import store.catalog.api.CatalogOperations.Commit;
 import store.catalog.api.CatalogOperations.Line;
 import store.catalog.api.CatalogOperations.Product;
 import store.catalog.api.CatalogOperations.Release;
@@ -43,9 +44,12 @@ class AnswerRecordsTest {
     assertThat(overTheWire(CatalogOperations.GET_PRODUCT, product)).isEqualTo(product);
     Reservation reservation = new Reservation("order:x", "ORDERED", "ann",
         List.of(new Line(PRODUCT, "Lamp", new BigDecimal("12.5"), 2)));
-    for (Operation<?, Reservation> op : List.of(CatalogOperations.RESERVE, CatalogOperations.GET_RESERVATION,
-        CatalogOperations.COMMIT_RESERVATION)) {
+    for (Operation<?, Reservation> op : List.of(CatalogOperations.RESERVE, CatalogOperations.GET_RESERVATION)) {
       assertThat(overTheWire(op, reservation)).as(op.name()).isEqualTo(reservation);
+    }
+    for (boolean committedNow : new boolean[] {true, false}) {
+      Commit commit = new Commit(reservation, committedNow);
+      assertThat(overTheWire(CatalogOperations.COMMIT_RESERVATION, commit)).isEqualTo(commit);
     }
     Release release = new Release("order:x", true, "RELEASED");
     assertThat(overTheWire(CatalogOperations.RELEASE, release)).isEqualTo(release);
