@@ -88,7 +88,7 @@ final class OrderRepository {
   }
 
 
-  private static final String ORDER_COLUMNS = "INSERT INTO orders (order_id, username, items, total, status, "
+  private static final String INSERT_ORDER = "INSERT INTO orders (order_id, username, items, total, status, "
       + "reservation_id, created_at, updated_at, archived) VALUES (?, ?, ?, ?, ?, ?, ?, ?, false)";
 
   /**
@@ -111,9 +111,9 @@ final class OrderRepository {
     if (first) {
       Object[] timed = Arrays.copyOf(values, values.length + 1);
       timed[values.length] = ChronoUnit.MICROS.between(Instant.EPOCH, created);
-      existing = cql.run("order.write", ORDER_COLUMNS + " USING TIMESTAMP ?", timed).map((Row) null);
+      existing = cql.run("order.write", INSERT_ORDER + " USING TIMESTAMP ?", timed).map((Row) null);
     } else {
-      existing = Cql.settled(cql.conditional("order.insert", ORDER_COLUMNS + " IF NOT EXISTS", values)
+      existing = Cql.settled(cql.conditional("order.insert", INSERT_ORDER + " IF NOT EXISTS", values)
               .map(row -> row.getBoolean(0) ? null : row),
           // outcome unknown: the row, if there, is answered as an existing order, whose follow-ups (list rows,
           // notification, first timer) the caller makes sure of, each idempotent

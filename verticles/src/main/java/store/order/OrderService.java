@@ -119,7 +119,7 @@ public final class OrderService {
 
   /**
    * Records an order for lines the catalog has just reserved; idempotent by order id. {@code committedNow}: this
-   * call's commit made the order, so no other write of its row can have come first (see {@link OrderRepository#insert}).
+   * call's commit made the order, so its row is written without a compare-and-set ({@link OrderRepository#insert}).
    */
   private Future<JsonObject> create(Caller caller, UUID orderId, String reservationId, List<Line> lines,
       boolean committedNow) {
