@@ -243,7 +243,8 @@ class ReservationRecoveryTest {
             return fromOrder.commit(reservation, shopper);
           }).map(committed -> {
             assertThat(committed.reservation().state()).isEqualTo("ORDERED");
-            assertThat(committed.reservation().lines()).extracting(line -> line.productId().toString()).containsExactly(id);
+            assertThat(committed.reservation().lines()).extracting(line -> line.productId().toString())
+                .containsExactly(id);
             return null;
           });
     }).onComplete(ctx.succeedingThenComplete());
