@@ -18,7 +18,6 @@ import java.util.UUID;
 import store.catalog.CatalogService.ListQuery;
 import store.catalog.Reservations.Line;
 import store.catalog.api.CatalogOperations;
-import store.catalog.api.CatalogOperations.Commit;
 import store.catalog.api.CatalogOperations.Product;
 import store.catalog.api.CatalogOperations.Release;
 import store.catalog.api.CatalogOperations.Reservation;
@@ -156,8 +155,7 @@ public final class CatalogModule implements ServiceModule {
             lines(reserve.lines()), caller.username()).map(Reservation::fromJson))
         .on(CatalogOperations.GET_RESERVATION, (ref, caller) -> reservations.reservation(ref.reservationId(), caller)
             .map(Reservation::fromJson))
-        .on(CatalogOperations.COMMIT_RESERVATION, (ref, caller) -> reservations.commit(ref.reservationId(), caller)
-            .map(Commit::fromJson))
+        .on(CatalogOperations.COMMIT_RESERVATION, (ref, caller) -> reservations.commit(ref.reservationId(), caller))
         .on(CatalogOperations.RELEASE, (ref, caller) -> reservations.release(ref.reservationId(), caller)
             .map(Release::fromJson));
   }

@@ -26,6 +26,7 @@ import java.util.function.Supplier;
 import store.catalog.CatalogRepository.StockState;
 import store.catalog.CatalogRepository.StockWrite;
 import store.catalog.api.CatalogOperations;
+import store.catalog.api.CatalogOperations.Commit;
 import store.platform.Caller;
 import store.platform.Cql;
 import store.platform.Loops;
@@ -213,24 +214,28 @@ final class Reservations {
   /**
    * The commit point of an order: RESERVED → ORDERED, for the reservation's owner. Answers the reservation as
    * {@link #reservation} does, with the state it has now: ORDERED when this or an earlier call committed it; anything
-   * else means there is no stock behind an order (it was released). {@code committed_now} is true for the one call
-   * whose compare-and-set moved it.
+   * else means there is no stock behind an order (it was released). Only the call whose compare-and-set moved it is
+   * told it committed it.
    */
-  Future<JsonObject> commit(String reservationId, Caller caller) {
+  Future<Commit> commit(String reservationId, Caller caller) {
     // the lines are read beside the compare-and-set, not before it: they are written with RESERVED, never changed
     Future<Row> read = repository.reservation(reservationId);
     Future<Boolean> moved = repository.orderReservation(reservationId, caller.username())
         .recover(e -> Cql.unknownOutcome(e) ? Future.succeededFuture(false) : Future.failedFuture(e));
     return Future.all(read, moved).compose(both -> {
       if (moved.result() && read.result() != null) {
-        return Future.succeededFuture(describe(read.result()).put("state", "ORDERED").put("committed_now", true));
+        return Future.succeededFuture(committed(describe(read.result()).put("state", "ORDERED"), true));
       }
       // not moved by this call, or not known to be: the row as it is now (any Paxos round on it finished) says
       return repository.settledReservation(reservationId).compose(row -> row == null
           || !caller.username().equals(row.getString("owner"))
           ? Future.failedFuture(ProblemException.notFound("No reservation " + reservationId))
-          : Future.succeededFuture(describe(row)));
+          : Future.succeededFuture(committed(describe(row), false)));
     });
+  }
+
+  private static Commit committed(JsonObject reservation, boolean now) {
+    return new Commit(CatalogOperations.Reservation.fromJson(reservation), now);
   }
 
   // ---- releasing ----

@@ -95,20 +95,21 @@ final class OrderRepository {
    * Inserts the order unless its id exists, and then its list rows; answers null when inserted, else the existing
    * order's row. {@code alongside} runs beside the list rows once the order is in (the first timer: both idempotent).
    *
-   * <p>{@code first}: the caller's own commit made the order (the catalog's compare-and-set answered it alone), so
+   * <p>{@code committedNow}: the caller's own commit made the order (the catalog's compare-and-set answered it alone), so
    * no write of this row can have come before, and a plain write does: no compare-and-set. It is written at the
    * order's creation time, not at the moment it reaches the node, so a write delayed past the first status change,
    * or racing the repair of its intent, can never overwrite what was written after the order was created. Any other
    * caller (a repeat, a repair) does not know, and inserts only if absent.
    */
-  Future<Row> insert(JsonObject order, String reservationId, boolean first, Supplier<Future<Void>> alongside) {
+  Future<Row> insert(JsonObject order, String reservationId, boolean committedNow,
+      Supplier<Future<Void>> alongside) {
     Instant created = Instant.parse(order.getString("created_at"));
     UUID orderId = UUID.fromString(order.getString("id"));
     Object[] values = {orderId, order.getString("user_id"), order.getJsonArray("items").encode(),
         new BigDecimal(order.getValue("total").toString()), order.getString("status"), reservationId, created,
         created};
     Future<Row> existing;
-    if (first) {
+    if (committedNow) {
       Object[] timed = Arrays.copyOf(values, values.length + 1);
       timed[values.length] = ChronoUnit.MICROS.between(Instant.EPOCH, created);
       existing = cql.run("order.write", INSERT_ORDER + " USING TIMESTAMP ?", timed).map((Row) null);
