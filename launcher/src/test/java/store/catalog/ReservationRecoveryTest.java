@@ -185,6 +185,7 @@ class ReservationRecoveryTest {
     Caller shopper = new Caller("recovery-shopper-" + UUID.randomUUID(), false);
     String abandoned = "order:" + UUID.randomUUID();
     String ordered = "order:" + UUID.randomUUID();
+    Instant[] orderedAt = new Instant[1];
     api.create(product("Kettle", category, 20.0, 10)).compose(p -> {
       String id = p.getString("product_id");
       return fromCart.reserve(abandoned, lines(id, 3), shopper)
@@ -193,6 +194,8 @@ class ReservationRecoveryTest {
           .compose(committed -> {
             assertThat(committed.reservation().state()).isEqualTo("ORDERED");
             assertThat(committed.committedNow()).as("the call that moved it").isTrue();
+            assertThat(committed.orderedAt()).isNotNull();
+            orderedAt[0] = committed.orderedAt();
             return fromCart.release(ordered, shopper);
           })
           .compose(refused -> {
@@ -201,6 +204,7 @@ class ReservationRecoveryTest {
             return fromOrder.commit(ordered, shopper).map(again -> {
               assertThat(again.reservation().state()).as("commit is idempotent by id").isEqualTo("ORDERED");
               assertThat(again.committedNow()).as("a repeat is not told it committed").isFalse();
+              assertThat(again.orderedAt()).as("but when it was").isEqualTo(orderedAt[0]);
               return null;
             });
           }).compose(v -> stock(api, id)).compose(s -> {

@@ -17,6 +17,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import store.catalog.api.CatalogClient;
+import store.catalog.api.CatalogOperations.Commit;
 import store.platform.Caller;
 import store.platform.Cql;
 import store.platform.ProblemException;
@@ -38,6 +39,7 @@ class OrderRecoveryTest {
   private static OrderRepository repository;
   private static String adminToken;
   private static Vertx storeVertx;
+  private static Cql storeCql;
 
   @BeforeAll
   static void store() throws Exception {
@@ -45,6 +47,7 @@ class OrderRecoveryTest {
     Vertx vertx = TestStore.vertx();
     storeVertx = vertx;
     Cql cql = TestStore.cql();
+    storeCql = cql;
     CallMetrics metrics = new CallMetrics(new SimpleMeterRegistry());
     fromCart = new CatalogClient(new EventBusChannel(vertx, "cart", "catalog", 60_000, metrics));
     fromOrder = new CatalogClient(new EventBusChannel(vertx, "order", "catalog", 60_000, metrics));
@@ -160,6 +163,64 @@ class OrderRecoveryTest {
                   .isEqualTo(moved.getString("status"));
               return null;
             })));
+  }
+
+  /**
+   * A checkout whose commit made the order but whose write lands only after the repair of its intent recorded the
+   * order: both write it as of the commit, so the user finds it once in the list and is told of it once.
+   */
+  @Test
+  void aCheckoutStalledAfterItsCommitAndTheRepairOfItsIntentRecordTheOrderOnce(Vertx vertx, VertxTestContext ctx) {
+    Caller shopper = new Caller("stalled-" + UUID.randomUUID(), false);
+    UUID orderId = UUID.randomUUID();
+    String reservation = "order:" + orderId;
+    Commit[] commit = new Commit[1];
+    onStore(ctx, () -> product(vertx, 5).compose(productId -> fromCart.reserve(reservation, line(productId, 1),
+                shopper))
+            .compose(r -> repository.recordIntent(orderId, reservation, shopper.username(), Instant.now()))
+            .compose(v -> fromOrder.commit(reservation, shopper))
+            .compose(committed -> {
+              assertThat(committed.committedNow()).isTrue();
+              commit[0] = committed;
+              // the checkout stalls here; its intent is repaired meanwhile
+              // (the store's own repair pass may have got there first: either way, the order is recorded)
+              return orders.repairIntents(afterGrace());
+            })
+            .compose(repaired -> orders.create(shopper, orderId, reservation, commit[0])) // its write lands at last
+            .compose(order -> {
+              assertThat(order.getString("created_at")).as("created at the commit")
+                  .isEqualTo(commit[0].orderedAt().toString());
+              return orders.list(shopper, OrderService.ListQuery.everythingOfCaller());
+            })
+            .compose(list -> {
+              assertThat(list.orders()).as("listed once").hasSize(1);
+              return createdNotifications(shopper, orderId, System.currentTimeMillis() + 10_000);
+            })
+            .map(told -> {
+              assertThat(told).as("told once").isEqualTo(1);
+              return null;
+            }));
+  }
+
+  /**
+   * How many CREATED notifications the user has of the order, once there is one (both writers send theirs without
+   * waiting, so the count is read again a second after the first appears).
+   */
+  private static Future<Integer> createdNotifications(Caller user, UUID orderId, long deadline) {
+    return createdNotifications(user, orderId).compose(n -> {
+      if (n == 0 && System.currentTimeMillis() < deadline) {
+        return storeVertx.timer(100).compose(t -> createdNotifications(user, orderId, deadline));
+      }
+      return n == 0 ? Future.succeededFuture(0)
+          : storeVertx.timer(1_000).compose(t -> createdNotifications(user, orderId));
+    });
+  }
+
+  private static Future<Integer> createdNotifications(Caller user, UUID orderId) {
+    return storeCql.rows("test.notifications", "SELECT order_id, status FROM notifications WHERE username = ?",
+            user.username())
+        .map(rows -> (int) rows.stream().filter(r -> orderId.equals(r.getUuid("order_id"))
+            && "CREATED".equals(r.getString("status"))).count());
   }
 
   /**

@@ -84,6 +84,7 @@ final class CatalogRepository {
   static final Schema SCHEMA = new Schema("catalog", TABLES, List.of(
       new AddedColumn("stock_reservations", "owner", "text"),
       new AddedColumn("stock_reservations", "claim_id", "uuid"),
+      new AddedColumn("stock_reservations", "ordered_at", "timestamp"),
       new AddedColumn("products", "stock_total", "int"),
       new AddedColumn("products", "pending_holds", "map<text, int>"),
       new AddedColumn("products", "pending_returns", "map<text, int>")));
@@ -486,10 +487,14 @@ final class CatalogRepository {
         + "WHERE reservation_id = ? IF state = ?", to, id, from).map(row -> row.getBoolean(0));
   }
 
-  /** The commit point's RESERVED → ORDERED, for the reservation's owner only; true when this call moved it. */
-  Future<Boolean> orderReservation(String id, String owner) {
-    return cql.conditional("reservation.order", "UPDATE stock_reservations SET state = 'ORDERED' "
-        + "WHERE reservation_id = ? IF state = 'RESERVED' AND owner = ?", id, owner).map(row -> row.getBoolean(0));
+  /**
+   * The commit point's RESERVED → ORDERED at {@code at}, for the reservation's owner only; true when this call moved
+   * it.
+   */
+  Future<Boolean> orderReservation(String id, String owner, Instant at) {
+    return cql.conditional("reservation.order", "UPDATE stock_reservations SET state = 'ORDERED', ordered_at = ? "
+        + "WHERE reservation_id = ? IF state = 'RESERVED' AND owner = ?", at, id, owner)
+        .map(row -> row.getBoolean(0));
   }
 
   Future<Void> forgetReservation(String id) {

@@ -220,22 +220,24 @@ final class Reservations {
   Future<Commit> commit(String reservationId, Caller caller) {
     // the lines are read beside the compare-and-set, not before it: they are written with RESERVED, never changed
     Future<Row> read = repository.reservation(reservationId);
-    Future<Boolean> moved = repository.orderReservation(reservationId, caller.username())
+    // kept with ORDERED, so that a repeat, or a repair of this order, answers the time this call chose
+    Instant orderedAt = Instant.now().truncatedTo(ChronoUnit.MILLIS);
+    Future<Boolean> moved = repository.orderReservation(reservationId, caller.username(), orderedAt)
         .recover(e -> Cql.unknownOutcome(e) ? Future.succeededFuture(false) : Future.failedFuture(e));
     return Future.all(read, moved).compose(both -> {
       if (moved.result() && read.result() != null) {
-        return Future.succeededFuture(committed(describe(read.result()).put("state", "ORDERED"), true));
+        return Future.succeededFuture(committed(describe(read.result()).put("state", "ORDERED"), true, orderedAt));
       }
       // not moved by this call, or not known to be: the row as it is now (any Paxos round on it finished) says
       return repository.settledReservation(reservationId).compose(row -> row == null
           || !caller.username().equals(row.getString("owner"))
           ? Future.failedFuture(ProblemException.notFound("No reservation " + reservationId))
-          : Future.succeededFuture(committed(describe(row), false)));
+          : Future.succeededFuture(committed(describe(row), false, row.getInstant("ordered_at"))));
     });
   }
 
-  private static Commit committed(JsonObject reservation, boolean now) {
-    return new Commit(CatalogOperations.Reservation.fromJson(reservation), now);
+  private static Commit committed(JsonObject reservation, boolean now, Instant orderedAt) {
+    return new Commit(CatalogOperations.Reservation.fromJson(reservation), now, orderedAt);
   }
 
   // ---- releasing ----

@@ -21,6 +21,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import store.catalog.api.CatalogClient;
 import store.catalog.api.CatalogOperations;
+import store.catalog.api.CatalogOperations.Commit;
 import store.catalog.api.CatalogOperations.Line;
 import store.order.OrderRepository.Cursor;
 import store.order.OrderRepository.ListRow;
@@ -113,27 +114,30 @@ public final class OrderService {
             .equals(caller.username()) ? Future.succeededFuture(OrderRepository.toJson(row))
             : Future.failedFuture(ProblemException.conflict("Reservation " + reservationId + " is " + state)));
       }
-      return create(caller, orderId, reservationId, commit.reservation().lines(), commit.committedNow());
+      return create(caller, orderId, reservationId, commit);
     });
   }
 
   /**
-   * Records an order for lines the catalog has just reserved; idempotent by order id. {@code committedNow}: this
-   * call's commit made the order, so its row is written without a compare-and-set ({@link OrderRepository#insert}).
+   * Records the order of a reservation the catalog has committed; idempotent by order id. When this call's commit
+   * made the order ({@code committedNow}), its row is written without a compare-and-set ({@link
+   * OrderRepository#insert}). The order is created at the commit's time: a checkout that stalls after its commit and
+   * the repair of its intent (or a retry) then write the same row, list rows, notification and first timer, never two.
    */
-  private Future<JsonObject> create(Caller caller, UUID orderId, String reservationId, List<Line> lines,
-      boolean committedNow) {
+  Future<JsonObject> create(Caller caller, UUID orderId, String reservationId, Commit commit) {
     BigDecimal total = BigDecimal.ZERO;
     JsonArray items = new JsonArray();
-    for (Line line : lines) {
+    for (Line line : commit.reservation().lines()) {
       total = total.add(line.price().multiply(BigDecimal.valueOf(line.quantity())));
       items.add(line.toJson());
     }
-    Instant now = Instant.now().truncatedTo(ChronoUnit.MILLIS); // as stored: the answer shows what a read will
+    // as stored (milliseconds): the answer shows what a read will; a commit from before the catalog kept its time has
+    // none, and such an order's writers may differ in it (as they did then)
+    Instant now = commit.orderedAt() != null ? commit.orderedAt() : Instant.now().truncatedTo(ChronoUnit.MILLIS);
     JsonObject order = new JsonObject().put("id", orderId.toString()).put("user_id", caller.username())
         .put("items", items).put("total", total).put("status", OrderStatus.CREATED.name())
         .put("created_at", now.toString()).put("updated_at", now.toString());
-    return repository.insert(order, reservationId, committedNow,
+    return repository.insert(order, reservationId, commit.committedNow(),
             () -> scheduleAfter(orderId, OrderStatus.CREATED, now))
         .compose(existing -> {
           if (existing != null) {

@@ -6,6 +6,7 @@ import static store.platform.Responses.uuid;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.math.BigDecimal;
+import java.time.Instant;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
@@ -99,16 +100,21 @@ public final class CatalogOperations {
   /**
    * The commit point's answer: the reservation with its state now, and whether this call is the one that moved it to
    * ORDERED. Only that call may write the order as new; a repeat, or a repair of a commit whose outcome went
-   * unknown, must find out whether the order row is there.
+   * unknown, must find out whether the order row is there. {@code orderedAt}: when it was committed, the same in
+   * every answer, so every writer of the order gives it the same creation time (null for a reservation committed
+   * before the catalog kept that time, or not ordered).
    */
-  public record Commit(Reservation reservation, boolean committedNow) {
+  public record Commit(Reservation reservation, boolean committedNow, Instant orderedAt) {
 
     public JsonObject toJson() {
-      return reservation.toJson().put("committed_now", committedNow);
+      return reservation.toJson().put("committed_now", committedNow)
+          .put("ordered_at", orderedAt == null ? null : orderedAt.toString());
     }
 
     public static Commit fromJson(JsonObject json) {
-      return new Commit(Reservation.fromJson(json), json.getBoolean("committed_now", false));
+      String orderedAt = json.getString("ordered_at");
+      return new Commit(Reservation.fromJson(json), json.getBoolean("committed_now", false),
+          orderedAt == null ? null : Instant.parse(orderedAt));
     }
   }
 

@@ -48,9 +48,11 @@ class AnswerRecordsTest {
       assertThat(overTheWire(op, reservation)).as(op.name()).isEqualTo(reservation);
     }
     for (boolean committedNow : new boolean[] {true, false}) {
-      Commit commit = new Commit(reservation, committedNow);
+      Commit commit = new Commit(reservation, committedNow, java.time.Instant.parse("2026-12-01T17:02:03.456Z"));
       assertThat(overTheWire(CatalogOperations.COMMIT_RESERVATION, commit)).isEqualTo(commit);
     }
+    Commit unknownTime = new Commit(reservation, false, null); // committed before the catalog kept the time
+    assertThat(overTheWire(CatalogOperations.COMMIT_RESERVATION, unknownTime)).isEqualTo(unknownTime);
     Release release = new Release("order:x", true, "RELEASED");
     assertThat(overTheWire(CatalogOperations.RELEASE, release)).isEqualTo(release);
     Order decimalsAsSent = Order.fromJson(new JsonObject(ORDER.toJson().encode()));
