@@ -2,13 +2,14 @@
 # Add-to-cart and checkout latency, all-in-one (event bus) vs split (four processes, HTTP), in one run.
 # Usage: bench/flow-bench.sh [users] [iterations] [--keyed]   (needs the fat jar: ./mvnw -q package -DskipTests)
 #   --keyed: every checkout carries an Idempotency-Key, as the store's own clients (Locust) send
+#   LINES (1): products in each checkout (one add-to-cart request each)
 #   WARMUP (50): unmeasured rounds per shopper first. Four new JVMs compile their HTTP paths slowly: with 10 rounds
 #   the split topology's figures were mostly the JIT's (one shopper: checkout 164-202 ms after 10, 102 ms after 400)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 JAR=$PWD/launcher/target/product-store.jar
 [ -f "$JAR" ] || { echo "build first: ./mvnw -q package -DskipTests"; exit 1; }
-USERS=${1:-8}; ITERATIONS=${2:-60}; WARMUP=${WARMUP:-50}
+USERS=${1:-8}; ITERATIONS=${2:-60}; WARMUP=${WARMUP:-50}; LINES=${LINES:-1}
 KEYED=(); if [[ ${3:-} == --keyed ]]; then KEYED=(--keyed); fi
 WORK=$(mktemp -d); OUT=$WORK/results.jsonl
 SECRET_KEY=$(head -c 48 /dev/urandom | base64 -w0); INTERNAL_KEY=$(head -c 48 /dev/urandom | base64 -w0)
@@ -24,7 +25,7 @@ echo "== all-in-one (event bus)"
 (cd "$WORK" && HTTP_PORT=18380 exec java -jar "$JAR" > all.log 2>&1) & PIDS+=($!)
 wait_ready http://127.0.0.1:18380
 python3 bench/flow_bench.py --topology all --base http://127.0.0.1:18380 --users "$USERS" \
-  --iterations "$ITERATIONS" --warmup "$WARMUP" --json "$OUT" \
+  --iterations "$ITERATIONS" --warmup "$WARMUP" --lines "$LINES" --json "$OUT" \
   ${KEYED[@]+"${KEYED[@]}"}
 kill "${PIDS[0]}"; wait "${PIDS[0]}" || true; PIDS=()
 
@@ -42,7 +43,7 @@ done
 for p in 18401 18402 18403; do wait_ready http://127.0.0.1:$p; done
 python3 bench/flow_bench.py --topology split --catalog http://127.0.0.1:18400 --cart http://127.0.0.1:18401 \
   --order http://127.0.0.1:18402 --user http://127.0.0.1:18403 --users "$USERS" \
-  --iterations "$ITERATIONS" --warmup "$WARMUP" --json "$OUT" \
+  --iterations "$ITERATIONS" --warmup "$WARMUP" --lines "$LINES" --json "$OUT" \
   ${KEYED[@]+"${KEYED[@]}"}
 
 python3 - "$OUT" <<'PY'

@@ -4,8 +4,9 @@
   flow_bench.py --topology all   --base http://127.0.0.1:18380
   flow_bench.py --topology split --catalog http://127.0.0.1:18400 --cart ... --order ... --user ...
 
-Each of --users threads registers its own shopper, then repeats: add one unit to the cart, check out. Latencies
-are measured per request on persistent connections; p50/p99 are printed and, with --json, appended to a file.
+Each of --users threads registers its own shopper, then repeats: add one unit of each of --lines products to the
+cart (one request each), check out. Latencies are measured per request on persistent connections; p50/p99 are
+printed and, with --json, appended to a file.
 """
 import argparse, http.client, json, statistics, threading, time, urllib.parse, uuid
 
@@ -46,6 +47,7 @@ def main():
     ap.add_argument('--users', type=int, default=8)
     ap.add_argument('--iterations', type=int, default=60)
     ap.add_argument('--warmup', type=int, default=10)
+    ap.add_argument('--lines', type=int, default=1, help='products in each checkout (one add each)')
     ap.add_argument('--json')
     ap.add_argument('--keyed', action='store_true',
                     help='send an Idempotency-Key with each checkout, as the store\'s own clients (Locust) do')
@@ -63,11 +65,13 @@ def main():
         assert s == 200, tok
         logins.append(t * 1000)
     admin = tok['access_token']
-    s, product, _ = Client(bases['catalog']).call('POST', '/products/', admin, {
-        'name': 'Bench widget', 'category': 'bench-' + uuid.uuid4().hex[:6], 'price': 1.0,
-        'stock_count': 1000000000})
-    assert s == 201, product
-    pid = product['product_id']
+    category = 'bench-' + uuid.uuid4().hex[:6]
+    pids = []
+    for n in range(a.lines):
+        s, product, _ = Client(bases['catalog']).call('POST', '/products/', admin, {
+            'name': 'Bench widget %d' % n, 'category': category, 'price': 1.0, 'stock_count': 1000000000})
+        assert s == 201, product
+        pids.append(product['product_id'])
 
     adds, checkouts, errors = [], [], []
     lock = threading.Lock()
@@ -81,20 +85,22 @@ def main():
         s, tok, _ = c_user.call('POST', '/token', body={'username': name, 'password': 'bench-pass'}, form=True)
         token = tok['access_token']
         for i in range(a.warmup + a.iterations):
-            s1, b1, t1 = c_cart.call('POST', '/cart/items', token, {'product_id': pid, 'quantity': 1})
+            added = [c_cart.call('POST', '/cart/items', token, {'product_id': pid, 'quantity': 1}) for pid in pids]
             s2, b2, t2 = c_cart.call('POST', '/cart/checkout', token,
                                      extra={'Idempotency-Key': uuid.uuid4().hex} if a.keyed else None)
             with lock:
-                if s1 != 200 or s2 != 200:
-                    errors.append((s1, s2, b1 if s1 != 200 else b2))
+                refused = [(s1, b1) for s1, b1, _ in added if s1 != 200]
+                if refused or s2 != 200:
+                    errors.append(refused[0] if refused else (s2, b2))
                 elif i >= a.warmup:
-                    adds.append(t1 * 1000); checkouts.append(t2 * 1000)
+                    adds.extend(t1 * 1000 for _, _, t1 in added); checkouts.append(t2 * 1000)
 
     threads = [threading.Thread(target=shopper, args=(n,)) for n in range(a.users)]
     started = time.perf_counter()
     [t.start() for t in threads]; [t.join() for t in threads]
     wall = time.perf_counter() - started
     result = {'topology': a.topology, 'users': a.users, 'iterations': a.iterations, 'keyed': a.keyed,
+              'lines': a.lines,
               'add_to_cart_ms': {'p50': round(pct(adds, 50), 2), 'p99': round(pct(adds, 99), 2),
                                  'mean': round(statistics.mean(adds), 2)} if adds else None,
               'checkout_ms': {'p50': round(pct(checkouts, 50), 2), 'p99': round(pct(checkouts, 99), 2),
