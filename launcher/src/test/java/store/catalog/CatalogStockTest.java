@@ -128,8 +128,8 @@ class CatalogStockTest {
     String category = CatalogApi.newCategory("stock-atomic");
     api.createAll(List.of(product("Cup", category, 3.0, 5), product("Saucer", category, 2.0, 2)))
         .compose(created -> {
-          // the catalog takes lines in product-id order: make the short line the one taken second, so the first
-          // line really is taken and must be put back
+          // the short line second in product-id order: had the lines been taken one by one, in that order, the
+          // first would still have been taken and had to be put back (they are taken side by side)
           List<JsonObject> ordered = new ArrayList<>(created);
           ordered.sort((a, b) -> UUID.fromString(a.getString("product_id"))
               .compareTo(UUID.fromString(b.getString("product_id"))));

@@ -341,6 +341,46 @@ class ReservationRecoveryTest {
     }).onComplete(ctx.succeedingThenComplete());
   }
 
+  /**
+   * A reservation's lines are taken side by side, and given back side by side: a checkout of three products waits for
+   * one compare-and-set, not for three in a row. The stock comes out right.
+   */
+  @Test
+  void aReservationsLinesAreTakenAndGivenBackSideBySide(Vertx vertx, VertxTestContext ctx) throws Exception {
+    store.testing.StatementsInFlight moves = new store.testing.StatementsInFlight(
+        "UPDATE products SET stock_count = ?, pending_holds");
+    CatalogRepository watched = new CatalogRepository(moves.cql());
+    Reservations sideBySide = new Reservations(vertx, watched, new CatalogService(vertx, watched,
+        new SimpleMeterRegistry(), 0), new SimpleMeterRegistry());
+    CatalogApi api = new CatalogApi(vertx, base);
+    String category = CatalogApi.newCategory("side-by-side");
+    Caller shopper = new Caller("side-by-side-" + UUID.randomUUID(), false);
+    String reservation = "order:" + UUID.randomUUID();
+    created(api, product("Fork", category, 1.0, 5), product("Knife", category, 1.0, 5),
+        product("Spoon", category, 1.0, 5))
+        .compose(ids -> sideBySide.reserve(reservation, ids.stream().map(id -> new Line(UUID.fromString(id), 2))
+                .toList(), shopper.username())
+            .compose(reserved -> {
+              assertThat(reserved.getJsonArray("lines")).hasSize(3);
+              assertThat(moves.most()).as("takes on their way at once").isEqualTo(3);
+              moves.reset();
+              return Future.all(ids.stream().map(id -> stock(api, id)).toList());
+            })
+            .compose(stocks -> {
+              assertThat(stocks.<Integer>list()).containsExactly(3, 3, 3);
+              return sideBySide.release(reservation, shopper);
+            })
+            .compose(released -> {
+              assertThat(released.getBoolean("released")).isTrue();
+              assertThat(moves.most()).as("returns on their way at once").isEqualTo(3);
+              return Future.all(ids.stream().map(id -> stock(api, id)).toList());
+            }))
+        .map(stocks -> {
+          assertThat(stocks.<Integer>list()).containsExactly(5, 5, 5);
+          return null;
+        }).onComplete(ctx.succeedingThenComplete());
+  }
+
   /** An admin's stock change whose answer was lost (it landed): read again, it is done, and the total moved once. */
   @Test
   void aStockChangeWhoseAnswerWasLostIsReadAgainNotRepeated(Vertx vertx) throws Exception {

@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.function.Function;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
@@ -89,12 +90,13 @@ final class Reservations {
 
   /**
    * Reserves every line or none. The reservation id makes it idempotent: a retry of a reservation that succeeded
-   * answers the same lines again and takes nothing more. Lines are taken one by one with compare-and-set; if one
-   * cannot be filled, the lines already taken are put back before the failure is reported.
+   * answers the same lines again and takes nothing more. Each line is taken by a compare-and-set, all lines at once;
+   * if one cannot be filled, the lines taken are put back before the failure is reported.
    */
   Future<JsonObject> reserve(String reservationId, List<Line> lines, String owner) {
     List<Line> merged = Line.merge(lines);
-    merged.sort(Comparator.comparing(Line::productId)); // a stable order across concurrent reservations
+    // one order for every attempt: the answer's lines, and which line's refusal is reported when several fail
+    merged.sort(Comparator.comparing(Line::productId));
     return Spans.around("catalog.reserve",
         () -> claimAndTake(reservationId, merged, Line.toJson(merged).encode(), owner, PENDING_WAITS));
   }
@@ -155,25 +157,8 @@ final class Reservations {
   }
 
   private Future<JsonObject> takeAll(String reservationId, List<Line> lines) {
-    List<JsonObject> taken = new ArrayList<>();
-    Future<Void> chain = Future.succeededFuture();
-    for (Line line : lines) {
-      chain = chain.compose(v -> catalog.get(line.productId()).recover(e -> Future.failedFuture(
-              e instanceof ProblemException p && p.status() == 404
-                  ? ProblemException.notFound("Product " + line.productId() + " not found") : e))
-          .compose(product -> move(line.productId(), reservationId, StockMove.TAKE, line.quantity()).map(ok -> {
-            if (!ok) {
-              throw new ProblemException(409, "insufficient-stock", "Not enough stock",
-                  "Not enough items in stock: " + product.getString("name"));
-            }
-            taken.add(new JsonObject().put("product_id", line.productId().toString())
-                .put("name", product.getString("name")).put("price", product.getValue("price"))
-                .put("quantity", line.quantity()));
-            return null;
-          })));
-    }
-    return chain.compose(
-        v -> settleState(reservationId, "PENDING", "RESERVED", new JsonArray(taken).encode()).compose(moved -> {
+    return eachLine(lines, line -> take(reservationId, line)).compose(
+        taken -> settleState(reservationId, "PENDING", "RESERVED", new JsonArray(taken).encode()).compose(moved -> {
           if (!moved) { // the sweeper gave up on it meanwhile: undo (the markers make each line go back once)
             return undoTakes(reservationId, lines).transform(ignored -> Future.failedFuture(
                 ProblemException.unavailable("Reservation " + reservationId + " expired; try again")));
@@ -188,6 +173,40 @@ final class Reservations {
             .compose(v -> failure instanceof ProblemException refusal && refusal.status() < 500
                 ? repository.forgetReservation(reservationId) : Future.succeededFuture())
             .transform(ignored -> Future.failedFuture(failure)));
+  }
+
+  /** Takes one line's stock; answers the line with the catalog's name and price, or fails when it cannot be had. */
+  private Future<JsonObject> take(String reservationId, Line line) {
+    return catalog.get(line.productId()).recover(e -> Future.failedFuture(
+            e instanceof ProblemException p && p.status() == 404
+                ? ProblemException.notFound("Product " + line.productId() + " not found") : e))
+        .compose(product -> move(line.productId(), reservationId, StockMove.TAKE, line.quantity()).map(ok -> {
+          if (!ok) {
+            throw new ProblemException(409, "insufficient-stock", "Not enough stock",
+                "Not enough items in stock: " + product.getString("name"));
+          }
+          return new JsonObject().put("product_id", line.productId().toString())
+              .put("name", product.getString("name")).put("price", product.getValue("price"))
+              .put("quantity", line.quantity());
+        }));
+  }
+
+  /**
+   * Runs {@code step} for every line at once, and answers once every one has finished: the results in the lines'
+   * order, or the first failure in that order. A reservation's lines are distinct products and a move holds only its
+   * own product's lock, so a checkout of three products waits for one compare-and-set instead of three in a row.
+   * Waiting for all of them means what follows a failure (putting back) never overtakes a move still on its way.
+   */
+  private static <T> Future<List<T>> eachLine(List<Line> lines, Function<Line, Future<T>> step) {
+    List<Future<T>> steps = lines.stream().map(step).toList();
+    return Future.join(steps).transform(all -> {
+      for (Future<T> done : steps) {
+        if (done.failed()) {
+          return Future.failedFuture(done.cause());
+        }
+      }
+      return Future.succeededFuture(steps.stream().map(Future::result).toList());
+    });
   }
 
   private static JsonObject reservedAnswer(String reservationId, JsonArray lines) {
@@ -290,22 +309,15 @@ final class Reservations {
   /** RELEASING → RELEASED: every line returned (each once, by its marker), then the state recorded. */
   private Future<Void> finishRelease(String reservationId, String lines) {
     List<Line> toReturn = Line.fromJson(new JsonArray(lines));
-    Future<Void> chain = Future.succeededFuture();
-    for (Line line : toReturn) {
-      chain = chain.compose(v -> move(line.productId(), reservationId, StockMove.RETURN, line.quantity()).mapEmpty());
-    }
-    return chain.compose(v -> settleState(reservationId, "RELEASING", "RELEASED", null)).map(moved -> {
+    return eachLine(toReturn, line -> move(line.productId(), reservationId, StockMove.RETURN, line.quantity()))
+        .compose(v -> settleState(reservationId, "RELEASING", "RELEASED", null)).map(moved -> {
       clearMarkersLater(reservationId, toReturn.stream().map(Line::productId).toList(), true);
       return null;
     });
   }
 
   private Future<Void> undoTakes(String reservationId, List<Line> lines) {
-    Future<Void> chain = Future.succeededFuture();
-    for (Line line : lines) {
-      chain = chain.compose(v -> move(line.productId(), reservationId, StockMove.UNDO_TAKE, 0).mapEmpty());
-    }
-    return chain;
+    return eachLine(lines, line -> move(line.productId(), reservationId, StockMove.UNDO_TAKE, 0)).mapEmpty();
   }
 
   // ---- one line's stock ----
