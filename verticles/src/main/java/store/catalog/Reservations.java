@@ -16,13 +16,13 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.function.Function;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import store.catalog.CatalogRepository.StockState;
 import store.catalog.CatalogRepository.StockWrite;
@@ -311,9 +311,9 @@ final class Reservations {
     List<Line> toReturn = Line.fromJson(new JsonArray(lines));
     return eachLine(toReturn, line -> move(line.productId(), reservationId, StockMove.RETURN, line.quantity()))
         .compose(v -> settleState(reservationId, "RELEASING", "RELEASED", null)).map(moved -> {
-      clearMarkersLater(reservationId, toReturn.stream().map(Line::productId).toList(), true);
-      return null;
-    });
+          clearMarkersLater(reservationId, toReturn.stream().map(Line::productId).toList(), true);
+          return null;
+        });
   }
 
   private Future<Void> undoTakes(String reservationId, List<Line> lines) {

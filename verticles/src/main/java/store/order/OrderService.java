@@ -133,12 +133,13 @@ public final class OrderService {
     }
     // as stored (milliseconds): the answer shows what a read will; a commit from before the catalog kept its time has
     // none, and such an order's writers may differ in it (as they did then)
-    Instant now = commit.orderedAt() != null ? commit.orderedAt() : Instant.now().truncatedTo(ChronoUnit.MILLIS);
+    Instant createdAt = commit.orderedAt() != null ? commit.orderedAt()
+        : Instant.now().truncatedTo(ChronoUnit.MILLIS);
     JsonObject order = new JsonObject().put("id", orderId.toString()).put("user_id", caller.username())
         .put("items", items).put("total", total).put("status", OrderStatus.CREATED.name())
-        .put("created_at", now.toString()).put("updated_at", now.toString());
+        .put("created_at", createdAt.toString()).put("updated_at", createdAt.toString());
     return repository.insert(order, reservationId, commit.committedNow(),
-            () -> scheduleAfter(orderId, OrderStatus.CREATED, now))
+            () -> scheduleAfter(orderId, OrderStatus.CREATED, createdAt))
         .compose(existing -> {
           if (existing != null) {
             // a repeat (a retried checkout): the order may be one whose process died right after writing it, so
@@ -150,7 +151,7 @@ public final class OrderService {
           created.increment();
           changed(OrderStatus.CREATED);
           // the checkout need not wait for the notification: notifications are ordered by transition time, not arrival
-          notifyUser(caller.username(), orderId, OrderStatus.CREATED, now);
+          notifyUser(caller.username(), orderId, OrderStatus.CREATED, createdAt);
           return Future.succeededFuture(order);
         });
   }
