@@ -52,10 +52,17 @@ class OrderRecoveryTest {
     fromCart = new CatalogClient(new EventBusChannel(vertx, "cart", "catalog", 60_000, metrics));
     fromOrder = new CatalogClient(new EventBusChannel(vertx, "order", "catalog", 60_000, metrics));
     repository = new OrderRepository(cql);
-    orders = new OrderService(repository, fromOrder, new UserClient(new EventBusChannel(vertx, "order", "user", 60_000,
-        metrics)), new OrderService.Lifecycle(600_000, 600_000, 600_000, 600_000, 600_000), new SimpleMeterRegistry());
+    orders = orderService(repository);
     adminToken = TestStore.bearer("order-recovery-admin", true);
     assertThat(base).isNotBlank();
+  }
+
+  /** An order service on {@code repository}, talking to the store's catalog and user service over its event bus. */
+  private static OrderService orderService(OrderRepository repository) {
+    CallMetrics metrics = new CallMetrics(new SimpleMeterRegistry());
+    return new OrderService(repository, fromOrder, new UserClient(new EventBusChannel(storeVertx, "order", "user",
+        60_000, metrics)), new OrderService.Lifecycle(600_000, 600_000, 600_000, 600_000, 600_000),
+        new SimpleMeterRegistry());
   }
 
   /**
@@ -163,6 +170,33 @@ class OrderRecoveryTest {
                   .isEqualTo(moved.getString("status"));
               return null;
             })));
+  }
+
+  /**
+   * The checkout whose own commit made the order writes its row and its two list rows side by side (nothing to wait
+   * for between them), the list rows at the order's creation time too.
+   */
+  @Test
+  void anOrderItsOwnCommitMadeIsWrittenWithItsListRowsSideBySide(Vertx vertx, VertxTestContext ctx) throws Exception {
+    store.testing.StatementsInFlight writes = new store.testing.StatementsInFlight("INSERT INTO orders");
+    OrderService watched = orderService(new OrderRepository(writes.cql()));
+    Caller shopper = new Caller("side-by-side-" + UUID.randomUUID(), false);
+    UUID orderId = UUID.randomUUID();
+    String reservation = "order:" + orderId;
+    onStore(ctx, () -> product(vertx, 5).compose(productId -> fromCart.reserve(reservation, line(productId, 1),
+                shopper))
+            .compose(r -> watched.createReserved(shopper, orderId, reservation))
+            .compose(order -> {
+              assertThat(writes.most()).as("the order's row, its user's list row and its day's, at once")
+                  .isEqualTo(3);
+              return storeCql.one("test.list-written", "SELECT created_at, WRITETIME(status) AS written "
+                  + "FROM orders_of_user WHERE username = ?", shopper.username());
+            })
+            .map(row -> {
+              assertThat(row.getLong("written")).as("the list row written at the order's creation time")
+                  .isEqualTo(ChronoUnit.MICROS.between(Instant.EPOCH, row.getInstant("created_at")));
+              return null;
+            }));
   }
 
   /**

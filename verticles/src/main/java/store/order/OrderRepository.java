@@ -98,8 +98,11 @@ final class OrderRepository {
    * <p>{@code committedNow}: the caller's own commit made the order (the catalog's compare-and-set answered it alone), so
    * no write of this row can have come before, and a plain write does: no compare-and-set. It is written at the
    * order's creation time, not at the moment it reaches the node, so a write delayed past the first status change,
-   * or racing the repair of its intent, can never overwrite what was written after the order was created. Any other
-   * caller (a repeat, a repair) does not know, and inserts only if absent.
+   * or racing the repair of its intent, can never overwrite what was written after the order was created. Its list
+   * rows are written the same way, and the row, the list rows and {@code alongside} go side by side: there is no
+   * outcome to wait for first. If the row's write fails, the list rows may be there before it; the caller's failure
+   * makes the order be asked for again (or repaired), which writes the row. Any other caller (a repeat, a repair)
+   * does not know, and inserts only if absent.
    */
   Future<Row> insert(JsonObject order, String reservationId, boolean committedNow,
       Supplier<Future<Void>> alongside) {
@@ -108,22 +111,30 @@ final class OrderRepository {
     Object[] values = {orderId, order.getString("user_id"), order.getJsonArray("items").encode(),
         new BigDecimal(order.getValue("total").toString()), order.getString("status"), reservationId, created,
         created};
-    Future<Row> existing;
     if (committedNow) {
-      Object[] timed = Arrays.copyOf(values, values.length + 1);
-      timed[values.length] = ChronoUnit.MICROS.between(Instant.EPOCH, created);
-      existing = cql.run("order.write", INSERT_ORDER + " USING TIMESTAMP ?", timed).map((Row) null);
-    } else {
-      existing = Cql.settled(cql.conditional("order.insert", INSERT_ORDER + " IF NOT EXISTS", values)
+      long writtenAt = ChronoUnit.MICROS.between(Instant.EPOCH, created);
+      return Future.all(cql.run("order.write", INSERT_ORDER + " USING TIMESTAMP ?", timed(writtenAt, values)),
+          writeListRows(ListRow.of(order, false), writtenAt), alongside.get()).map(v -> (Row) null);
+    }
+    Future<Row> existing = Cql.settled(cql.conditional("order.insert", INSERT_ORDER + " IF NOT EXISTS", values)
               .map(row -> row.getBoolean(0) ? null : row),
           // outcome unknown: the row, if there, is answered as an existing order, whose follow-ups (list rows,
           // notification, first timer) the caller makes sure of, each idempotent
           () -> cql.serialOne("order.insert-check", "SELECT * FROM orders WHERE order_id = ?", orderId)
               .compose(row -> row == null ? Future.failedFuture("no order row") : Future.succeededFuture(row)));
-    }
     return existing.compose(row -> row == null
         ? Future.all(writeListRows(ListRow.of(order, false)), alongside.get()).map(v -> (Row) null)
         : Future.succeededFuture(row));
+  }
+
+  /** {@code values}, and {@code writtenAt} after them when given (for a trailing {@code USING TIMESTAMP ?}). */
+  private static Object[] timed(Long writtenAt, Object... values) {
+    if (writtenAt == null) {
+      return values;
+    }
+    Object[] timed = Arrays.copyOf(values, values.length + 1);
+    timed[values.length] = writtenAt;
+    return timed;
   }
 
   Future<Void> recordIntent(UUID orderId, String reservationId, String username, Instant at) {
@@ -207,16 +218,17 @@ final class OrderRepository {
    * writes each row as of its order's last change, so a status change written meanwhile, which is newer, wins.
    */
   private Future<Void> writeListRows(ListRow row, Long writtenAt) {
-    String timestamp = writtenAt == null ? "" : " USING TIMESTAMP " + writtenAt;
+    // a bind marker, not the number: one prepared statement for every order
+    String timestamp = writtenAt == null ? "" : " USING TIMESTAMP ?";
     LocalDate day = LocalDate.ofInstant(row.createdAt(), ZoneOffset.UTC);
     Future<Void> ofUser = cql.run("order-list.user-write", "INSERT INTO orders_of_user (username, created_at, "
             + "order_id, items, total, status, updated_at, archived) VALUES (?, ?, ?, ?, ?, ?, ?, ?)" + timestamp,
-        row.username(), row.createdAt(), row.orderId(), row.items(), row.total(), row.status(), row.updatedAt(),
-        row.archived());
+        timed(writtenAt, row.username(), row.createdAt(), row.orderId(), row.items(), row.total(), row.status(),
+            row.updatedAt(), row.archived()));
     Future<Void> byDay = cql.run("order-list.day-write", "INSERT INTO orders_by_day (day, created_at, order_id, "
             + "username, items, total, status, updated_at, archived) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)" + timestamp,
-        day, row.createdAt(), row.orderId(), row.username(), row.items(), row.total(), row.status(), row.updatedAt(),
-        row.archived());
+        timed(writtenAt, day, row.createdAt(), row.orderId(), row.username(), row.items(), row.total(), row.status(),
+            row.updatedAt(), row.archived()));
     Future<Void> days = knownDays.contains(day) ? Future.succeededFuture()
         : cql.run("order-list.day-index", "INSERT INTO order_days (shard, day) VALUES (0, ?)", day)
             .onSuccess(v -> knownDays.add(day));
