@@ -93,7 +93,7 @@ final class OrderRepository {
 
   /**
    * Inserts the order unless its id exists, and then its list rows; answers null when inserted, else the existing
-   * order's row. {@code alongside} runs beside the list rows once the order is in (the first timer: both idempotent).
+   * order's row. {@code alongside} runs beside the list rows (the first timer: both idempotent).
    *
    * <p>{@code committedNow}: the caller's own commit made the order (the catalog's compare-and-set answered it alone), so
    * no write of this row can have come before, and a plain write does: no compare-and-set. It is written at the
@@ -117,11 +117,11 @@ final class OrderRepository {
           writeListRows(ListRow.of(order, false), writtenAt), alongside.get()).map(v -> (Row) null);
     }
     Future<Row> existing = Cql.settled(cql.conditional("order.insert", INSERT_ORDER + " IF NOT EXISTS", values)
-              .map(row -> row.getBoolean(0) ? null : row),
-          // outcome unknown: the row, if there, is answered as an existing order, whose follow-ups (list rows,
-          // notification, first timer) the caller makes sure of, each idempotent
-          () -> cql.serialOne("order.insert-check", "SELECT * FROM orders WHERE order_id = ?", orderId)
-              .compose(row -> row == null ? Future.failedFuture("no order row") : Future.succeededFuture(row)));
+            .map(row -> row.getBoolean(0) ? null : row),
+        // outcome unknown: the row, if there, is answered as an existing order, whose follow-ups (list rows,
+        // notification, first timer) the caller makes sure of, each idempotent
+        () -> cql.serialOne("order.insert-check", "SELECT * FROM orders WHERE order_id = ?", orderId)
+            .compose(row -> row == null ? Future.failedFuture("no order row") : Future.succeededFuture(row)));
     return existing.compose(row -> row == null
         ? Future.all(writeListRows(ListRow.of(order, false)), alongside.get()).map(v -> (Row) null)
         : Future.succeededFuture(row));
