@@ -3,6 +3,8 @@
 # Usage: bench/flow-bench.sh [users] [iterations] [--keyed]   (needs the fat jar: ./mvnw -q package -DskipTests)
 #   --keyed: every checkout carries an Idempotency-Key, as the store's own clients (Locust) send
 #   LINES (1): products in each checkout (one add-to-cart request each)
+#   OWN_PRODUCTS=1: each shopper buys products of its own (by default all buy the same ones, whose stock moves then
+#   wait for each other)
 #   WARMUP (50): unmeasured rounds per shopper first. Four new JVMs compile their HTTP paths slowly: with 10 rounds
 #   the split topology's figures were mostly the JIT's (one shopper: checkout 164-202 ms after 10, 102 ms after 400)
 set -euo pipefail
@@ -10,7 +12,8 @@ cd "$(dirname "$0")/.."
 JAR=$PWD/launcher/target/product-store.jar
 [ -f "$JAR" ] || { echo "build first: ./mvnw -q package -DskipTests"; exit 1; }
 USERS=${1:-8}; ITERATIONS=${2:-60}; WARMUP=${WARMUP:-50}; LINES=${LINES:-1}
-KEYED=(); if [[ ${3:-} == --keyed ]]; then KEYED=(--keyed); fi
+FLAGS=(); if [[ ${3:-} == --keyed ]]; then FLAGS=(--keyed); fi
+if [[ ${OWN_PRODUCTS:-0} == 1 ]]; then FLAGS+=(--own-products); fi
 WORK=$(mktemp -d); OUT=$WORK/results.jsonl
 SECRET_KEY=$(head -c 48 /dev/urandom | base64 -w0); INTERNAL_KEY=$(head -c 48 /dev/urandom | base64 -w0)
 export SECRET_KEY INTERNAL_KEY PROFILE=dev CASSANDRA_PORT=9442 DEMO_USERS=true SAMPLE_DATA=false \
@@ -26,7 +29,7 @@ echo "== all-in-one (event bus)"
 wait_ready http://127.0.0.1:18380
 python3 bench/flow_bench.py --topology all --base http://127.0.0.1:18380 --users "$USERS" \
   --iterations "$ITERATIONS" --warmup "$WARMUP" --lines "$LINES" --json "$OUT" \
-  ${KEYED[@]+"${KEYED[@]}"}
+  ${FLAGS[@]+"${FLAGS[@]}"}
 kill "${PIDS[0]}"; wait "${PIDS[0]}" || true; PIDS=()
 
 echo "== split (four processes, HTTP)"
@@ -44,7 +47,7 @@ for p in 18401 18402 18403; do wait_ready http://127.0.0.1:$p; done
 python3 bench/flow_bench.py --topology split --catalog http://127.0.0.1:18400 --cart http://127.0.0.1:18401 \
   --order http://127.0.0.1:18402 --user http://127.0.0.1:18403 --users "$USERS" \
   --iterations "$ITERATIONS" --warmup "$WARMUP" --lines "$LINES" --json "$OUT" \
-  ${KEYED[@]+"${KEYED[@]}"}
+  ${FLAGS[@]+"${FLAGS[@]}"}
 
 python3 - "$OUT" <<'PY'
 import json, sys

@@ -5,7 +5,7 @@
   flow_bench.py --topology split --catalog http://127.0.0.1:18400 --cart ... --order ... --user ...
 
 Each of --users threads registers its own shopper, then repeats: add one unit of each of --lines products to the
-cart (one request each), check out. Latencies are measured per request on persistent connections; p50/p99 are
+cart (one request each), check out. All shoppers buy the same products unless --own-products. Latencies are measured per request on persistent connections; p50/p99 are
 printed and, with --json, appended to a file.
 """
 import argparse, http.client, json, statistics, threading, time, urllib.parse, uuid
@@ -48,6 +48,8 @@ def main():
     ap.add_argument('--iterations', type=int, default=60)
     ap.add_argument('--warmup', type=int, default=10)
     ap.add_argument('--lines', type=int, default=1, help='products in each checkout (one add each)')
+    ap.add_argument('--own-products', action='store_true',
+                    help='each shopper buys products of its own (by default all buy the same ones)')
     ap.add_argument('--json')
     ap.add_argument('--keyed', action='store_true',
                     help='send an Idempotency-Key with each checkout, as the store\'s own clients (Locust) do')
@@ -66,12 +68,18 @@ def main():
         logins.append(t * 1000)
     admin = tok['access_token']
     category = 'bench-' + uuid.uuid4().hex[:6]
-    pids = []
-    for n in range(a.lines):
-        s, product, _ = Client(bases['catalog']).call('POST', '/products/', admin, {
-            'name': 'Bench widget %d' % n, 'category': category, 'price': 1.0, 'stock_count': 1000000000})
-        assert s == 201, product
-        pids.append(product['product_id'])
+    catalog = Client(bases['catalog'])
+
+    def products():
+        pids = []
+        for n in range(a.lines):
+            s, product, _ = catalog.call('POST', '/products/', admin, {
+                'name': 'Bench widget %d' % n, 'category': category, 'price': 1.0, 'stock_count': 1000000000})
+            assert s == 201, product
+            pids.append(product['product_id'])
+        return pids
+    shared = products()
+    bought = [products() if a.own_products else shared for _ in range(a.users)]
 
     adds, checkouts, errors = [], [], []
     lock = threading.Lock()
@@ -85,7 +93,8 @@ def main():
         s, tok, _ = c_user.call('POST', '/token', body={'username': name, 'password': 'bench-pass'}, form=True)
         token = tok['access_token']
         for i in range(a.warmup + a.iterations):
-            added = [c_cart.call('POST', '/cart/items', token, {'product_id': pid, 'quantity': 1}) for pid in pids]
+            added = [c_cart.call('POST', '/cart/items', token, {'product_id': pid, 'quantity': 1})
+                     for pid in bought[n]]
             s2, b2, t2 = c_cart.call('POST', '/cart/checkout', token,
                                      extra={'Idempotency-Key': uuid.uuid4().hex} if a.keyed else None)
             with lock:
@@ -100,7 +109,7 @@ def main():
     [t.start() for t in threads]; [t.join() for t in threads]
     wall = time.perf_counter() - started
     result = {'topology': a.topology, 'users': a.users, 'iterations': a.iterations, 'keyed': a.keyed,
-              'lines': a.lines,
+              'lines': a.lines, 'own_products': a.own_products,
               'add_to_cart_ms': {'p50': round(pct(adds, 50), 2), 'p99': round(pct(adds, 99), 2),
                                  'mean': round(statistics.mean(adds), 2)} if adds else None,
               'checkout_ms': {'p50': round(pct(checkouts, 50), 2), 'p99': round(pct(checkouts, 99), 2),
