@@ -17,6 +17,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import store.catalog.api.CatalogClient;
+import store.catalog.api.CatalogOperations;
 import store.catalog.api.CatalogOperations.Commit;
 import store.platform.Caller;
 import store.platform.Cql;
@@ -79,6 +80,12 @@ class OrderRecoveryTest {
           assertThat(r.statusCode()).as(r.bodyAsString()).isEqualTo(201);
           return r.bodyAsJsonObject().getString("product_id");
         });
+  }
+
+  /** One unit of a new product reserved by {@code shopper} under {@code reservation}, as a checkout's cart does. */
+  private static Future<CatalogOperations.Reservation> oneUnitReserved(Vertx vertx, String reservation,
+      Caller shopper) {
+    return product(vertx, 5).compose(productId -> fromCart.reserve(reservation, line(productId, 1), shopper));
   }
 
   /**
@@ -148,8 +155,7 @@ class OrderRecoveryTest {
     UUID orderId = UUID.randomUUID();
     String reservation = "order:" + orderId;
     JsonObject[] created = new JsonObject[1];
-    onStore(ctx, () -> product(vertx, 5).compose(productId -> fromCart.reserve(reservation, line(productId, 1),
-                shopper))
+    onStore(ctx, () -> oneUnitReserved(vertx, reservation, shopper)
             .compose(r -> orders.createReserved(shopper, orderId, reservation))
             .compose(order -> {
               created[0] = order;
@@ -183,8 +189,7 @@ class OrderRecoveryTest {
     Caller shopper = new Caller("side-by-side-" + UUID.randomUUID(), false);
     UUID orderId = UUID.randomUUID();
     String reservation = "order:" + orderId;
-    onStore(ctx, () -> product(vertx, 5).compose(productId -> fromCart.reserve(reservation, line(productId, 1),
-                shopper))
+    onStore(ctx, () -> oneUnitReserved(vertx, reservation, shopper)
             .compose(r -> watched.createReserved(shopper, orderId, reservation))
             .compose(order -> {
               assertThat(writes.most()).as("the order's row, its user's list row and its day's, at once")
@@ -209,8 +214,7 @@ class OrderRecoveryTest {
     UUID orderId = UUID.randomUUID();
     String reservation = "order:" + orderId;
     Commit[] commit = new Commit[1];
-    onStore(ctx, () -> product(vertx, 5).compose(productId -> fromCart.reserve(reservation, line(productId, 1),
-                shopper))
+    onStore(ctx, () -> oneUnitReserved(vertx, reservation, shopper)
             .compose(r -> repository.recordIntent(orderId, reservation, shopper.username(), Instant.now()))
             .compose(v -> fromOrder.commit(reservation, shopper))
             .compose(committed -> {
@@ -302,7 +306,7 @@ class OrderRecoveryTest {
     UUID orderId = UUID.randomUUID();
     String reservation = "order:" + orderId;
     Instant filed = Instant.now();
-    onStore(ctx, () -> product(vertx, 5).compose(productId -> fromCart.reserve(reservation, line(productId, 1), shopper)
+    onStore(ctx, () -> oneUnitReserved(vertx, reservation, shopper)
             .compose(r -> repository.recordIntent(orderId, reservation, shopper.username(), filed))
             .compose(v -> fromCart.release(reservation, shopper)) // the cart gave up before the order was committed
             .compose(released -> {
@@ -317,8 +321,7 @@ class OrderRecoveryTest {
             .map(after -> {
               assertThat(after.state()).isEqualTo("RELEASED");
               return null;
-            }))
-        );
+            }));
   }
 
   /**
