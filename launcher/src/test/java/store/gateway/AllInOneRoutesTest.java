@@ -79,6 +79,18 @@ class AllInOneRoutesTest {
     assertThat(metrics).contains("products_count", "cassandra_query_duration_seconds_bucket", "vertx_http_server");
   }
 
+  /** The gateway gzips what reaches clients: a process does not, by default, even when asked (http.compression). */
+  @Test
+  void answersAreNotCompressedByTheProcess() throws Exception {
+    java.net.http.HttpResponse<byte[]> contract = java.net.http.HttpClient.newHttpClient().send(
+        java.net.http.HttpRequest.newBuilder(java.net.URI.create(baseUrl + "/api/openapi.yaml"))
+            .header("Accept-Encoding", "gzip").build(),
+        java.net.http.HttpResponse.BodyHandlers.ofByteArray());
+    assertThat(contract.statusCode()).isEqualTo(200);
+    assertThat(contract.headers().firstValue("Content-Encoding")).isEmpty();
+    assertThat(new String(contract.body(), java.nio.charset.StandardCharsets.UTF_8)).contains("openapi: 3.1.0");
+  }
+
   @Test
   void unknownRoutesAreProblems(Vertx vertx) {
     Response missing = root(vertx).get("root", "/no/such/thing", null);

@@ -32,6 +32,7 @@ public final class HttpVerticle extends VerticleBase {
   private final List<String[]> gatewayContracts;
   private final List<HttpServer> servers = new ArrayList<>();
   private long bodyLimit;
+  private boolean compression;
 
   public HttpVerticle(Platform platform, List<ServiceModule> modules, int port, int internalPort, boolean allInOne,
       List<String[]> gatewayContracts) {
@@ -50,6 +51,7 @@ public final class HttpVerticle extends VerticleBase {
     root.route().handler(RequestLog::handle);
     root.route().handler(cors());
     bodyLimit = StoreConfig.longValue(platform.config(), "http.body-limit-bytes", 1 << 20);
+    compression = StoreConfig.bool(platform.config(), "http.compression", false);
     root.route().handler(BodyHandler.create(false).setBodyLimit(bodyLimit));
     root.get("/metrics").handler(MetricsEndpoint.create());
     platform.profiles().mount(root, platform.auth()::authenticate);
@@ -125,13 +127,19 @@ public final class HttpVerticle extends VerticleBase {
   private Future<HttpServer> listen(Router router, String host, int listenPort) {
     router.route().last().handler(Problems::notFound);
     router.route().failureHandler(Problems::handleFailure);
-    HttpServer server = vertx.createHttpServer(serverOptions(bodyLimit).setHost(host).setPort(listenPort));
+    HttpServer server = vertx.createHttpServer(serverOptions(bodyLimit, compression).setHost(host)
+        .setPort(listenPort));
     servers.add(server);
     return platform.drain().watch(server).requestHandler(router).listen();
   }
 
-  static HttpServerOptions serverOptions(long bodyLimit) {
-    return new HttpServerOptions().setCompressionSupported(true)
+  /**
+   * {@code compression}: gzip for clients that accept it. Off by default: the gateway compresses what reaches
+   * clients, peers never ask for it, and with it on every answer, compressed or not, passes netty's compressor
+   * (about 5 % of a catalog page's throughput, docs/performance.md).
+   */
+  static HttpServerOptions serverOptions(long bodyLimit, boolean compression) {
+    return new HttpServerOptions().setCompressionSupported(compression)
         // a form field may be as long as a body may be: the service checks its fields and names the one that is wrong
         .setMaxFormAttributeSize((int) bodyLimit).setMaxInitialLineLength(8192)
         // HTTP/1.1 only (nginx, Prometheus and the services' clients speak it): with h2c detection a connection

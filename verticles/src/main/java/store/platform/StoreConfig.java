@@ -34,6 +34,7 @@ public final class StoreConfig {
     ENVIRONMENT.put("INTERNAL_PORT", "internal.port");
     ENVIRONMENT.put("HTTP_INSTANCES", "http.instances");
     ENVIRONMENT.put("HTTP_DRAIN_MS", "http.drain-ms");
+    ENVIRONMENT.put("HTTP_COMPRESSION", "http.compression");
     ENVIRONMENT.put("SCHEMA_MIGRATE", "schema.migrate");
     ENVIRONMENT.put("SCHEMA_WAIT_SECONDS", "schema.wait-seconds");
     ENVIRONMENT.put("HELLO_ROUTE", "http.hello-route");

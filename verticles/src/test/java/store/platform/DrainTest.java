@@ -31,7 +31,7 @@ class DrainTest {
     Router router = Router.router(vertx);
     router.route().handler(drain::handle);
     router.get("/ping").handler(rc -> rc.end("pong"));
-    HttpServer server = vertx.createHttpServer(HttpVerticle.serverOptions(1 << 20));
+    HttpServer server = vertx.createHttpServer(HttpVerticle.serverOptions(1 << 20, false));
     return get(drain.watch(server).requestHandler(router).listen(0, "127.0.0.1"));
   }
 
