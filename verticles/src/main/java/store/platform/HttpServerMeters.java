@@ -3,8 +3,13 @@ package store.platform;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.config.MeterFilter;
+import io.micrometer.core.instrument.distribution.DistributionStatisticConfig;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerOptions;
@@ -42,13 +47,46 @@ import java.util.concurrent.atomic.LongAdder;
 public final class HttpServerMeters implements VertxMetricsFactory {
   private static final String PREFIX = "vertx.http.server.";
 
-  private final MicrometerMetricsFactory micrometer = new MicrometerMetricsFactory();
+  private final MicrometerMetricsFactory micrometer;
 
-  /** The store's metrics options: Prometheus (with histograms for quantiles), JVM metrics, HTTP by templated route. */
+  public HttpServerMeters() {
+    this(registry());
+  }
+
+  /** With {@code registry} for Vert.x Micrometer's meters and the store's (one of {@link #registry()}). */
+  public HttpServerMeters(MeterRegistry registry) {
+    this.micrometer = new MicrometerMetricsFactory(registry);
+  }
+
+  /** The registry the store's meters go to: Prometheus, histograms for timings ({@link #TIMINGS_HISTOGRAMS}). */
+  public static PrometheusMeterRegistry registry() {
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    registry.config().meterFilter(TIMINGS_HISTOGRAMS); // before any meter exists: it applies to every one
+    return registry;
+  }
+
+  /**
+   * Histogram buckets for every timer (HTTP response times: the dashboards' and alerts' quantiles), as Vert.x
+   * Micrometer's "publish quantiles" gives them, but not for every size summary: Vert.x's request and response bytes
+   * have none. Nothing reads those buckets, and recording them was most of the meters' cost on every request (two
+   * histograms of some 270 buckets each). A summary that needs them asks for them (cart_value).
+   */
+  static final MeterFilter TIMINGS_HISTOGRAMS = new MeterFilter() {
+    @Override
+    public DistributionStatisticConfig configure(Meter.Id id, DistributionStatisticConfig config) {
+      return id.getType() != Meter.Type.TIMER ? config
+          : DistributionStatisticConfig.builder().percentilesHistogram(true).build().merge(config);
+    }
+  };
+
+  /**
+   * The store's metrics options: Prometheus, JVM metrics, HTTP by templated route. Histograms come from the
+   * registry's filter ({@link #registry()}), not from Vert.x Micrometer's "publish quantiles", which gives every
+   * distribution one.
+   */
   public static MicrometerMetricsOptions options() {
     return new MicrometerMetricsOptions()
-        .setPrometheusOptions(new io.vertx.micrometer.VertxPrometheusOptions().setEnabled(true)
-            .setPublishQuantiles(true))
+        .setPrometheusOptions(new io.vertx.micrometer.VertxPrometheusOptions().setEnabled(true))
         .setJvmMetricsEnabled(true)
         // HTTP metrics by templated route ("/api/>/products/:product_id"), never by raw path: bounded cardinality
         .addLabels(io.vertx.micrometer.Label.HTTP_ROUTE)
