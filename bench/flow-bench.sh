@@ -5,13 +5,14 @@
 #   LINES (1): products in each checkout (one add-to-cart request each)
 #   OWN_PRODUCTS=1: each shopper buys products of its own (by default all buy the same ones, whose stock moves then
 #   wait for each other)
-#   WARMUP (50): unmeasured rounds per shopper first. Four new JVMs compile their HTTP paths slowly: with 10 rounds
-#   the split topology's figures were mostly the JIT's (one shopper: checkout 164-202 ms after 10, 102 ms after 400)
+#   WARMUP (300): unmeasured rounds per shopper first, until the JVMs (the store's and the node's) have compiled the
+#   paths: after 50 rounds the JIT still took half of each split service's CPU, and eight shoppers' checkout p50 was
+#   114-150 ms against 78-89 ms after 300 or 600 (docs/performance.md, "Write path"). The run takes ~3.5 minutes
 set -euo pipefail
 cd "$(dirname "$0")/.."
 JAR=$PWD/launcher/target/product-store.jar
 [ -f "$JAR" ] || { echo "build first: ./mvnw -q package -DskipTests"; exit 1; }
-USERS=${1:-8}; ITERATIONS=${2:-60}; WARMUP=${WARMUP:-50}; LINES=${LINES:-1}
+USERS=${1:-8}; ITERATIONS=${2:-60}; WARMUP=${WARMUP:-300}; LINES=${LINES:-1}
 FLAGS=(); if [[ ${3:-} == --keyed ]]; then FLAGS=(--keyed); fi
 if [[ ${OWN_PRODUCTS:-0} == 1 ]]; then FLAGS+=(--own-products); fi
 WORK=$(mktemp -d); OUT=$WORK/results.jsonl
