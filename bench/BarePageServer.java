@@ -21,7 +21,7 @@ import java.util.concurrent.ThreadLocalRandom;
  * handlers before the route). Run with the fat jar on the class path, then point wrk at /api/products/:
  *
  * <pre>
- * curl -s -H "Authorization: Bearer $TOKEN" 'http://127.0.0.1:8080/api/products/?category=Books&amp;limit=20' &gt; page.json
+ * curl -s -H "Authorization: Bearer $TOKEN" 'http://127.0.0.1:8080/api/products/?category=Books' &gt; page.json
  * java -cp launcher/target/product-store.jar bench/BarePageServer.java 18291 page.json router compression
  * </pre>
  */

@@ -7,7 +7,7 @@
 #   wait for each other)
 #   WARMUP (300): unmeasured rounds per shopper first, until the JVMs (the store's and the node's) have compiled the
 #   paths: after 50 rounds the JIT still took half of each split service's CPU, and eight shoppers' checkout p50 was
-#   114-150 ms against 78-89 ms after 300 or 600 (docs/performance.md, "Write path"). The run takes ~3.5 minutes
+#   114-150 ms against 78-94 ms after 300 or 600 (docs/performance.md, "Write path"). The run takes ~3.5 minutes
 set -euo pipefail
 cd "$(dirname "$0")/.."
 JAR=$PWD/launcher/target/product-store.jar

@@ -221,9 +221,9 @@ check "X-Forwarded-For and X-Real-IP name the real peer, not the client's claim;
 # The services answer uncompressed (http.compression is off): the gateway gzips for clients that accept it. The
 # fake echoes the request's headers, so a long one makes its JSON answer longer than gzip_min_length.
 call GET /cart-api/cart/ -H 'Accept-Encoding: gzip' -H "X-Padding: $(printf '%02000d' 0)"
+unzipped=$(gzip -dc <"$work/b" | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["upstream"])' || true)
 check "a JSON answer over 1 KiB is gzipped for a client that accepts it" \
-    test "$code $(header Content-Encoding) $(gzip -dc <"$work/b" | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["upstream"])')" \
-    = "200 gzip cart"
+    test "$code $(header Content-Encoding) $unzipped" = "200 gzip cart"
 call GET /cart-api/cart/ -H "X-Padding: $(printf '%02000d' 0)"
 check "...and plain for one that does not" test "$code [$(header Content-Encoding)] $(body 'd["upstream"]')" = "200 [] cart"
 
