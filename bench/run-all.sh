@@ -4,7 +4,7 @@
 # gateway's cost, and the 200-user Locust mix through nginx with its plots. Outputs go to target/bench/ (one log per
 # benchmark, plus the Locust CSVs and PNGs); docs/performance.md quotes them.
 # Usage: bench/run-all.sh        (needs the fat jar: ./mvnw -q package -DskipTests; nginx, wrk, python3-locust,
-#                                 python3-matplotlib from Debian; about 20 minutes on 2 cores)
+#                                 python3-matplotlib from Debian; about 22 minutes on 2 cores)
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 OUT=$ROOT/target/bench
