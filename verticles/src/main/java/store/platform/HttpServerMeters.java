@@ -47,16 +47,21 @@ import java.util.concurrent.atomic.LongAdder;
 public final class HttpServerMeters implements VertxMetricsFactory {
   private static final String PREFIX = "vertx.http.server.";
 
-  private final MicrometerMetricsFactory micrometer;
+  /**
+   * Histogram buckets for every timer (HTTP response times: the dashboards' and alerts' quantiles), as Vert.x
+   * Micrometer's "publish quantiles" gives them, but not for every size summary: Vert.x's request and response bytes
+   * have none. Nothing reads those buckets, and recording them was three fifths of the meters' cost on every request
+   * (two histograms of some 270 buckets each). A summary that needs them asks for them (cart_value).
+   */
+  private static final MeterFilter TIMINGS_HISTOGRAMS = new MeterFilter() {
+    @Override
+    public DistributionStatisticConfig configure(Meter.Id id, DistributionStatisticConfig config) {
+      return id.getType() != Meter.Type.TIMER ? config
+          : DistributionStatisticConfig.builder().percentilesHistogram(true).build().merge(config);
+    }
+  };
 
-  public HttpServerMeters() {
-    this(registry());
-  }
-
-  /** With {@code registry} for Vert.x Micrometer's meters and the store's (made by {@link #registry()}). */
-  public HttpServerMeters(MeterRegistry registry) {
-    this.micrometer = new MicrometerMetricsFactory(registry);
-  }
+  private final MicrometerMetricsFactory micrometer = new MicrometerMetricsFactory(registry());
 
   /** The registry the store's meters go to: Prometheus, histograms for timings ({@link #TIMINGS_HISTOGRAMS}). */
   public static PrometheusMeterRegistry registry() {
@@ -64,20 +69,6 @@ public final class HttpServerMeters implements VertxMetricsFactory {
     registry.config().meterFilter(TIMINGS_HISTOGRAMS); // before any meter exists: it applies to every one
     return registry;
   }
-
-  /**
-   * Histogram buckets for every timer (HTTP response times: the dashboards' and alerts' quantiles), as Vert.x
-   * Micrometer's "publish quantiles" gives them, but not for every size summary: Vert.x's request and response bytes
-   * have none. Nothing reads those buckets, and recording them was three fifths of the meters' cost on every request
-   * (two histograms of some 270 buckets each). A summary that needs them asks for them (cart_value).
-   */
-  static final MeterFilter TIMINGS_HISTOGRAMS = new MeterFilter() {
-    @Override
-    public DistributionStatisticConfig configure(Meter.Id id, DistributionStatisticConfig config) {
-      return id.getType() != Meter.Type.TIMER ? config
-          : DistributionStatisticConfig.builder().percentilesHistogram(true).build().merge(config);
-    }
-  };
 
   /**
    * The store's metrics options: Prometheus, JVM metrics, HTTP by templated route. Histograms come from the
