@@ -227,6 +227,32 @@ class CheckoutClaimsTest {
     assertThat(shop.stock()).isEqualTo(10 - 2);
   }
 
+  /**
+   * A checkout's reservation goes from PENDING straight to ORDERED: the compare-and-set that closes it once its lines
+   * are taken is the order's commit point too (one Paxos round fewer than RESERVED, then ORDERED), and its lines,
+   * names and prices are the order's.
+   */
+  @Test
+  void aCheckoutReservesAndCommitsItsStockInOneMove() throws Exception {
+    Shop shop = Shop.open("claims-one-move-");
+    assertThat(shop.api.addToCart(shop.token, shop.productId, 3).status()).isEqualTo(200);
+    double orderedBefore = statements("reservation.pending-order");
+    double reservedBefore = statements("reservation.state");
+    double committedBefore = statements("reservation.order");
+
+    StoreApi.Response placed = shop.checkout("one-move");
+    assertThat(placed.status()).as(placed.toString()).isEqualTo(200);
+    assertThat(statements("reservation.pending-order") - orderedBefore).isEqualTo(1);
+    assertThat(statements("reservation.state") - reservedBefore).as("never RESERVED on the way").isZero();
+    assertThat(statements("reservation.order") - committedBefore).as("no commit of its own").isZero();
+    JsonObject item = placed.json().getJsonArray("items").getJsonObject(0);
+    assertThat(item.getString("product_id")).isEqualTo(shop.productId);
+    assertThat(item.getInteger("quantity")).isEqualTo(3);
+    assertThat(shop.stock()).isEqualTo(10 - 3);
+    assertThat(StoreApi.await(shop.catalog.reservation("order:" + placed.json().getString("id"), shop.shopper))
+        .state()).isEqualTo("ORDERED");
+  }
+
   /** How many times the store has run a named statement (its own timer's count). */
   private static double statements(String name) throws Exception {
     String metrics = StoreApi.root(TestStore.vertx(), TestStore.start()).get("root", "/metrics", null).body()

@@ -55,9 +55,8 @@ class RequestIdTest {
           found -> found.size() >= 5);
       assertThat(traced).anyMatch(l -> l.startsWith("POST /user-api/users/me/orders 200"))
           .anyMatch(l -> l.contains("cart.checkout from=user 200"))
-          .anyMatch(l -> l.contains("catalog.reserve from=cart 200"))
-          .anyMatch(l -> l.contains("order.create from=cart 200"))
-          .anyMatch(l -> l.contains("catalog.commit-reservation from=order 200"));
+          .anyMatch(l -> l.contains("order.place from=cart 200"))
+          .anyMatch(l -> l.contains("catalog.reserve-ordered from=order 200"));
 
       Response bad = api.send(HttpMethod.GET, "catalog", "/products/categories/list", shopper, null,
           MultiMap.caseInsensitiveMultiMap().add("X-Request-ID", "no spaces\tor tabs"));

@@ -325,6 +325,86 @@ class OrderRecoveryTest {
   }
 
   /**
+   * A checkout files its order's intent before the catalog reserves and commits its stock in one move, so the repair
+   * can meet an intent whose reservation is still PENDING (its lines being taken). That checkout may yet commit it:
+   * the intent stays, and is settled by a pass after the reservation is settled (here: abandoned, as the sweeper
+   * does, so no order).
+   */
+  @Test
+  void anIntentWhoseReservationIsStillPendingStaysUntilTheReservationIsSettled(Vertx vertx, VertxTestContext ctx) {
+    Caller shopper = new Caller("repair-pending-" + UUID.randomUUID(), false);
+    UUID orderId = UUID.randomUUID();
+    String reservation = "order:" + orderId;
+    Instant filed = Instant.now();
+    Instant minute = filed.truncatedTo(ChronoUnit.MINUTES);
+    onStore(ctx, () -> product(vertx, 5).compose(productId -> repository.recordIntent(orderId, reservation,
+                shopper.username(), filed)
+            // the catalog's row of a reservation claimed, its lines not all taken yet
+            .compose(v -> storeCql.run("test.pending", "INSERT INTO stock_reservations (reservation_id, lines, state, "
+                + "created_at, owner) VALUES (?, ?, 'PENDING', ?, ?)", reservation, line(productId, 1).encode(),
+                filed, shopper.username()))
+            .compose(v -> orders.repairIntents(afterGrace()))
+            .compose(recorded -> repository.intents(minute))
+            .compose(left -> {
+              assertThat(left.stream().map(r -> r.getUuid("order_id"))).as("kept for its checkout")
+                  .contains(orderId);
+              return fromOrder.reservation(reservation, shopper);
+            })
+            .compose(after -> {
+              assertThat(after.state()).as("left to its checkout").isEqualTo("PENDING");
+              return storeCql.run("test.released", "UPDATE stock_reservations SET state = 'RELEASED' "
+                  + "WHERE reservation_id = ?", reservation);
+            })
+            .compose(v -> orders.repairIntents(afterGrace()))
+            .compose(recorded -> repository.intents(minute))
+            .compose(left -> {
+              assertThat(left.stream().map(r -> r.getUuid("order_id"))).as("settled once the reservation is")
+                  .doesNotContain(orderId);
+              return orders.get(shopper, orderId).transform(ar -> {
+                assertThat(ar.failed()).as("no order without stock behind it").isTrue();
+                return Future.succeededFuture();
+              });
+            })));
+  }
+
+  /**
+   * An intent whose checkout stopped before its reservation was made: the repair files the reservation closed, so a
+   * checkout still on its way (a message held up, a paused process) cannot make the order after the intent is gone.
+   * It is refused as closed, takes no stock, and a retry moves on to the next id.
+   */
+  @Test
+  void anIntentWhoseReservationWasNeverMadeClosesItsId(Vertx vertx, VertxTestContext ctx) {
+    Caller shopper = new Caller("repair-unmade-" + UUID.randomUUID(), false);
+    UUID orderId = UUID.randomUUID();
+    String reservation = "order:" + orderId;
+    Instant filed = Instant.now();
+    onStore(ctx, () -> product(vertx, 5).compose(productId -> repository.recordIntent(orderId, reservation,
+                shopper.username(), filed)
+            .compose(v -> orders.repairIntents(afterGrace()))
+            .compose(recorded -> repository.intents(filed.truncatedTo(ChronoUnit.MINUTES)))
+            .compose(left -> {
+              assertThat(left.stream().map(r -> r.getUuid("order_id"))).as("settled").doesNotContain(orderId);
+              return fromOrder.reservation(reservation, shopper);
+            })
+            .compose(after -> {
+              assertThat(after.state()).as("filed closed").isEqualTo("RELEASED");
+              return orders.placeReserving(shopper, orderId, line(productId, 2)).transform(ar -> {
+                assertThat(ar.failed()).as("the late checkout").isTrue();
+                assertThat(((ProblemException) ar.cause()).slug()).isEqualTo(CatalogOperations.RESERVATION_CLOSED);
+                return fromOrder.reservation(reservation, shopper);
+              });
+            })
+            .compose(after -> {
+              assertThat(after.state()).isEqualTo("RELEASED");
+              assertThat(after.lines()).as("took nothing").isEmpty();
+              return orders.get(shopper, orderId).transform(ar -> {
+                assertThat(ar.failed()).as("no order under a closed id").isTrue();
+                return Future.succeededFuture();
+              });
+            })));
+  }
+
+  /**
    * An order insert whose answer was lost (it landed; Cassandra could not confirm it): the row is read back and
    * answered as an existing order, whose list rows, notification and first timer the service then makes sure of.
    * The same for a status change.

@@ -181,9 +181,9 @@ public final class CartService {
   // ---- checkout ----
 
   /**
-   * Reserve stock (catalog, all lines or none) → create the order → remove the ordered lines. A failure after the
-   * reservation gives the stock back, and the cart is only touched once the order exists, so a failed checkout
-   * leaves cart and stock as they were.
+   * Place the order (the order service has the catalog reserve the stock, all lines or none, and commit it in the
+   * same move) → remove the ordered lines. A line that cannot be had gives back what the others took, and the cart is
+   * only touched once the order exists, so a failed checkout leaves cart and stock as they were.
    *
    * <p>One checkout per cart at a time: a lock row (with a lease, so a crash cannot hold it) refuses a second one
    * with 409, key or no key. With an {@code Idempotency-Key} the order id is derived from the key, so a repeated
@@ -355,40 +355,36 @@ public final class CartService {
   }
 
   /**
-   * One attempt ({@code attempt[0]}): reserve under its order id, then have the order made; a closed reservation
-   * (an earlier try gave it back: no order under it, ever) moves on to the next attempt.
+   * One attempt ({@code attempt[0]}): the order service places the order under its id, reserving the stock (all
+   * lines or none) and committing it in one move; a closed reservation (an earlier try gave it back: no order under
+   * it, ever) moves on to the next attempt.
    */
   private Future<Order> reserveAndOrder(Caller caller, IntFunction<UUID> orderIds, int[] attempt, int limit,
       JsonArray lines) {
     UUID orderId = orderIds.apply(attempt[0]);
-    String reservationId = "order:" + orderId;
-    return catalog.reserve(reservationId, lines, caller).transform(reserved -> {
-      if (reserved.failed()) {
-        if (reserved.cause() instanceof ProblemException p && CatalogOperations.RESERVATION_CLOSED.equals(p.slug())
-            && attempt[0] < limit) {
-          attempt[0]++;
-          return reserveAndOrder(caller, orderIds, attempt, limit, lines);
-        }
-        return Future.failedFuture(reserved.cause());
+    return orders.place(caller, orderId, lines).recover(failure -> {
+      if (failure instanceof ProblemException p && CatalogOperations.RESERVATION_CLOSED.equals(p.slug())
+          && attempt[0] < limit) {
+        attempt[0]++;
+        return reserveAndOrder(caller, orderIds, attempt, limit, lines);
       }
-      return orders.create(caller, orderId, reservationId)
-          .recover(failure -> giveUp(caller, orderId, reservationId, failure));
+      return failure instanceof ProblemException p && p.status() < 500 ? Future.failedFuture(failure)
+          : orderMadeAnyway(caller, orderId, failure);
     });
   }
 
   /**
-   * After a failed order create: release the reservation. The catalog refuses if the order service committed it
-   * (state ORDERED), so a create that failed late, or whose answer was lost, never loses its stock: the order exists,
-   * and asking for it again (idempotent) answers it. If the catalog cannot be reached either, the reservation stays
-   * for the catalog's sweeper, which releases it unless an order commits it first.
+   * After a place that failed for want of an answer (a timeout, the order service or its storage down): the catalog
+   * may have committed the stock before the failure (state ORDERED), and then the order exists; asking for it again
+   * (idempotent) records and answers it. Otherwise the failure stands: a reservation left PENDING is abandoned by the
+   * catalog's sweeper, unless the order service's repair of its intent finds it ordered first.
    */
-  private Future<Order> giveUp(Caller caller, UUID orderId, String reservationId, Throwable failure) {
-    return catalog.release(reservationId, caller).transform(release -> {
-      if (release.succeeded() && "ORDERED".equals(release.result().state())) {
-        return orders.create(caller, orderId, reservationId).recover(again -> Future.failedFuture(failure));
-      }
-      return Future.failedFuture(failure);
-    });
+  private Future<Order> orderMadeAnyway(Caller caller, UUID orderId, Throwable failure) {
+    String reservationId = "order:" + orderId;
+    return catalog.reservation(reservationId, caller).transform(found ->
+        found.succeeded() && "ORDERED".equals(found.result().state())
+            ? orders.create(caller, orderId, reservationId).recover(again -> Future.failedFuture(failure))
+            : Future.failedFuture(failure));
   }
 
   // ---- recently viewed ----

@@ -153,6 +153,8 @@ public final class CatalogModule implements ServiceModule {
         .on(CatalogOperations.GET_PRODUCT, (ref, caller) -> service.get(ref.productId()).map(Product::fromJson))
         .on(CatalogOperations.RESERVE, (reserve, caller) -> reservations.reserve(reserve.reservationId(),
             lines(reserve.lines()), caller.username()).map(Reservation::fromJson))
+        .on(CatalogOperations.RESERVE_ORDERED, (reserve, caller) -> reservations.reserveOrdered(
+            reserve.reservationId(), lines(reserve.lines()), caller))
         .on(CatalogOperations.GET_RESERVATION, (ref, caller) -> reservations.reservation(ref.reservationId(), caller)
             .map(Reservation::fromJson))
         .on(CatalogOperations.COMMIT_RESERVATION, (ref, caller) -> reservations.commit(ref.reservationId(), caller))

@@ -497,6 +497,26 @@ final class CatalogRepository {
         .map(row -> row.getBoolean(0));
   }
 
+  /**
+   * A checkout's own reservation, its lines all taken: PENDING → ORDERED in one move, with the lines as taken, at
+   * {@code at}, for its owner only; true when this call moved it.
+   */
+  Future<Boolean> orderPendingReservation(String id, String owner, String lines, Instant at) {
+    return cql.conditional("reservation.pending-order", "UPDATE stock_reservations SET state = 'ORDERED', lines = ?, "
+        + "ordered_at = ? WHERE reservation_id = ? IF state = 'PENDING' AND owner = ?", lines, at, id, owner)
+        .map(row -> row.getBoolean(0));
+  }
+
+  /**
+   * Files a reservation that was never made as closed (RELEASED, no lines), so that none can be made under its id any
+   * more; true when this call filed it, false when a reservation was there first.
+   */
+  Future<Boolean> closeUnmadeReservation(String id, String owner, Instant at) {
+    return cql.conditional("reservation.close-unmade", "INSERT INTO stock_reservations (reservation_id, lines, state, "
+        + "created_at, owner) VALUES (?, '[]', 'RELEASED', ?, ?) IF NOT EXISTS", id, at, owner)
+        .map(row -> row.getBoolean(0));
+  }
+
   Future<Void> forgetReservation(String id) {
     return cql.run("reservation.delete", "DELETE FROM stock_reservations WHERE reservation_id = ?", id);
   }

@@ -38,7 +38,8 @@ import store.platform.Spans;
  * Stock reservations, the only way stock leaves or comes back to the shelf. A reservation's row is its state:
  * <pre>
  *   PENDING ──► RESERVED ──► ORDERED          (an order was recorded for it: the commit point)
- *      │            │           │
+ *      │  │         │          ▲  │
+ *      │  └─────────┼──────────┘  │            (a checkout's own reservation: ORDERED in the same move)
  *      ▼            └─► RELEASING ◄┘ ──► RELEASED   (stock given back, each line once)
  *   ABANDONED ─────────────────────────► RELEASED   (a reservation cut short, undone by the sweeper)
  * </pre>
@@ -94,38 +95,99 @@ final class Reservations {
    * if one cannot be filled, the lines taken are put back before the failure is reported.
    */
   Future<JsonObject> reserve(String reservationId, List<Line> lines, String owner) {
+    return Spans.around("catalog.reserve", () -> reserve(reservationId, lines, owner, reservedEnding));
+  }
+
+  /**
+   * Reserves every line or none, as {@link #reserve}, for an order whose intent the order service has filed: the
+   * reservation goes from PENDING straight to ORDERED, so it is committed by the same compare-and-set that closes it
+   * (a checkout's commit point, as {@link #commit}). A retry of one already ORDERED answers it as {@link #commit}
+   * does, and one RESERVED by the earlier two-step checkout is committed.
+   */
+  Future<Commit> reserveOrdered(String reservationId, List<Line> lines, Caller caller) {
+    return Spans.around("catalog.reserve-ordered",
+        () -> reserve(reservationId, lines, caller.username(), orderedEnding(caller)));
+  }
+
+  private <T> Future<T> reserve(String reservationId, List<Line> lines, String owner, Ending<T> ending) {
     List<Line> merged = Line.merge(lines);
     // one order for every attempt: the answer's lines, and which line's refusal is reported when several fail
     merged.sort(Comparator.comparing(Line::productId));
-    return Spans.around("catalog.reserve",
-        () -> claimAndTake(reservationId, merged, Line.toJson(merged).encode(), owner, PENDING_WAITS));
+    return claimAndTake(reservationId, merged, Line.toJson(merged).encode(), owner, PENDING_WAITS, ending);
   }
 
-  private Future<JsonObject> claimAndTake(String reservationId, List<Line> lines, String requested, String owner,
-      int waits) {
+  /** Where a reservation goes once its lines are taken, and what its caller is answered. */
+  private interface Ending<T> {
+    /** PENDING → the end state, with the lines as taken: the answer, or null when the reservation moved on first. */
+    Future<T> settle(String reservationId, JsonArray taken);
+
+    /** The answer for a reservation met RESERVED or ORDERED already (a retry). */
+    Future<T> met(String reservationId);
+  }
+
+  /** RESERVED: the caller has the order made later ({@link #commit}), or gives the stock back. */
+  private final Ending<JsonObject> reservedEnding = new Ending<>() {
+    @Override
+    public Future<JsonObject> settle(String reservationId, JsonArray taken) {
+      return settleState(reservationId, "PENDING", "RESERVED", taken.encode())
+          .map(moved -> moved ? reservedAnswer(reservationId, taken) : null);
+    }
+
+    @Override
+    public Future<JsonObject> met(String reservationId) {
+      return repository.reservation(reservationId).map(row -> reservedAnswer(reservationId,
+          new JsonArray(row.getString("lines"))));
+    }
+  };
+
+  /** ORDERED at once: the order's commit point, for its owner. */
+  private Ending<Commit> orderedEnding(Caller caller) {
+    return new Ending<>() {
+      @Override
+      public Future<Commit> settle(String reservationId, JsonArray taken) {
+        Instant orderedAt = Instant.now().truncatedTo(ChronoUnit.MILLIS); // kept with ORDERED, as commit does
+        return repository.orderPendingReservation(reservationId, caller.username(), taken.encode(), orderedAt)
+            .map(moved -> !moved ? null : committed(new JsonObject().put("reservation_id", reservationId)
+                .put("state", "ORDERED").put("owner", caller.username()).put("lines", taken), true, orderedAt))
+            // not known whether it moved: ORDERED now is this checkout's (only its owner orders a reservation), but
+            // not known to be this call's doing, so the order's row is not written as new
+            .recover(e -> !Cql.unknownOutcome(e) ? Future.failedFuture(e)
+                : repository.settledReservation(reservationId).map(row -> row == null
+                    || !"ORDERED".equals(row.getString("state")) ? null
+                    : committed(describe(row), false, row.getInstant("ordered_at"))));
+      }
+
+      @Override
+      public Future<Commit> met(String reservationId) {
+        return commit(reservationId, caller);
+      }
+    };
+  }
+
+  private <T> Future<T> claimAndTake(String reservationId, List<Line> lines, String requested, String owner,
+      int waits, Ending<T> ending) {
     Instant now = Instant.now();
     // filed under its minute before any stock moves, so the sweeper finds it whatever happens next
     Future<CatalogRepository.Claim> claim = repository.claimReservation(reservationId, requested, owner, now);
     return Future.all(claim, repository.index(reservationId, now)).map(v -> claim.result()).compose(existing -> {
       if (existing == null) {
-        return takeAll(reservationId, lines);
+        return takeAll(reservationId, lines, ending);
       }
       if (!owner.equals(existing.owner())) {
         return Future.failedFuture(ProblemException.conflict("Reservation " + reservationId + " is taken"));
       }
       if ("RESERVED".equals(existing.state()) || "ORDERED".equals(existing.state())) {
-        return repository.reservation(reservationId).map(row -> reservedAnswer(reservationId,
-            new JsonArray(row.getString("lines"))));
+        return ending.met(reservationId);
       }
       if ("PENDING".equals(existing.state()) && waits > 0) {
         // typically a transport retry meeting its own first attempt: wait for that attempt's outcome
         return vertx.timer(100, TimeUnit.MILLISECONDS)
-            .compose(v -> claimAndTake(reservationId, lines, requested, owner, waits - 1));
+            .compose(v -> claimAndTake(reservationId, lines, requested, owner, waits - 1, ending));
       }
       if ("PENDING".equals(existing.state()) || "ABANDONED".equals(existing.state())) {
         return takeOver(reservationId, existing.state())
             .compose(closed -> closed ? Future.failedFuture(closed(reservationId, "RELEASED"))
-                : claimAndTake(reservationId, lines, requested, owner, 0));
+                : claimAndTake(reservationId, lines, requested, owner, 0, ending));
       }
       if ("RELEASED".equals(existing.state())) {
         return Future.failedFuture(closed(reservationId, existing.state()));
@@ -156,15 +218,15 @@ final class Reservations {
         "Reservation " + reservationId + " is " + state + ": its stock went back, and no order can be made under it");
   }
 
-  private Future<JsonObject> takeAll(String reservationId, List<Line> lines) {
+  private <T> Future<T> takeAll(String reservationId, List<Line> lines, Ending<T> ending) {
     return eachLine(lines, line -> take(reservationId, line)).compose(
-        taken -> settleState(reservationId, "PENDING", "RESERVED", new JsonArray(taken).encode()).compose(moved -> {
-          if (!moved) { // the sweeper gave up on it meanwhile: undo (the markers make each line go back once)
+        taken -> ending.settle(reservationId, new JsonArray(taken)).compose(answer -> {
+          if (answer == null) { // the sweeper gave up on it meanwhile: undo (the markers make each line go back once)
             return undoTakes(reservationId, lines).transform(ignored -> Future.failedFuture(
                 ProblemException.unavailable("Reservation " + reservationId + " expired; try again")));
           }
           clearMarkersLater(reservationId, lines.stream().map(Line::productId).toList(), false);
-          return Future.succeededFuture(reservedAnswer(reservationId, new JsonArray(taken)));
+          return Future.succeededFuture(answer);
         }),
         // a refusal (stock short, product gone): every line's outcome is known, so put back and free the id. Storage
         // trouble: a write may still land after its timeout, so put back what can be and leave the row PENDING: the
@@ -248,11 +310,24 @@ final class Reservations {
         return Future.succeededFuture(committed(describe(read.result()).put("state", "ORDERED"), true, orderedAt));
       }
       // not moved by this call, or not known to be: the row as it is now (any Paxos round on it finished) says
-      return repository.settledReservation(reservationId).compose(row -> row == null
-          || !caller.username().equals(row.getString("owner"))
+      return repository.settledReservation(reservationId).compose(row -> row == null ? closeUnmade(reservationId, caller)
+          : !caller.username().equals(row.getString("owner"))
           ? Future.failedFuture(ProblemException.notFound("No reservation " + reservationId))
           : Future.succeededFuture(committed(describe(row), false, row.getInstant("ordered_at"))));
     });
+  }
+
+  /**
+   * A commit of a reservation that was never made (the repair of an order intent whose checkout stopped before it
+   * reserved): no order can be made for it, so it is filed closed, and a checkout still on its way to reserve it is
+   * refused as closed ({@link CatalogOperations#RESERVATION_CLOSED}) and moves on to its next attempt.
+   */
+  private Future<Commit> closeUnmade(String reservationId, Caller caller) {
+    return repository.closeUnmadeReservation(reservationId, caller.username(), Instant.now())
+        .compose(closed -> closed ? Future.succeededFuture(committed(new JsonObject()
+            .put("reservation_id", reservationId).put("state", "RELEASED").put("owner", caller.username())
+            .put("lines", new JsonArray()), false, null))
+            : commit(reservationId, caller)); // made meanwhile: its row answers
   }
 
   private static Commit committed(JsonObject reservation, boolean now, Instant orderedAt) {

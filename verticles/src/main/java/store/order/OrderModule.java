@@ -96,6 +96,8 @@ public final class OrderModule implements ServiceModule {
   @Override
   public InternalOperations internal() {
     return new InternalOperations()
+        .on(OrderOperations.PLACE, (place, caller) -> service.placeReserving(caller, place.orderId(), place.lines())
+            .map(Order::fromJson))
         .on(OrderOperations.CREATE, (create, caller) -> service.createReserved(caller, create.orderId(),
             create.reservationId()).map(Order::fromJson))
         .on(OrderOperations.GET, (ref, caller) -> service.get(caller, ref.orderId()).map(Order::fromJson))

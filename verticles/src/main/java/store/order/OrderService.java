@@ -106,16 +106,43 @@ public final class OrderService {
   }
 
   private Future<JsonObject> commitAndRecord(Caller caller, UUID orderId, String reservationId) {
-    return catalog.commit(reservationId, caller).compose(commit -> {
-      String state = commit.reservation().state();
-      if (!"ORDERED".equals(state)) {
-        // a retry of an order since cancelled finds its order; anything else has no stock behind it
-        return repository.find(orderId).compose(row -> row != null && row.getString("username")
-            .equals(caller.username()) ? Future.succeededFuture(OrderRepository.toJson(row))
-            : Future.failedFuture(ProblemException.conflict("Reservation " + reservationId + " is " + state)));
-      }
-      return create(caller, orderId, reservationId, commit);
-    });
+    return catalog.commit(reservationId, caller).compose(commit -> record(caller, orderId, reservationId, commit));
+  }
+
+  /** The order of a commit's answer: recorded when ORDERED; otherwise there is no stock behind it. */
+  private Future<JsonObject> record(Caller caller, UUID orderId, String reservationId, Commit commit) {
+    String state = commit.reservation().state();
+    if (!"ORDERED".equals(state)) {
+      // a retry of an order since cancelled finds its order; anything else has no stock behind it
+      return repository.find(orderId).compose(row -> row != null && row.getString("username")
+          .equals(caller.username()) ? Future.succeededFuture(OrderRepository.toJson(row))
+          : Future.failedFuture(ProblemException.conflict("Reservation " + reservationId + " is " + state)));
+    }
+    return create(caller, orderId, reservationId, commit);
+  }
+
+  /**
+   * Places order {@code orderId} for {@code lines}: files its intent, then has the catalog reserve the lines and
+   * commit them in one move ({@link CatalogClient#reserveOrdered}), then records the order. Idempotent by order id.
+   *
+   * <p>The intent comes first because the reservation is committed the moment its stock is taken: a crash after that
+   * leaves an ORDERED reservation, and its intent is how {@link #repairIntents} finds it and records the order. An
+   * intent whose reservation is still PENDING is left for a later pass; one whose reservation was never made has
+   * it filed closed by the repair, so a checkout still on its way cannot make the order behind the repair's back.
+   */
+  public Future<JsonObject> placeReserving(Caller caller, UUID orderId, JsonArray lines) {
+    String reservationId = "order:" + orderId;
+    Instant now = Instant.now();
+    return repository.recordIntent(orderId, reservationId, caller.username(), now)
+        .compose(v -> catalog.reserveOrdered(reservationId, lines, caller).recover(refused -> {
+          // refused (stock short, the reservation closed): nothing was ordered, and nothing will be under this try
+          if (refused instanceof ProblemException p && p.status() < 500) {
+            repository.dropIntent(now, orderId);
+          }
+          return Future.failedFuture(refused);
+        }))
+        .compose(commit -> record(caller, orderId, reservationId, commit))
+        .onSuccess(order -> repository.dropIntent(now, orderId));
   }
 
   /**
@@ -168,17 +195,10 @@ public final class OrderService {
   private Future<JsonObject> place(Caller caller, JsonArray wanted, String idempotencyKey, int attempt) {
     UUID orderId = idempotencyKey == null ? UUID.randomUUID()
         : OrderOperations.orderIdFor(caller.username(), idempotencyKey, attempt);
-    String reservationId = "order:" + orderId;
-    // a release after a failure cannot take the stock of an order that was committed: ORDERED is the order's own
-    return catalog.reserve(reservationId, wanted, caller).transform(reserved -> {
-      if (reserved.failed()) {
-        return idempotencyKey != null && attempt < OrderOperations.MAX_ATTEMPTS
-            && reserved.cause() instanceof ProblemException p && CatalogOperations.RESERVATION_CLOSED.equals(p.slug())
-            ? place(caller, wanted, idempotencyKey, attempt + 1) : Future.failedFuture(reserved.cause());
-      }
-      return createReserved(caller, orderId, reservationId).recover(failure -> catalog.release(reservationId, caller)
-          .transform(x -> Future.failedFuture(failure)));
-    });
+    return placeReserving(caller, orderId, wanted).recover(failure -> idempotencyKey != null
+        && attempt < OrderOperations.MAX_ATTEMPTS
+        && failure instanceof ProblemException p && CatalogOperations.RESERVATION_CLOSED.equals(p.slug())
+        ? place(caller, wanted, idempotencyKey, attempt + 1) : Future.failedFuture(failure));
   }
 
   // ---- reading ----
@@ -438,16 +458,23 @@ public final class OrderService {
     });
   }
 
-  /** 1 when it recorded the order, 0 when there was nothing to do (the intent is dropped in both cases). */
+  /**
+   * 1 when it recorded the order, 0 when there was nothing to do (the intent is dropped in both cases), -1 when the
+   * reservation is still PENDING: its checkout may yet commit it, so the intent stays for a later pass (the catalog's
+   * sweeper abandons a PENDING reservation in the end).
+   */
   private Future<Integer> repair(Instant minute, Row intent) {
     UUID orderId = intent.getUuid("order_id");
-    String username = intent.getString("username");
-    return repository.find(orderId).compose(row -> row != null
-            ? settle(ListRow.of(row)).map(0)
-            : commitAndRecord(new Caller(username, false), orderId, intent.getString("reservation_id")).map(1)
+    Caller caller = new Caller(intent.getString("username"), false);
+    String reservationId = intent.getString("reservation_id");
+    return repository.find(orderId).compose(row -> row != null ? settle(ListRow.of(row)).map(0)
+            // a reservation never made is filed closed by the commit: no checkout can make this order any more
+            : catalog.commit(reservationId, caller).compose(commit -> "PENDING".equals(commit.reservation().state())
+                ? Future.succeededFuture(-1) : record(caller, orderId, reservationId, commit).map(1))
                 .recover(e -> e instanceof ProblemException p && (p.status() == 409 || p.status() == 404)
-                    ? Future.succeededFuture(0) : Future.failedFuture(e))) // released or never reserved: no order
-        .compose(outcome -> repository.dropIntent(minute, orderId).map(outcome));
+                    ? Future.succeededFuture(0) : Future.failedFuture(e))) // released, or not the user's: no order
+        .compose(outcome -> outcome < 0 ? Future.succeededFuture(outcome)
+            : repository.dropIntent(minute, orderId).map(outcome));
   }
 
   // ---- the lifecycle's timers ----

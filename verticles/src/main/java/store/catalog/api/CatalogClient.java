@@ -37,6 +37,15 @@ public final class CatalogClient {
     return channel.call(CatalogOperations.RESERVE, new Reserve(reservationId, lines), caller);
   }
 
+  /**
+   * For the order service, once it has filed the order's intent: reserves every line or none under
+   * {@code order:<orderId>} and commits it in the same move. Answers as {@link #commit} does (ORDERED, with the lines
+   * at the catalog's names and prices); 409 problem when stock is short, or when the reservation was closed.
+   */
+  public Future<Commit> reserveOrdered(String reservationId, JsonArray lines, Caller caller) {
+    return channel.call(CatalogOperations.RESERVE_ORDERED, new Reserve(reservationId, lines), caller);
+  }
+
   /** The reservation's state, owner and lines; 404 problem if unknown. */
   public Future<Reservation> reservation(String reservationId, Caller caller) {
     return channel.call(CatalogOperations.GET_RESERVATION, new ReservationRef(reservationId), caller);

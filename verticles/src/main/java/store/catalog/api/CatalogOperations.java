@@ -140,22 +140,31 @@ public final class CatalogOperations {
           json -> new ProductRef(uuid(json.getString(PRODUCT_ID), PRODUCT_ID))),
       new Codec<>(Product::toJson, Product::fromJson));
 
+  private static final Codec<Reserve> RESERVE_REQUEST = new Codec<>(reserve -> new JsonObject()
+      .put(RESERVATION_ID, reserve.reservationId()).put(LINES, reserve.lines()),
+      json -> new Reserve(json.getString(RESERVATION_ID), json.getJsonArray(LINES, new JsonArray())));
+  private static final Codec<Commit> COMMIT = new Codec<>(Commit::toJson, Commit::fromJson);
+
   public static final Operation<Reserve, Reservation> RESERVE = new Operation<>("reserve", Set.of("cart", "order"),
-      true, new Codec<>(reserve -> new JsonObject().put(RESERVATION_ID, reserve.reservationId())
-          .put(LINES, reserve.lines()),
-          json -> new Reserve(json.getString(RESERVATION_ID), json.getJsonArray(LINES, new JsonArray()))),
-      RESERVATION);
+      true, RESERVE_REQUEST, RESERVATION);
+
+  /**
+   * A checkout's reservation, for the order service once it has filed the order's intent: every line or none, and
+   * ORDERED in the same move (the order's commit point, as {@link #COMMIT_RESERVATION}).
+   */
+  public static final Operation<Reserve, Commit> RESERVE_ORDERED = new Operation<>("reserve-ordered",
+      Set.of("order"), true, RESERVE_REQUEST, COMMIT);
 
   public static final Operation<ReservationRef, Reservation> GET_RESERVATION = new Operation<>("get-reservation",
       Set.of("cart", "order"), true, RESERVATION_REF, RESERVATION);
 
   /** The commit point of an order: RESERVED becomes ORDERED, after which only the order service may release it. */
   public static final Operation<ReservationRef, Commit> COMMIT_RESERVATION = new Operation<>(
-      "commit-reservation", Set.of("order"), true, RESERVATION_REF, new Codec<>(Commit::toJson, Commit::fromJson));
+      "commit-reservation", Set.of("order"), true, RESERVATION_REF, COMMIT);
 
   public static final Operation<ReservationRef, Release> RELEASE = new Operation<>("release", Set.of("cart", "order"),
       true, RESERVATION_REF, new Codec<>(Release::toJson, Release::fromJson));
 
-  public static final List<Operation<?, ?>> ALL = List.of(GET_PRODUCT, RESERVE, GET_RESERVATION, COMMIT_RESERVATION,
-      RELEASE);
+  public static final List<Operation<?, ?>> ALL = List.of(GET_PRODUCT, RESERVE, RESERVE_ORDERED, GET_RESERVATION,
+      COMMIT_RESERVATION, RELEASE);
 }

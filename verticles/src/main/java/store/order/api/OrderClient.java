@@ -1,6 +1,7 @@
 package store.order.api;
 
 import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
 import java.util.UUID;
 import store.order.api.OrderOperations.Order;
 import store.order.api.OrderOperations.OrderList;
@@ -14,6 +15,16 @@ public final class OrderClient {
 
   public OrderClient(ServiceChannel channel) {
     this.channel = channel;
+  }
+
+  /**
+   * Places the order {@code orderId} for {@code lines} ({@code [{product_id, quantity}]}): the order service reserves
+   * them at the catalog (all or none) and records the order, at the catalog's names and prices. Safe to repeat: the
+   * same order id answers the same order. A 409 problem {@code reservation-closed} means an earlier try under this
+   * id gave its stock back and no order can be made under it.
+   */
+  public Future<Order> place(Caller caller, UUID orderId, JsonArray lines) {
+    return channel.call(OrderOperations.PLACE, new OrderOperations.Place(orderId, lines), caller);
   }
 
   /**

@@ -27,6 +27,7 @@ public final class OrderOperations {
   private static final String QUANTITY = "quantity";
   private static final String ITEMS = "items";
   private static final String TOTAL = "total";
+  private static final String LINES = "lines";
 
   /**
    * Closed attempts one request walks past before it gives up: the cart remembers where a key's last try got to, so
@@ -49,6 +50,13 @@ public final class OrderOperations {
 
   /** Records an order for the stock the catalog reserved under {@code reservationId} ({@code order:<orderId>}). */
   public record Create(UUID orderId, String reservationId) {
+  }
+
+  /**
+   * Places an order for {@code lines} ({@code [{product_id, quantity}]}): the order service files its intent, then has
+   * the catalog reserve and commit the stock under {@code order:<orderId>} in one move.
+   */
+  public record Place(UUID orderId, JsonArray lines) {
   }
 
   /** An order, by id. */
@@ -105,6 +113,11 @@ public final class OrderOperations {
           json -> new Create(uuid(json.getString(ORDER_ID), ORDER_ID), json.getString(RESERVATION_ID))),
       ORDER);
 
+  public static final Operation<Place, Order> PLACE = new Operation<>("place", Set.of("cart"), true,
+      new Codec<>(place -> new JsonObject().put(ORDER_ID, place.orderId().toString()).put(LINES, place.lines()),
+          json -> new Place(uuid(json.getString(ORDER_ID), ORDER_ID), json.getJsonArray(LINES, new JsonArray()))),
+      ORDER);
+
   public static final Operation<OrderRef, Order> GET = new Operation<>("get", Set.of("cart"), true,
       new Codec<>(ref -> new JsonObject().put(ORDER_ID, ref.orderId().toString()),
           json -> new OrderRef(uuid(json.getString(ORDER_ID), ORDER_ID))),
@@ -116,5 +129,5 @@ public final class OrderOperations {
       new Codec<>(list -> new JsonObject().put(ORDERS, list.toJson()), json -> new OrderList(
           json.getJsonArray(ORDERS, new JsonArray()).stream().map(o -> Order.fromJson((JsonObject) o)).toList())));
 
-  public static final List<Operation<?, ?>> ALL = List.of(CREATE, GET, LIST_FOR_USER);
+  public static final List<Operation<?, ?>> ALL = List.of(PLACE, CREATE, GET, LIST_FOR_USER);
 }
