@@ -103,7 +103,7 @@ public final class TestZipkin {
   }
 
   /**
-   * Places one order through the user service (user → cart → catalog reserve → order → user notification) and
+   * Places one order through the user service (user → cart → order → catalog reserve-ordered → user notification) and
    * answers the checkout's spans, found through the trace id the user service's access log gave its request id.
    */
   public static List<JsonObject> checkoutTrace(StoreApi api, String admin, File... logs) {
@@ -119,10 +119,10 @@ public final class TestZipkin {
     // the whole trace: its root (the user service's server span, which ends last and so is exported last), the
     // business steps and the order's insert
     List<JsonObject> spans = trace(traceId, found -> found.stream().anyMatch(s -> !s.containsKey("parentId"))
-        && spanNames(found).containsAll(List.of("cart.checkout", "catalog.reserve"))
+        && spanNames(found).containsAll(List.of("cart.checkout", "catalog.reserve-ordered"))
         && found.stream().anyMatch(s -> String.valueOf(tag(s, "db.query.text")).startsWith("INSERT INTO orders ")));
     assertThat(spans).as("trace %s", traceId).allMatch(s -> traceId.equals(s.getString("traceId")));
-    assertThat(spanNames(spans)).as("business steps").contains("cart.checkout", "catalog.reserve");
+    assertThat(spanNames(spans)).as("business steps").contains("cart.checkout", "catalog.reserve-ordered");
     // every Cassandra statement of the checkout is a span of the same trace: the cart's, the catalog's, the order's
     List<String> statements = spans.stream().filter(s -> "cassandra".equals(tag(s, "db.system")))
         .map(s -> tag(s, "db.query.text")).toList();
