@@ -53,4 +53,48 @@ class LoopsTest {
       ctx.completeNow();
     })));
   }
+
+  /**
+   * The background rounds (order timers, intent repair, reservation sweep) run periodically, one at a time. A round
+   * that throws instead of answering a failed future, or fails, must not stop the ones after it.
+   */
+  @Test
+  void aPeriodicRoundThatThrowsOrFailsDoesNotStopTheNext(Vertx vertx, VertxTestContext ctx) {
+    java.util.concurrent.atomic.AtomicInteger rounds = new java.util.concurrent.atomic.AtomicInteger();
+    long[] timer = new long[1];
+    timer[0] = Loops.periodic(vertx, "test rounds", 0, 5, () -> {
+      int round = rounds.incrementAndGet();
+      if (round == 1) {
+        throw new IllegalStateException("thrown before any future");
+      }
+      if (round == 2) {
+        return Future.failedFuture("failed");
+      }
+      if (round == 4) {
+        vertx.cancelTimer(timer[0]);
+        ctx.completeNow();
+      }
+      return Future.succeededFuture();
+    });
+  }
+
+  /** A tick that finds the last round still working skips it: rounds never overlap. */
+  @Test
+  void periodicRoundsNeverOverlap(Vertx vertx, VertxTestContext ctx) {
+    java.util.concurrent.atomic.AtomicInteger started = new java.util.concurrent.atomic.AtomicInteger();
+    io.vertx.core.Promise<Void> first = io.vertx.core.Promise.promise();
+    long timer = Loops.periodic(vertx, "test rounds", 0, 5, () -> {
+      started.incrementAndGet();
+      return first.future();
+    });
+    vertx.setTimer(100, t -> ctx.verify(() -> {
+      assertThat(started.get()).as("ticks while the first round works").isEqualTo(1);
+      first.complete();
+      vertx.setTimer(100, again -> ctx.verify(() -> {
+        assertThat(started.get()).as("after it").isGreaterThan(1);
+        vertx.cancelTimer(timer);
+        ctx.completeNow();
+      }));
+    }));
+  }
 }

@@ -7,6 +7,7 @@ import java.time.Instant;
 import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import store.platform.Loops;
 
 /**
  * Settles reservations a crash or a lost answer left behind (see {@link Reservations#sweep}). Every catalog process
@@ -18,7 +19,6 @@ final class ReservationSweeper extends VerticleBase {
   private final long intervalMs;
   private final Duration timeout;
   private final String holder = UUID.randomUUID().toString();
-  private boolean running;
 
   ReservationSweeper(Reservations reservations, long intervalMs, Duration timeout) {
     this.reservations = reservations;
@@ -28,22 +28,14 @@ final class ReservationSweeper extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    vertx.setPeriodic(intervalMs, intervalMs, id -> {
-      if (running) {
-        return;
-      }
-      running = true;
-      // the lease outlives a round by far, and lapses soon after its holder stops renewing it
-      int leaseSeconds = (int) Math.max(10, 3 * intervalMs / 1000);
-      reservations.whileLeased(holder, leaseSeconds, () -> reservations.sweep(Instant.now().minus(timeout))
-              .onSuccess(settled -> {
-                if (settled > 0) {
-                  LOG.info("Settled {} reservation(s) older than {}", settled, timeout);
-                }
-              }))
-          .onFailure(e -> LOG.warn("Reservation sweep failed, will retry: {}", e.toString()))
-          .onComplete(ar -> running = false);
-    });
+    // the lease outlives a round by far, and lapses soon after its holder stops renewing it
+    int leaseSeconds = (int) Math.max(10, 3 * intervalMs / 1000);
+    Loops.periodic(vertx, "Reservation sweep", intervalMs, intervalMs, () -> reservations.whileLeased(holder,
+        leaseSeconds, () -> reservations.sweep(Instant.now().minus(timeout)).onSuccess(settled -> {
+          if (settled > 0) {
+            LOG.info("Settled {} reservation(s) older than {}", settled, timeout);
+          }
+        })));
     return Future.succeededFuture();
   }
 }

@@ -4,6 +4,7 @@ import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import java.time.Duration;
 import java.time.Instant;
+import store.platform.Loops;
 
 /**
  * Moves orders along their lifecycle: polls the durable timer table and fires what is due, and every
@@ -16,8 +17,6 @@ final class OrderLifecycleVerticle extends VerticleBase {
   private final long pollMs;
   /** An intent younger than this may still be in the hands of its checkout. */
   private final Duration intentGrace;
-  private boolean running;
-  private boolean repairing;
 
   OrderLifecycleVerticle(OrderService service, long pollMs, Duration intentGrace) {
     this.service = service;
@@ -27,20 +26,9 @@ final class OrderLifecycleVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    vertx.setPeriodic(0, pollMs, id -> {
-      if (running) {
-        return; // the previous round is still working; don't overlap
-      }
-      running = true;
-      service.runDueTimers().onComplete(ar -> running = false);
-    });
-    vertx.setPeriodic(intentGrace.toMillis(), intentGrace.toMillis(), id -> {
-      if (repairing) {
-        return;
-      }
-      repairing = true;
-      service.repairIntents(Instant.now().minus(intentGrace)).onComplete(ar -> repairing = false);
-    });
+    Loops.periodic(vertx, "Order timers", 0, pollMs, service::runDueTimers);
+    Loops.periodic(vertx, "Order intent repair", intentGrace.toMillis(), intentGrace.toMillis(),
+        () -> service.repairIntents(Instant.now().minus(intentGrace)));
     return Future.succeededFuture();
   }
 }

@@ -2,12 +2,50 @@ package store.platform;
 
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 import java.util.function.Predicate;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** Asynchronous loops that do not nest futures. */
 public final class Loops {
+  private static final Logger LOG = LoggerFactory.getLogger(Loops.class);
+
   private Loops() {
+  }
+
+  /**
+   * Runs {@code round} every {@code intervalMs}, the first after {@code delayMs}, never two at once: a tick that finds
+   * the last round still working is skipped. A round that fails, or throws before it has a future to return, does
+   * not stop the next one (a flag set only by the future's completion would stay set for good after a throw). The
+   * first failure in a row is logged under {@code name}, and the round that succeeds after it, so an outage of
+   * Cassandra is two lines, not one per round. Answers the periodic timer's id.
+   */
+  public static long periodic(Vertx vertx, String name, long delayMs, long intervalMs, Supplier<Future<?>> round) {
+    AtomicBoolean running = new AtomicBoolean();
+    AtomicBoolean failing = new AtomicBoolean();
+    return vertx.setPeriodic(delayMs, intervalMs, id -> {
+      if (!running.compareAndSet(false, true)) {
+        return;
+      }
+      Future<?> started;
+      try {
+        started = round.get();
+      } catch (RuntimeException e) {
+        started = Future.failedFuture(e);
+      }
+      started.onComplete(ar -> {
+        running.set(false);
+        if (ar.failed() && failing.compareAndSet(false, true)) {
+          LOG.warn("{} failed, tried again every {} ms: {}", name, intervalMs, ar.cause().toString());
+        } else if (ar.succeeded() && failing.compareAndSet(true, false)) {
+          LOG.info("{} works again", name);
+        }
+      });
+    });
   }
 
   /**
