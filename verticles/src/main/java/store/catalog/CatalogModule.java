@@ -157,7 +157,8 @@ public final class CatalogModule implements ServiceModule {
             reserve.reservationId(), lines(reserve.lines()), caller))
         .on(CatalogOperations.GET_RESERVATION, (ref, caller) -> reservations.reservation(ref.reservationId(), caller)
             .map(Reservation::fromJson))
-        .on(CatalogOperations.COMMIT_RESERVATION, (ref, caller) -> reservations.commit(ref.reservationId(), caller))
+        .on(CatalogOperations.COMMIT_RESERVATION, (ref, caller) -> reservations.commit(ref.reservationId(), caller,
+            ref.closeUnmade()))
         .on(CatalogOperations.RELEASE, (ref, caller) -> reservations.release(ref.reservationId(), caller)
             .map(Release::fromJson));
   }

@@ -159,7 +159,7 @@ final class Reservations {
 
       @Override
       public Future<Commit> met(String reservationId) {
-        return commit(reservationId, caller);
+        return commit(reservationId, caller, false);
       }
     };
   }
@@ -296,9 +296,9 @@ final class Reservations {
    * The commit point of an order: RESERVED → ORDERED, for the reservation's owner. Answers the reservation as
    * {@link #reservation} does, with the state it has now: ORDERED when this or an earlier call committed it; anything
    * else means there is no stock behind an order (it was released). Only the call whose compare-and-set moved it is
-   * told it committed it.
+   * told it committed it. A reservation never made is a 404, or filed closed when {@code closeUnmade}.
    */
-  Future<Commit> commit(String reservationId, Caller caller) {
+  Future<Commit> commit(String reservationId, Caller caller, boolean closeUnmade) {
     // the lines are read beside the compare-and-set, not before it: they are written with RESERVED, never changed
     Future<Row> read = repository.reservation(reservationId);
     // kept with ORDERED, so that a repeat, or a repair of this order, answers the time this call chose
@@ -310,24 +310,25 @@ final class Reservations {
         return Future.succeededFuture(committed(describe(read.result()).put("state", "ORDERED"), true, orderedAt));
       }
       // not moved by this call, or not known to be: the row as it is now (any Paxos round on it finished) says
-      return repository.settledReservation(reservationId).compose(row -> row == null ? closeUnmade(reservationId, caller)
-          : !caller.username().equals(row.getString("owner"))
+      return repository.settledReservation(reservationId).compose(row -> row == null && closeUnmade
+          ? closeUnmade(reservationId, caller) : row == null || !caller.username().equals(row.getString("owner"))
           ? Future.failedFuture(ProblemException.notFound("No reservation " + reservationId))
           : Future.succeededFuture(committed(describe(row), false, row.getInstant("ordered_at"))));
     });
   }
 
   /**
-   * A commit of a reservation that was never made (the repair of an order intent whose checkout stopped before it
-   * reserved): no order can be made for it, so it is filed closed, and a checkout still on its way to reserve it is
-   * refused as closed ({@link CatalogOperations#RESERVATION_CLOSED}) and moves on to its next attempt.
+   * A commit of a reservation that was never made, for the repair of an order intent whose checkout stopped before it
+   * reserved ({@code closeUnmade}): no order can be made for it, so it is filed closed, and a checkout still on its
+   * way to reserve it is refused as closed ({@link CatalogOperations#RESERVATION_CLOSED}) and moves on to its next
+   * attempt.
    */
   private Future<Commit> closeUnmade(String reservationId, Caller caller) {
     return repository.closeUnmadeReservation(reservationId, caller.username(), Instant.now())
         .compose(closed -> closed ? Future.succeededFuture(committed(new JsonObject()
             .put("reservation_id", reservationId).put("state", "RELEASED").put("owner", caller.username())
             .put("lines", new JsonArray()), false, null))
-            : commit(reservationId, caller)); // made meanwhile: its row answers
+            : commit(reservationId, caller, false)); // made meanwhile: its row answers
   }
 
   private static Commit committed(JsonObject reservation, boolean now, Instant orderedAt) {

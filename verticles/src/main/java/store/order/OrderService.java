@@ -469,8 +469,9 @@ public final class OrderService {
     String reservationId = intent.getString("reservation_id");
     return repository.find(orderId).compose(row -> row != null ? settle(ListRow.of(row)).map(0)
             // a reservation never made is filed closed by the commit: no checkout can make this order any more
-            : catalog.commit(reservationId, caller).compose(commit -> "PENDING".equals(commit.reservation().state())
-                ? Future.succeededFuture(-1) : record(caller, orderId, reservationId, commit).map(1))
+            : catalog.commitOrClose(reservationId, caller).compose(commit -> "PENDING".equals(
+                commit.reservation().state()) ? Future.succeededFuture(-1)
+                : record(caller, orderId, reservationId, commit).map(1))
                 .recover(e -> e instanceof ProblemException p && (p.status() == 409 || p.status() == 404)
                     ? Future.succeededFuture(0) : Future.failedFuture(e))) // released, or not the user's: no order
         .compose(outcome -> outcome < 0 ? Future.succeededFuture(outcome)

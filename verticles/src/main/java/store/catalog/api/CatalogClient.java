@@ -4,6 +4,7 @@ import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import java.util.UUID;
 import store.catalog.api.CatalogOperations.Commit;
+import store.catalog.api.CatalogOperations.CommitRef;
 import store.catalog.api.CatalogOperations.Product;
 import store.catalog.api.CatalogOperations.ProductRef;
 import store.catalog.api.CatalogOperations.Release;
@@ -58,7 +59,15 @@ public final class CatalogClient {
    * only the call that moved it is told {@code committedNow}.
    */
   public Future<Commit> commit(String reservationId, Caller caller) {
-    return channel.call(CatalogOperations.COMMIT_RESERVATION, new ReservationRef(reservationId), caller);
+    return channel.call(CatalogOperations.COMMIT_RESERVATION, new CommitRef(reservationId, false), caller);
+  }
+
+  /**
+   * As {@link #commit}, for the repair of an order's intent: a reservation that was never made is filed closed
+   * (answered RELEASED, no lines), so that no checkout still on its way can make it once the intent is gone.
+   */
+  public Future<Commit> commitOrClose(String reservationId, Caller caller) {
+    return channel.call(CatalogOperations.COMMIT_RESERVATION, new CommitRef(reservationId, true), caller);
   }
 
   /**

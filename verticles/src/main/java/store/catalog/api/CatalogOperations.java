@@ -43,6 +43,13 @@ public final class CatalogOperations {
   public record ReservationRef(String reservationId) {
   }
 
+  /**
+   * The commit of a reservation; {@code closeUnmade}: one never made is filed closed (for the repair of an order's
+   * intent), where otherwise it is a 404.
+   */
+  public record CommitRef(String reservationId, boolean closeUnmade) {
+  }
+
   /** Takes every line ({@code [{product_id, quantity}]}, checked by the catalog) or none. */
   public record Reserve(String reservationId, JsonArray lines) {
   }
@@ -159,8 +166,10 @@ public final class CatalogOperations {
       Set.of("cart", "order"), true, RESERVATION_REF, RESERVATION);
 
   /** The commit point of an order: RESERVED becomes ORDERED, after which only the order service may release it. */
-  public static final Operation<ReservationRef, Commit> COMMIT_RESERVATION = new Operation<>(
-      "commit-reservation", Set.of("order"), true, RESERVATION_REF, COMMIT);
+  public static final Operation<CommitRef, Commit> COMMIT_RESERVATION = new Operation<>(
+      "commit-reservation", Set.of("order"), true, new Codec<>(ref -> new JsonObject()
+          .put(RESERVATION_ID, ref.reservationId()).put("close_unmade", ref.closeUnmade()),
+          json -> new CommitRef(json.getString(RESERVATION_ID), json.getBoolean("close_unmade", false))), COMMIT);
 
   public static final Operation<ReservationRef, Release> RELEASE = new Operation<>("release", Set.of("cart", "order"),
       true, RESERVATION_REF, new Codec<>(Release::toJson, Release::fromJson));
