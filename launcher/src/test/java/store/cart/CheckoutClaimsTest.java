@@ -298,7 +298,7 @@ class CheckoutClaimsTest {
       String productId = api.createProduct(admin, "claims-" + UUID.randomUUID(), "Retried Cup", 3, 10);
       CallMetrics metrics = new CallMetrics(new SimpleMeterRegistry());
       return new Shop(api, user, TestStore.token(user, false), admin, productId, new Caller(user, false),
-          new CatalogClient(new EventBusChannel(vertx, "cart", "catalog", 10_000, metrics)),
+          new CatalogClient(new EventBusChannel(vertx, "order", "catalog", 10_000, metrics)),
           new OrderClient(new EventBusChannel(vertx, "cart", "order", 10_000, metrics)));
     }
 

@@ -28,19 +28,19 @@ import store.platform.transport.EventBusChannel;
 import store.testing.TestStore;
 
 /**
- * Stock reservation and release through the catalog's internal operations, as checkout and cancel use them: on the
+ * Stock reservation and release through the catalog's internal operations, as the order service uses them: on the
  * store's own event bus ({@code store.catalog.internal}), with the typed {@link CatalogClient}.
  */
 @ExtendWith(VertxExtension.class)
 class CatalogStockTest {
-  private static final Caller CHECKOUT = Caller.system("cart");
+  private static final Caller ORDER_SERVICE = Caller.system("order");
   private static String base;
   private static CatalogClient catalog;
 
   @BeforeAll
   static void store() throws Exception {
     base = TestStore.start();
-    catalog = new CatalogClient(new EventBusChannel(TestStore.vertx(), "cart", "catalog", 60_000,
+    catalog = new CatalogClient(new EventBusChannel(TestStore.vertx(), "order", "catalog", 60_000,
         new CallMetrics(new SimpleMeterRegistry())));
   }
 
@@ -74,7 +74,7 @@ class CatalogStockTest {
       String id = p.getString("product_id");
       List<Future<Void>> attempts = new ArrayList<>();
       for (int i = 0; i < 50; i++) {
-        attempts.add(catalog.reserve("race-" + UUID.randomUUID(), lines(id, 1), CHECKOUT)
+        attempts.add(catalog.reserve("race-" + UUID.randomUUID(), lines(id, 1), ORDER_SERVICE)
             .<Void>map(r -> {
               succeeded.incrementAndGet();
               return null;
@@ -108,7 +108,7 @@ class CatalogStockTest {
       String id = p.getString("product_id");
       List<Future<?>> work = new ArrayList<>();
       for (int i = 0; i < 30; i++) {
-        work.add(catalog.reserve("put-race-" + UUID.randomUUID(), lines(id, 1), CHECKOUT));
+        work.add(catalog.reserve("put-race-" + UUID.randomUUID(), lines(id, 1), ORDER_SERVICE));
         work.add(api.put("/api/products/" + id, CatalogApi.ADMIN, new JsonObject().put("price", 10.0 + i))
             .map(r -> {
               assertThat(r.statusCode()).as(r.bodyAsString()).isEqualTo(200);
@@ -139,7 +139,7 @@ class CatalogStockTest {
           int secondStock = second.getInteger("stock_count");
           String reservation = "atomic-" + UUID.randomUUID();
           return catalog.reserve(reservation, lines(second.getString("product_id"), secondStock + 1,
-                  first.getString("product_id"), 1), CHECKOUT)
+                  first.getString("product_id"), 1), ORDER_SERVICE)
               .transform(ar -> {
                 assertThat(ar.failed()).as("a reservation with an unfillable line fails").isTrue();
                 ProblemException p = problem(ar.cause());
@@ -154,7 +154,7 @@ class CatalogStockTest {
                 return reservation;
               })
               // the failed reservation id left nothing behind: a release is a no-op
-              .compose(id -> catalog.release(id, CHECKOUT))
+              .compose(id -> catalog.release(id, ORDER_SERVICE))
               .compose(released -> {
                 assertThat(released.released()).isFalse();
                 return Future.all(stock(api, first.getString("product_id")),
@@ -174,7 +174,8 @@ class CatalogStockTest {
     String category = CatalogApi.newCategory("stock-unknown");
     api.create(product("Plate", category, 4.0, 6)).compose(p -> {
       String id = p.getString("product_id");
-      return catalog.reserve("unknown-" + UUID.randomUUID(), lines(id, 2, UUID.randomUUID().toString(), 1), CHECKOUT)
+      return catalog.reserve("unknown-" + UUID.randomUUID(), lines(id, 2, UUID.randomUUID().toString(), 1),
+              ORDER_SERVICE)
           .transform(ar -> {
             assertThat(ar.failed()).isTrue();
             assertThat(problem(ar.cause()).status()).isEqualTo(404);
@@ -193,7 +194,7 @@ class CatalogStockTest {
     String reservation = "idem-" + UUID.randomUUID();
     api.create(product("Spoon", category, 1.25, 8)).compose(p -> {
       String id = p.getString("product_id");
-      return catalog.reserve(reservation, lines(id, 3), CHECKOUT)
+      return catalog.reserve(reservation, lines(id, 3), ORDER_SERVICE)
           .compose(first -> {
             assertThat(first.reservationId()).isEqualTo(reservation);
             CatalogOperations.Line line = first.lines().get(0);
@@ -206,7 +207,7 @@ class CatalogStockTest {
               return first;
             });
           })
-          .compose(first -> catalog.reserve(reservation, lines(id, 3), CHECKOUT).map(again -> {
+          .compose(first -> catalog.reserve(reservation, lines(id, 3), ORDER_SERVICE).map(again -> {
             assertThat(again).as("a retry answers the same reservation").isEqualTo(first);
             return null;
           }))
@@ -214,7 +215,7 @@ class CatalogStockTest {
             assertThat(s).as("a retried reservation takes nothing more").isEqualTo(5);
             return null;
           })
-          .compose(v -> catalog.release(reservation, CHECKOUT))
+          .compose(v -> catalog.release(reservation, ORDER_SERVICE))
           .compose(released -> {
             assertThat(released.released()).isTrue();
             return stock(api, id);
@@ -222,7 +223,7 @@ class CatalogStockTest {
             assertThat(s).as("after the release").isEqualTo(8);
             return null;
           })
-          .compose(v -> catalog.release(reservation, CHECKOUT))
+          .compose(v -> catalog.release(reservation, ORDER_SERVICE))
           .compose(released -> {
             assertThat(released.released()).as("a second release").isFalse();
             return stock(api, id);
@@ -230,7 +231,7 @@ class CatalogStockTest {
             assertThat(s).as("a second release gives nothing back").isEqualTo(8);
             return null;
           })
-          .compose(v -> catalog.reserve(reservation, lines(id, 3), CHECKOUT).transform(ar -> {
+          .compose(v -> catalog.reserve(reservation, lines(id, 3), ORDER_SERVICE).transform(ar -> {
             // a released reservation id is spent: reusing it neither succeeds nor takes stock
             assertThat(ar.failed()).as("reserve with a released id").isTrue();
             assertThat(problem(ar.cause()).status()).isEqualTo(409);
@@ -249,11 +250,11 @@ class CatalogStockTest {
     String reservation = "release-" + UUID.randomUUID();
     api.create(product("Fork", category, 1.0, 4)).compose(p -> {
       String id = p.getString("product_id");
-      return catalog.reserve(reservation, lines(id, 4), CHECKOUT)
+      return catalog.reserve(reservation, lines(id, 4), ORDER_SERVICE)
           .compose(r -> {
             List<Future<CatalogOperations.Release>> releases = new ArrayList<>();
             for (int i = 0; i < 10; i++) {
-              releases.add(catalog.release(reservation, CHECKOUT));
+              releases.add(catalog.release(reservation, ORDER_SERVICE));
             }
             return Future.all(releases).map(all -> {
               long released = all.<CatalogOperations.Release>list().stream()
@@ -279,7 +280,7 @@ class CatalogStockTest {
       // as when a transport retries while the first request is still being served
       List<Future<CatalogOperations.Reservation>> attempts = new ArrayList<>();
       for (int i = 0; i < 3; i++) {
-        attempts.add(catalog.reserve(reservation, lines(id, 2), CHECKOUT));
+        attempts.add(catalog.reserve(reservation, lines(id, 2), ORDER_SERVICE));
       }
       return Future.all(attempts).map(all -> {
         List<CatalogOperations.Reservation> answers = all.list();

@@ -148,7 +148,7 @@ class ReservationRecoveryTest {
           return repository.claimReservation(reservation, requested.encode(), shopper.username(), at)
               .compose(v -> repository.index(reservation, at))
               .compose(v -> reservations.move(UUID.fromString(desk), reservation, StockMove.TAKE, 1))
-              .compose(v -> fromCart.reserve(reservation, requested, shopper).transform(retried -> {
+              .compose(v -> fromOrder.reserve(reservation, requested, shopper).transform(retried -> {
                 assertThat(retried.failed()).as("the retry's answer").isTrue();
                 assertThat(retried.cause()).isInstanceOf(ProblemException.class);
                 assertThat(((ProblemException) retried.cause()).slug())
@@ -188,8 +188,8 @@ class ReservationRecoveryTest {
     Instant[] orderedAt = new Instant[1];
     api.create(product("Kettle", category, 20.0, 10)).compose(p -> {
       String id = p.getString("product_id");
-      return fromCart.reserve(abandoned, lines(id, 3), shopper)
-          .compose(r -> fromCart.reserve(ordered, lines(id, 2), shopper))
+      return fromOrder.reserve(abandoned, lines(id, 3), shopper)
+          .compose(r -> fromOrder.reserve(ordered, lines(id, 2), shopper))
           .compose(r -> fromOrder.commit(ordered, shopper))
           .compose(committed -> {
             assertThat(committed.reservation().state()).isEqualTo("ORDERED");
@@ -235,7 +235,7 @@ class ReservationRecoveryTest {
     String reservation = "order:" + UUID.randomUUID();
     api.create(product("Sieve", CatalogApi.newCategory("commit-owner"), 4.0, 3)).compose(p -> {
       String id = p.getString("product_id");
-      return fromCart.reserve(reservation, lines(id, 2), shopper)
+      return fromOrder.reserve(reservation, lines(id, 2), shopper)
           .compose(r -> fromOrder.commit(reservation, stranger).transform(theirs -> {
             assertThat(theirs.failed()).as("a stranger's commit").isTrue();
             assertThat(theirs.cause()).isInstanceOfSatisfying(ProblemException.class,
@@ -263,7 +263,7 @@ class ReservationRecoveryTest {
     api.create(product("Toaster", category, 30.0, 4)).compose(p -> {
       String id = p.getString("product_id");
       // the cart reserved, then died before the order service was asked
-      return fromCart.reserve(reservation, lines(id, 4), shopper)
+      return fromOrder.reserve(reservation, lines(id, 4), shopper)
           .compose(r -> reservations.sweep(Instant.now()))
           .compose(settled -> Future.all(stock(api, id), state(reservation)))
           .compose(after -> {
@@ -292,7 +292,7 @@ class ReservationRecoveryTest {
         .compose(ids -> {
           String cup = ids.get(0);
           String saucer = ids.get(1);
-          return fromCart.reserve(reservation, lines(cup, 2, saucer, 3), shopper)
+          return fromOrder.reserve(reservation, lines(cup, 2, saucer, 3), shopper)
               // the crash: RELEASING recorded, the cups returned, the saucers not
               .compose(r -> repository.moveReservation(reservation, "RESERVED", "RELEASING"))
               .compose(v -> reservations.move(UUID.fromString(cup), reservation, StockMove.RETURN, 2))

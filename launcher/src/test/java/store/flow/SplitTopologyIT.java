@@ -173,6 +173,10 @@ class SplitTopologyIT {
     Response wrongCaller = internalCall("catalog", "reserve",
         TestStore.auth().issueInternalCredential("user", "catalog", "reserve", caller), reserve);
     assertThat(wrongCaller.status()).as(wrongCaller.toString()).isEqualTo(403);
+    // nor does the cart any more: its checkout has the order service reserve and commit in one move
+    Response cartReserves = internalCall("catalog", "reserve",
+        TestStore.auth().issueInternalCredential("cart", "catalog", "reserve", caller), reserve);
+    assertThat(cartReserves.status()).as(cartReserves.toString()).isEqualTo(403);
     assertThat(api.stock(admin, productId)).isEqualTo(5);
 
     // the order service takes its lines and prices from the catalog's reservation, not from the caller

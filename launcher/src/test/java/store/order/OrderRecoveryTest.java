@@ -82,10 +82,10 @@ class OrderRecoveryTest {
         });
   }
 
-  /** One unit of a new product reserved by {@code shopper} under {@code reservation}, as a checkout's cart does. */
+  /** One unit of a new product reserved (RESERVED, committed later) by {@code shopper} under {@code reservation}. */
   private static Future<CatalogOperations.Reservation> oneUnitReserved(Vertx vertx, String reservation,
       Caller shopper) {
-    return product(vertx, 5).compose(productId -> fromCart.reserve(reservation, line(productId, 1), shopper));
+    return product(vertx, 5).compose(productId -> fromOrder.reserve(reservation, line(productId, 1), shopper));
   }
 
   /**
@@ -112,7 +112,8 @@ class OrderRecoveryTest {
     UUID orderId = UUID.randomUUID();
     String reservation = "order:" + orderId;
     Instant filed = Instant.now();
-    onStore(ctx, () -> product(vertx, 5).compose(productId -> fromCart.reserve(reservation, line(productId, 2), shopper)
+    onStore(ctx, () -> product(vertx, 5).compose(productId -> fromOrder.reserve(reservation, line(productId, 2),
+                shopper)
             .compose(r -> repository.recordIntent(orderId, reservation, shopper.username(), filed))
             .compose(v -> fromOrder.commit(reservation, shopper)) // the commit happened; the row was never written
             .compose(v -> orders.get(shopper, orderId).transform(ar -> {
@@ -271,11 +272,11 @@ class OrderRecoveryTest {
     UUID due = UUID.randomUUID();
     UUID young = UUID.randomUUID();
     Instant[] cutoff = new Instant[1];
-    onStore(ctx, () -> product(vertx, 5).compose(productId -> fromCart.reserve("order:" + due, line(productId, 1),
+    onStore(ctx, () -> product(vertx, 5).compose(productId -> fromOrder.reserve("order:" + due, line(productId, 1),
                 shopper)
             .compose(r -> repository.recordIntent(due, "order:" + due, shopper.username(), Instant.now()))
             .compose(v -> fromOrder.commit("order:" + due, shopper))
-            .compose(v -> fromCart.reserve("order:" + young, line(productId, 1), shopper))
+            .compose(v -> fromOrder.reserve("order:" + young, line(productId, 1), shopper))
             .compose(r -> {
               cutoff[0] = Instant.now();
               // write times come from a millisecond clock (the driver's Java clock): file the young one a few later

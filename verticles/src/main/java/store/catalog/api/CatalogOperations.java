@@ -152,7 +152,11 @@ public final class CatalogOperations {
       json -> new Reserve(json.getString(RESERVATION_ID), json.getJsonArray(LINES, new JsonArray())));
   private static final Codec<Commit> COMMIT = new Codec<>(Commit::toJson, Commit::fromJson);
 
-  public static final Operation<Reserve, Reservation> RESERVE = new Operation<>("reserve", Set.of("cart", "order"),
+  /**
+   * A plain reservation: RESERVED, for its owner to commit ({@link #COMMIT_RESERVATION}) or release later. A checkout
+   * no longer takes this way ({@link #RESERVE_ORDERED}); the cart, which used to, may no longer call it.
+   */
+  public static final Operation<Reserve, Reservation> RESERVE = new Operation<>("reserve", Set.of("order"),
       true, RESERVE_REQUEST, RESERVATION);
 
   /**
