@@ -147,8 +147,8 @@ final class Reservations {
       public Future<Commit> settle(String reservationId, JsonArray taken) {
         Instant orderedAt = Instant.now().truncatedTo(ChronoUnit.MILLIS); // kept with ORDERED, as commit does
         return repository.orderPendingReservation(reservationId, caller.username(), taken.encode(), orderedAt)
-            .map(moved -> !moved ? null : committed(new JsonObject().put("reservation_id", reservationId)
-                .put("state", "ORDERED").put("owner", caller.username()).put("lines", taken), true, orderedAt))
+            .map(moved -> !moved ? null
+                : committed(describe(reservationId, "ORDERED", caller.username(), taken), true, orderedAt))
             // not known whether it moved: ORDERED now is this checkout's (only its owner orders a reservation), but
             // not known to be this call's doing, so the order's row is not written as new
             .recover(e -> !Cql.unknownOutcome(e) ? Future.failedFuture(e)
@@ -287,9 +287,13 @@ final class Reservations {
   }
 
   private static JsonObject describe(Row row) {
-    return new JsonObject().put("reservation_id", row.getString("reservation_id"))
-        .put("state", row.getString("state")).put("owner", row.getString("owner"))
-        .put("lines", new JsonArray(row.getString("lines")));
+    return describe(row.getString("reservation_id"), row.getString("state"), row.getString("owner"),
+        new JsonArray(row.getString("lines")));
+  }
+
+  private static JsonObject describe(String reservationId, String state, String owner, JsonArray lines) {
+    return new JsonObject().put("reservation_id", reservationId).put("state", state).put("owner", owner)
+        .put("lines", lines);
   }
 
   /**
@@ -325,9 +329,9 @@ final class Reservations {
    */
   private Future<Commit> closeUnmade(String reservationId, Caller caller) {
     return repository.closeUnmadeReservation(reservationId, caller.username(), Instant.now())
-        .compose(closed -> closed ? Future.succeededFuture(committed(new JsonObject()
-            .put("reservation_id", reservationId).put("state", "RELEASED").put("owner", caller.username())
-            .put("lines", new JsonArray()), false, null))
+        .compose(closed -> closed
+            ? Future.succeededFuture(committed(describe(reservationId, "RELEASED", caller.username(), new JsonArray()),
+                false, null))
             : commit(reservationId, caller, false)); // made meanwhile: its row answers
   }
 

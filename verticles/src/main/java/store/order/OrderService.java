@@ -101,12 +101,9 @@ public final class OrderService {
     }
     Instant now = Instant.now();
     return repository.recordIntent(orderId, reservationId, caller.username(), now)
-        .compose(v -> commitAndRecord(caller, orderId, reservationId))
+        .compose(v -> catalog.commit(reservationId, caller))
+        .compose(commit -> record(caller, orderId, reservationId, commit))
         .onSuccess(order -> repository.dropIntent(now, orderId));
-  }
-
-  private Future<JsonObject> commitAndRecord(Caller caller, UUID orderId, String reservationId) {
-    return catalog.commit(reservationId, caller).compose(commit -> record(caller, orderId, reservationId, commit));
   }
 
   /** The order of a commit's answer: recorded when ORDERED; otherwise there is no stock behind it. */
