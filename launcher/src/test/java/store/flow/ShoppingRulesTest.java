@@ -229,6 +229,35 @@ class ShoppingRulesTest {
   }
 
   @Test
+  void aKeyedAddRetriedAfterItsLineIsGoneAddsNothing() {
+    String productId = api.createProduct(admin, category, "Checked-out Kettle", 9, 10);
+    String alice = user();
+    JsonObject two = new JsonObject().put("product_id", productId).put("quantity", 2);
+    MultiMap ordered = MultiMap.caseInsensitiveMultiMap().add("Idempotency-Key", UUID.randomUUID().toString());
+    Response first = api.send(HttpMethod.POST, "cart", "/cart/items", alice, two, ordered);
+    assertThat(first.status()).as(first.toString()).isEqualTo(200);
+    assertThat(api.post("cart", "/cart/checkout", alice, null).status()).isEqualTo(200);
+
+    // the add's answer was lost, the shopper checked out from elsewhere, and the client retries: nothing is added
+    Response retried = api.send(HttpMethod.POST, "cart", "/cart/items", alice, two, ordered);
+    assertThat(retried.status()).as(retried.toString()).isEqualTo(200);
+    assertThat(retried.json()).as("the add's own answer").isEqualTo(first.json());
+    assertThat(api.get("cart", "/cart/", alice).json().getJsonArray("items")).as("the cart stays empty").isEmpty();
+
+    // likewise for a line the shopper removed
+    MultiMap removed = MultiMap.caseInsensitiveMultiMap().add("Idempotency-Key", UUID.randomUUID().toString());
+    String line = api.send(HttpMethod.POST, "cart", "/cart/items", alice, two, removed).json().getString("id");
+    assertThat(api.delete("cart", "/cart/items/" + line, alice).status()).isEqualTo(200);
+    assertThat(api.send(HttpMethod.POST, "cart", "/cart/items", alice, two, removed).status()).isEqualTo(200);
+    assertThat(api.get("cart", "/cart/", alice).json().getJsonArray("items")).isEmpty();
+    // and a new key is a new add
+    assertThat(api.send(HttpMethod.POST, "cart", "/cart/items", alice, two,
+        MultiMap.caseInsensitiveMultiMap().add("Idempotency-Key", UUID.randomUUID().toString())).json()
+        .getInteger("quantity")).isEqualTo(2);
+    assertThat(api.stock(admin, productId)).as("one order of two").isEqualTo(8);
+  }
+
+  @Test
   void notEnoughStockIsRefusedWhenAddingToTheCart() {
     String productId = api.createProduct(admin, category, "Scarce", 3, 2);
     String alice = user();

@@ -21,10 +21,10 @@ import store.testing.TestStore;
  */
 class SchemaCommandIT {
   private static final Set<String> EVERY_TABLE = Set.of("account_state", "products", "products_by_name",
-      "products_by_price", "category_sizes", "stock_reservations", "cart_items", "recent_views", "product_snapshots", "checkouts", "orders",
-      "orders_of_user", "orders_by_day", "order_days", "order_leases", "order_timers_by_minute",
-      "notifications_by_minute", "users", "notifications", "reservations_by_minute", "catalog_leases",
-      "catalog_progress", "order_intents", "order_progress", "schema_versions", "schema_leases");
+      "products_by_price", "category_sizes", "stock_reservations", "cart_items", "cart_adds", "recent_views",
+      "product_snapshots", "checkouts", "orders", "orders_of_user", "orders_by_day", "order_days", "order_leases",
+      "order_timers_by_minute", "notifications_by_minute", "users", "notifications", "reservations_by_minute",
+      "catalog_leases", "catalog_progress", "order_intents", "order_progress", "schema_versions", "schema_leases");
 
   private static Map.Entry<Integer, String> schema(Map<String, String> env) throws Exception {
     return command("schema", env);

@@ -11,6 +11,7 @@ import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import store.testing.LostAnswers;
 import store.testing.TestStore;
 
 /**
@@ -65,6 +66,16 @@ class SchemaVersionsTest {
     assertThat(exists(added)).as("the change was applied").isTrue();
     assertThat(table(owner, first).fingerprint()).as("the same text, the same fingerprint")
         .isEqualTo(v1.fingerprint());
+  }
+
+  /** As on a busy cluster of several nodes, where a start-up died of the first schema change that took over 10 s. */
+  @Test
+  void aSchemaChangeWhoseAnswerIsLostIsSentAgainAndTheStartGoesOn() throws Exception {
+    String owner = "test-" + suffix();
+    String table = "sv_" + suffix();
+    Cql slow = LostAnswers.toTheFirstOf("CREATE TABLE IF NOT EXISTS " + table);
+    assertThat(await(SchemaVersions.ensure(vertx, slow, List.of(table(owner, table)), "slow"))).containsExactly(owner);
+    assertThat(exists(table)).isTrue();
   }
 
   @Test

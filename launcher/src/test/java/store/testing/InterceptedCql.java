@@ -1,6 +1,7 @@
 package store.testing;
 
 import com.datastax.oss.driver.api.core.cql.BoundStatement;
+import com.datastax.oss.driver.api.core.cql.SimpleStatement;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.cassandra.CassandraClient;
 import io.vertx.core.Future;
@@ -24,9 +25,11 @@ final class InterceptedCql {
     CassandraClient real = TestStore.cassandraClient();
     CassandraClient intercepted = (CassandraClient) Proxy.newProxyInstance(CassandraClient.class.getClassLoader(),
         new Class<?>[] {CassandraClient.class}, (proxy, method, args) -> {
-          boolean chosen = args != null && args.length == 1 && args[0] instanceof BoundStatement bound
-              && Future.class.isAssignableFrom(method.getReturnType())
-              && Arrays.stream(statementStarts).anyMatch(bound.getPreparedStatement().getQuery()::startsWith);
+          String query = args == null || args.length != 1 ? null
+              : args[0] instanceof BoundStatement bound ? bound.getPreparedStatement().getQuery()
+              : args[0] instanceof SimpleStatement simple ? simple.getQuery() : null; // prepared, or DDL
+          boolean chosen = query != null && Future.class.isAssignableFrom(method.getReturnType())
+              && Arrays.stream(statementStarts).anyMatch(query::startsWith);
           if (!chosen) {
             return invoke(method, real, args);
           }

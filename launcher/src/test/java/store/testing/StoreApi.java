@@ -48,6 +48,15 @@ public final class StoreApi {
         .setLocalAddress(localAddress)), service -> baseUrl + PREFIXES.get(service));
   }
 
+  /**
+   * Like {@link #allInOne}, with a connection per request up to {@code connections}: a burst of requests reaches the
+   * server at once, however long each takes to answer (the default pool of five would pace them by the server's speed).
+   */
+  public static StoreApi allInOneAtOnce(Vertx vertx, String baseUrl, int connections) {
+    return new StoreApi(WebClient.create(vertx, new io.vertx.ext.web.client.WebClientOptions(),
+        new io.vertx.core.http.PoolOptions().setHttp1MaxSize(connections)), service -> baseUrl + PREFIXES.get(service));
+  }
+
   /** The all-in-one port itself, without a service prefix, as service "root" (metrics, Swagger UI, docs). */
   public static StoreApi root(Vertx vertx, String baseUrl) {
     return new StoreApi(vertx, service -> baseUrl);

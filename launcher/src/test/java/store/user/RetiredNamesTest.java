@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.vertx.core.MultiMap;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonObject;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
@@ -27,15 +28,19 @@ class RetiredNamesTest {
     String first = api.registerAndLogin(name, "the-first-owners-password");
     String productId = api.createProduct(TestStore.token("retired-admin", true), "retired-" + UUID.randomUUID(),
         "Left In The Cart", 4.5, 10);
-    assertThat(api.addToCart(first, productId, 2).status()).isEqualTo(200);
+    assertThat(api.send(HttpMethod.POST, "cart", "/cart/items", first, new JsonObject()
+        .put("product_id", productId).put("quantity", 2), MultiMap.caseInsensitiveMultiMap()
+        .add("Idempotency-Key", "retired-add")).status()).isEqualTo(200);
     assertThat(api.post("cart", "/products/" + productId + "/view", first, null).status()).isEqualTo(200);
     assertThat(rows("cart_items", name)).isEqualTo(1);
+    assertThat(rows("cart_adds", name)).isEqualTo(1);
 
     Cql cql = TestStore.cql();
     StoreApi.await(new UserAdministration(cql, new Accounts(cql, 0)).delete(name,
         () -> new CartAdministration(cql).forget(name))); // as the operator's delete-user does
     assertThat(rows("cart_items", name)).as("the cart, erased").isZero();
     assertThat(rows("recent_views", name)).as("the recent views, erased").isZero();
+    assertThat(rows("cart_adds", name)).as("the keyed adds, erased").isZero();
 
     Response again = api.post("user", "/users/register", null, new JsonObject().put("username", name)
         .put("full_name", "Second Owner").put("phone", "+100200300").put("password", "the-second-owners-password"));

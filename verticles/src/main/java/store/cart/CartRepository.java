@@ -6,7 +6,6 @@ import io.vertx.core.json.JsonObject;
 import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.List;
-import java.util.Set;
 import java.util.UUID;
 import store.cart.api.CartOperations.CartLine;
 import store.platform.Cql;
@@ -34,15 +33,23 @@ final class CartRepository {
       CREATE TABLE IF NOT EXISTS checkouts (
         username text, idempotency_key text, order_id uuid, state text, created_at timestamp,
         PRIMARY KEY ((username), idempotency_key))
+      """,
+      // the keyed adds of the last day and what each answered: kept apart from the lines, so a retry still finds
+      // its add once a checkout (or the user) has removed the line
+      """
+      CREATE TABLE IF NOT EXISTS cart_adds (
+        username text, product_id uuid, add_key text, answer text, PRIMARY KEY ((username), product_id, add_key))
       """),
       // where a retried key resumes: its failed attempts' reservations were given back
       List.of(new Schema.AddedColumn("checkouts", "attempt", "int"),
-          // the Idempotency-Keys of the adds that made a line, each kept a day
+          // where earlier releases kept a line's add keys, gone with the line at checkout; no longer written or read
           new Schema.AddedColumn("cart_items", "add_keys", "set<text>")));
-  /** How long a line remembers the key of an add, for a retry whose answer was lost. */
+  /** How long a keyed add is remembered, for a retry whose answer was lost. */
   private static final int ADD_KEY_SECONDS = 24 * 3600;
   /** How long a key whose checkout failed remembers its attempts for a retry. */
   private static final int RETRY_SECONDS = 24 * 3600;
+  private static final String INSERT_LINE = "INSERT INTO cart_items (username, item_id, product_id, name, price, "
+      + "quantity, added_at) VALUES (?, ?, ?, ?, ?, ?, ?)";
 
   private final Cql cql;
 
@@ -69,21 +76,26 @@ final class CartRepository {
   }
 
   Future<Void> save(CartItem item) {
-    return save(item, null);
+    return cql.run("cart.save", INSERT_LINE, item.username(), item.itemId(), item.productId(), item.name(),
+        item.price(), item.quantity(), item.addedAt());
   }
 
-  /** The line, and with it {@code addKey} (when not null): one partition's batch, so both or neither. */
-  Future<Void> save(CartItem item, String addKey) {
-    String insert = "INSERT INTO cart_items (username, item_id, product_id, name, price, quantity, added_at) "
-        + "VALUES (?, ?, ?, ?, ?, ?, ?)";
-    if (addKey == null) {
-      return cql.run("cart.save", insert, item.username(), item.itemId(), item.productId(), item.name(),
-          item.price(), item.quantity(), item.addedAt());
-    }
-    return cql.run("cart.save-keyed", "BEGIN UNLOGGED BATCH " + insert + "; UPDATE cart_items USING TTL "
-            + ADD_KEY_SECONDS + " SET add_keys = add_keys + ? WHERE username = ? AND item_id = ?; APPLY BATCH",
+  /**
+   * The line, and the keyed add that made it with its answer: one batch of one partition key (the user's, in two
+   * tables of one keyspace), so Cassandra applies both or neither.
+   */
+  Future<Void> save(CartItem item, String addKey, JsonObject answer) {
+    return cql.run("cart.save-keyed", "BEGIN UNLOGGED BATCH " + INSERT_LINE + "; INSERT INTO cart_adds (username, "
+            + "product_id, add_key, answer) VALUES (?, ?, ?, ?) USING TTL " + ADD_KEY_SECONDS + "; APPLY BATCH",
         item.username(), item.itemId(), item.productId(), item.name(), item.price(), item.quantity(),
-        item.addedAt(), Set.of(addKey), item.username(), item.itemId());
+        item.addedAt(), item.username(), item.productId(), addKey, answer.encode());
+  }
+
+  /** What the user's add of the product with {@code addKey} answered, if it was made in the last day; else null. */
+  Future<JsonObject> keyedAdd(String username, UUID productId, String addKey) {
+    return cql.one("cart.add-get", "SELECT answer FROM cart_adds WHERE username = ? AND product_id = ? "
+            + "AND add_key = ?", username, productId, addKey)
+        .map(row -> row == null ? null : new JsonObject(row.getString("answer")));
   }
 
   Future<Void> delete(String username, List<UUID> itemIds) {
@@ -93,11 +105,14 @@ final class CartRepository {
     return cql.run("cart.delete", "DELETE FROM cart_items WHERE username = ? AND item_id IN ?", username, itemIds);
   }
 
-  /** Everything kept under the user's name: cart lines, recent views and checkout records (a deleted account). */
+  /**
+   * Everything kept under the user's name: cart lines, keyed adds, recent views and checkout records (a deleted
+   * account).
+   */
   Future<Void> forgetUser(String username) {
     return cql.run("cart.forget-user", "BEGIN BATCH DELETE FROM cart_items WHERE username = ?; "
-        + "DELETE FROM recent_views WHERE username = ?; DELETE FROM checkouts WHERE username = ?; APPLY BATCH",
-        username, username, username);
+        + "DELETE FROM recent_views WHERE username = ?; DELETE FROM checkouts WHERE username = ?; "
+        + "DELETE FROM cart_adds WHERE username = ?; APPLY BATCH", username, username, username, username);
   }
 
   Future<Void> recordView(String username, UUID productId, Instant at) {
@@ -232,15 +247,14 @@ final class CartRepository {
 
   private static CartItem item(Row row) {
     return new CartItem(row.getString("username"), row.getUuid("item_id"), row.getUuid("product_id"),
-        row.getString("name"), row.getBigDecimal("price"), row.getInt("quantity"), row.getInstant("added_at"),
-        row.getSet("add_keys", String.class));
+        row.getString("name"), row.getBigDecimal("price"), row.getInt("quantity"), row.getInstant("added_at"));
   }
 
   /** One cart line, with the product's name and price as last seen. */
   record CartItem(String username, UUID itemId, UUID productId, String name, BigDecimal price, int quantity,
-      Instant addedAt, Set<String> addKeys) {
+      Instant addedAt) {
     CartItem withQuantity(int q) {
-      return new CartItem(username, itemId, productId, name, price, q, addedAt, addKeys);
+      return new CartItem(username, itemId, productId, name, price, q, addedAt);
     }
 
     BigDecimal totalPrice() {

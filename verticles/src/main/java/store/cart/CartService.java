@@ -19,7 +19,6 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.UUID;
 import java.util.function.IntFunction;
 import org.slf4j.Logger;
@@ -92,20 +91,24 @@ public final class CartService {
 
   /**
    * Adds a product; a product already in the cart gets its quantity raised. Stock is asked of the catalog. An
-   * {@code addKey} (the request's Idempotency-Key, or null) is written with the line, in the same write: a retry of
-   * an add whose answer was lost finds its key there and answers the line as it is, adding nothing.
+   * {@code addKey} (the request's Idempotency-Key, or null) is recorded with the line, in the same write, for a day:
+   * a retry of an add whose answer was lost finds it and adds nothing, answering the line as it is now, or as the add
+   * answered when the line has gone since (checked out, removed).
    */
   public Future<JsonObject> add(Caller caller, UUID productId, int quantity, String addKey) {
-    // the product (from the catalog) and the cart (from Cassandra) are independent reads: both start now; the
-    // catalog's answer is looked at first, so its refusal (404, 503) is the one the caller gets
+    // the product (from the catalog), the cart and the key's record (from Cassandra) are independent reads: all start
+    // now; the catalog's answer is looked at first, so its refusal (404, 503) is the one the caller gets
     Future<Product> asked = catalog.product(productId, caller);
     Future<List<CartItem>> cart = repository.items(caller.username());
+    Future<JsonObject> made = addKey == null ? Future.succeededFuture()
+        : repository.keyedAdd(caller.username(), productId, addKey);
     return asked.compose(product -> {
       keepSnapshot(product);
-      return cart.compose(items -> {
+      return Future.all(cart, made).compose(v -> {
+        List<CartItem> items = cart.result();
         CartItem existing = items.stream().filter(i -> i.productId().equals(productId)).findFirst().orElse(null);
-        if (existing != null && addKey != null && existing.addKeys().contains(addKey)) {
-          return Future.succeededFuture(existing.toLine().toJson()); // this add was made: its answer was lost
+        if (made.result() != null) { // this add was made: its answer was lost
+          return Future.succeededFuture(existing != null ? existing.toLine().toJson() : made.result());
         }
         if (existing == null && items.size() >= MAX_LINES) {
           throw ProblemException.invalidField("product_id", "a cart holds at most " + MAX_LINES + " products");
@@ -114,10 +117,11 @@ public final class CartService {
         requireStock(product, wanted);
         UUID itemId = existing == null ? newLineId(caller, productId, addKey) : existing.itemId();
         CartItem line = new CartItem(caller.username(), itemId, productId, product.name(), product.price(), wanted,
-            existing == null ? Instant.now() : existing.addedAt(), existing == null ? Set.of() : existing.addKeys());
-        return repository.save(line, addKey).map(v -> {
+            existing == null ? Instant.now() : existing.addedAt());
+        JsonObject answer = line.toLine().toJson();
+        return (addKey == null ? repository.save(line) : repository.save(line, addKey, answer)).map(saved -> {
           itemsAdded.increment(quantity);
-          return line.toLine().toJson();
+          return answer;
         });
       });
     });

@@ -42,7 +42,11 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class Cql {
   /** The driver's execution profile of {@link #serialOne} (defined in {@link CassandraSessions}). */
   public static final String SERIAL_READ = "serial-read";
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Cql.class);
   private static final int AGREEMENT_TRIES = 120;
+  /** How long one schema change may take before it is sent again, and how often it is sent at most. */
+  private static final Duration DDL_TIMEOUT = Duration.ofSeconds(30);
+  private static final int DDL_TRIES = 3;
   /** {@code x = x + ?}: a counter or a list append, which a second execution would apply twice. */
   private static final java.util.regex.Pattern INCREMENT =
       java.util.regex.Pattern.compile("(\\w+)\\s*=\\s*\\1\\s*[+-]", java.util.regex.Pattern.CASE_INSENSITIVE);
@@ -205,18 +209,36 @@ public final class Cql {
   public Future<Void> ddl(List<String> statements) {
     Future<Void> chain = Future.succeededFuture();
     for (String statement : statements) {
-      chain = chain.compose(v -> client.execute(statement).mapEmpty());
+      chain = chain.compose(v -> schemaChange(statement, DDL_TRIES));
     }
     return chain.compose(v -> awaitAgreement(AGREEMENT_TRIES));
   }
 
   /** Adds a column to an existing table; nothing to do when it is there already. */
   public Future<Void> addColumn(String table, String column, String type) {
-    return client.execute("ALTER TABLE " + table + " ADD " + column + " " + type).<Void>mapEmpty()
+    return schemaChange("ALTER TABLE " + table + " ADD " + column + " " + type, DDL_TRIES)
         .recover(e -> String.valueOf(e.getMessage()).contains("already exist")
             || String.valueOf(e.getMessage()).contains("conflicts with an existing column")
             ? Future.succeededFuture() : Future.failedFuture(e))
         .compose(v -> awaitAgreement(AGREEMENT_TRIES));
+  }
+
+  /**
+   * One schema change, given {@link #DDL_TIMEOUT} rather than a query's timeout: on a busy cluster of several nodes
+   * each change is flushed by every node, and a start-up that gave up on one after 10 s died. A change whose answer
+   * still did not come may or may not have been made: once the nodes agree again, it is sent again (a table or
+   * column that is there by then is no error).
+   */
+  private Future<Void> schemaChange(String statement, int triesLeft) {
+    return client.execute(SimpleStatement.newInstance(statement).setTimeout(DDL_TIMEOUT)).<Void>mapEmpty()
+        .recover(e -> {
+          if (!(e instanceof DriverTimeoutException) || triesLeft <= 1) {
+            return Future.failedFuture(e);
+          }
+          LOG.warn("No answer to a schema change within {} s; sending it again once the nodes agree: {}",
+              DDL_TIMEOUT.toSeconds(), statement.strip().lines().findFirst().orElse(""));
+          return awaitAgreement(AGREEMENT_TRIES).compose(v -> schemaChange(statement, triesLeft - 1));
+        });
   }
 
   /**

@@ -9,6 +9,7 @@ import java.math.BigDecimal;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
+import store.catalog.api.CatalogOperations;
 import store.order.api.OrderOperations;
 import store.order.api.OrderOperations.Order;
 import store.platform.transport.Operation;
@@ -73,7 +74,9 @@ public final class CartOperations {
   public static final Operation<Checkout, Order> CHECKOUT = new Operation<>("checkout", Set.of("user"), false,
       new Codec<>(checkout -> new JsonObject().put(IDEMPOTENCY_KEY, checkout.idempotencyKey()),
           json -> new Checkout(json.getString(IDEMPOTENCY_KEY))),
-      OrderOperations.CREATE.answer());
+      OrderOperations.CREATE.answer())
+      .calling(OrderOperations.PLACE, OrderOperations.CREATE, OrderOperations.GET, CatalogOperations.GET_RESERVATION,
+          CatalogOperations.RELEASE);
 
   public static final List<Operation<?, ?>> ALL = List.of(GET_CART, CHECKOUT);
 }

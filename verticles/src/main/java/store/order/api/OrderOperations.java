@@ -9,6 +9,7 @@ import java.math.BigDecimal;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
+import store.catalog.api.CatalogOperations;
 import store.platform.transport.Operation;
 import store.platform.transport.Operation.Codec;
 import store.platform.transport.Operation.NoArguments;
@@ -111,12 +112,12 @@ public final class OrderOperations {
       new Codec<>(create -> new JsonObject().put(ORDER_ID, create.orderId().toString())
           .put(RESERVATION_ID, create.reservationId()),
           json -> new Create(uuid(json.getString(ORDER_ID), ORDER_ID), json.getString(RESERVATION_ID))),
-      ORDER);
+      ORDER).calling(CatalogOperations.COMMIT_RESERVATION);
 
   public static final Operation<Place, Order> PLACE = new Operation<>("place", Set.of("cart"), true,
       new Codec<>(place -> new JsonObject().put(ORDER_ID, place.orderId().toString()).put(LINES, place.lines()),
           json -> new Place(uuid(json.getString(ORDER_ID), ORDER_ID), json.getJsonArray(LINES, new JsonArray()))),
-      ORDER);
+      ORDER).calling(CatalogOperations.RESERVE_ORDERED);
 
   public static final Operation<OrderRef, Order> GET = new Operation<>("get", Set.of("cart"), true,
       new Codec<>(ref -> new JsonObject().put(ORDER_ID, ref.orderId().toString()),

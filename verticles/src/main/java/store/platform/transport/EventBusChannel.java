@@ -28,8 +28,8 @@ public final class EventBusChannel implements ServiceChannel {
   }
 
   @Override
-  public Future<JsonObject> call(String operation, JsonObject payload, Caller caller) {
-    DeliveryOptions options = new DeliveryOptions().setSendTimeout(timeoutMs)
+  public Future<JsonObject> call(String operation, int depth, JsonObject payload, Caller caller) {
+    DeliveryOptions options = new DeliveryOptions().setSendTimeout(Operation.timeoutMs(timeoutMs, depth))
         .addHeader(InternalOperations.OPERATION_HEADER, operation)
         .addHeader(InternalOperations.FROM_HEADER, from)
         .addHeader(InternalOperations.CALLER_HEADER, caller.username())

@@ -57,14 +57,16 @@ public final class HttpChannel implements ServiceChannel {
   }
 
   @Override
-  public Future<JsonObject> call(String operation, JsonObject payload, Caller caller) {
+  public Future<JsonObject> call(String operation, int depth, JsonObject payload, Caller caller) {
     int attempts = idempotent.contains(operation) ? retries + 1 : 1;
-    Future<JsonObject> result = attempt(operation, payload, caller, attempts).compose(this::answer);
+    Future<JsonObject> result = attempt(operation, Operation.timeoutMs(timeoutMs, depth), payload, caller, attempts)
+        .compose(this::answer);
     return metrics.time(service, operation, "http", result);
   }
 
-  private Future<HttpResponse<Buffer>> attempt(String operation, JsonObject payload, Caller caller, int left) {
-    Future<HttpResponse<Buffer>> once = breaker.execute(() -> request(operation, caller)
+  private Future<HttpResponse<Buffer>> attempt(String operation, long timeout, JsonObject payload, Caller caller,
+      int left) {
+    Future<HttpResponse<Buffer>> once = breaker.execute(() -> request(operation, timeout, caller)
         .sendJsonObject(payload)
         .compose(response -> response.statusCode() >= 500
             ? Future.failedFuture(new ServerError(response))
@@ -72,7 +74,8 @@ public final class HttpChannel implements ServiceChannel {
     return once.recover(failure -> {
       if (left > 1 && !(failure instanceof OpenCircuitException)) {
         Promise<HttpResponse<Buffer>> later = Promise.promise();
-        vertx.setTimer(50L * (4 - Math.min(3, left)), id -> attempt(operation, payload, caller, left - 1).onComplete(later));
+        vertx.setTimer(50L * (4 - Math.min(3, left)),
+            id -> attempt(operation, timeout, payload, caller, left - 1).onComplete(later));
         return later.future();
       }
       if (failure instanceof ServerError error) {
@@ -85,13 +88,13 @@ public final class HttpChannel implements ServiceChannel {
     });
   }
 
-  private io.vertx.ext.web.client.HttpRequest<Buffer> request(String operation, Caller caller) {
+  private io.vertx.ext.web.client.HttpRequest<Buffer> request(String operation, long timeout, Caller caller) {
     PeerAddresses.Target target = peers.next();
     String url = target.baseUrl() + "/internal/" + operation;
     // a resolved name: connect to that address, the request still names the URL's host
     io.vertx.ext.web.client.HttpRequest<Buffer> request = (target.server() == null ? client.postAbs(url)
         : client.requestAbs(io.vertx.core.http.HttpMethod.POST, target.server(), url))
-        .timeout(timeoutMs)
+        .timeout(timeout)
         .putHeader(Auth.INTERNAL_HEADER, auth.issueInternalCredential(from, service, operation, caller));
     return caller.requestId() == null ? request : request.putHeader(RequestLog.HEADER, caller.requestId());
   }

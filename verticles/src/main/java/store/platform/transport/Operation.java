@@ -11,14 +11,38 @@ import java.util.stream.Collectors;
  * the client calls it ({@link ServiceChannel#call(Operation, Object, store.platform.Caller)}) and gets its answer
  * record back, the module serves it ({@link InternalOperations#on(Operation, InternalOperations.Handler)}) and
  * answers that record. It carries the operation's name, the services allowed to call it, whether the HTTP transport
- * may retry it, and how its request and answer records map to the JSON that travels; so no operation or field name
- * is spelled on both sides of a boundary.
+ * may retry it, how its request and answer records map to the JSON that travels (so no operation or field name
+ * is spelled on both sides of a boundary), and the operations of other services that serving it calls.
  *
  * @param <Q> the request record
  * @param <A> the answer record
  */
 public record Operation<Q, A>(String name, Set<String> callers, boolean idempotent, Codec<Q> request,
-    Codec<A> answer) {
+    Codec<A> answer, List<Operation<?, ?>> calls) {
+
+  public Operation(String name, Set<String> callers, boolean idempotent, Codec<Q> request, Codec<A> answer) {
+    this(name, callers, idempotent, request, answer, List.of());
+  }
+
+  /** The same operation, whose handling calls {@code downstream} (other services' operations) on its way. */
+  public Operation<Q, A> calling(Operation<?, ?>... downstream) {
+    return new Operation<>(name, callers, idempotent, request, answer, List.of(downstream));
+  }
+
+  /** How many calls deep serving it goes: 0 when it answers from its own service's storage. */
+  public int depth() {
+    return calls.stream().mapToInt(c -> 1 + c.depth()).max().orElse(0);
+  }
+
+  /**
+   * How long a channel waits for an operation {@code depth} calls deep, given how long one call may take
+   * ({@code client.timeout-ms}): a call's time for each level. A caller that gave up while its callee still waited
+   * for its own callee would answer 503 for a checkout that then went through (a keyed retry finds the order, but the
+   * client was told to try again).
+   */
+  public static long timeoutMs(long perCallMs, int depth) {
+    return perCallMs * (1 + depth);
+  }
 
   /** How a record travels: to JSON on one side, back from it on the other. */
   public record Codec<T>(Function<T, JsonObject> encode, Function<JsonObject, T> decode) {

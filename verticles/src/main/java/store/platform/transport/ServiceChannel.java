@@ -14,11 +14,16 @@ import store.platform.Caller;
  */
 public interface ServiceChannel {
 
-  Future<JsonObject> call(String operation, JsonObject payload, Caller caller);
+  /**
+   * Calls the operation named {@code operation}, whose handling goes {@code depth} calls deeper
+   * ({@link Operation#depth()}): the channel waits for it accordingly
+   * ({@link Operation#timeoutMs}).
+   */
+  Future<JsonObject> call(String operation, int depth, JsonObject payload, Caller caller);
 
   /** Calls a declared operation with its request record; answers its answer record. */
   default <Q, A> Future<A> call(Operation<Q, A> operation, Q request, Caller caller) {
-    return call(operation.name(), operation.request().encode().apply(request), caller)
+    return call(operation.name(), operation.depth(), operation.request().encode().apply(request), caller)
         .map(json -> operation.answer().decode().apply(json));
   }
 

@@ -113,7 +113,8 @@ class PeerAddressesTest {
     served.values().forEach(c -> c.set(0));
     Map<String, Integer> answered = new TreeMap<>();
     for (int i = 0; i < n; i++) {
-      String replica = await(channel.call(operation, new JsonObject(), Caller.system("user"))).getString("replica");
+      String replica = await(channel.call(operation, 0, new JsonObject(), Caller.system("user")))
+          .getString("replica");
       answered.merge(replica, 1, Integer::sum);
     }
     return answered;
@@ -178,8 +179,8 @@ class PeerAddressesTest {
     Map<String, Integer> outcomes = new TreeMap<>();
     for (int i = 0; i < 4; i++) {
       try {
-        outcomes.merge(await(channel.call("checkout", new JsonObject(), Caller.system("user"))).getString("replica"),
-            1, Integer::sum);
+        outcomes.merge(await(channel.call("checkout", 0, new JsonObject(), Caller.system("user")))
+            .getString("replica"), 1, Integer::sum);
       } catch (ExecutionException e) {
         assertThat(e.getCause()).isInstanceOf(ProblemException.class);
         outcomes.merge("HTTP " + ((ProblemException) e.getCause()).status(), 1, Integer::sum);
