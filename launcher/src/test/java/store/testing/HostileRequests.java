@@ -225,6 +225,8 @@ public final class HostileRequests {
           isWrite() ? Expect.REJECTED : expect);
       add("path " + name + " traversal", path(Map.of(name, "..%2F..%2Finternal%2Freserve")) + validQuery,
           validBody(), isWrite() || uuid ? Expect.REJECTED : Expect.NO_SERVER_ERROR);
+      add("path " + name + " malformed percent-encoding", path(Map.of(name, "%E0%A4%A")) + validQuery, validBody(),
+          Expect.REJECTED);
     }
 
     private void queryProbes(String name, JsonObject schema, String validPath) {
@@ -244,6 +246,12 @@ public final class HostileRequests {
               Expect.NO_SERVER_ERROR);
         }
         add("query " + name + " empty", validPath + query(Map.of(name, "")), validBody(), Expect.NO_SERVER_ERROR);
+        if ("integer".equals(type)) { // integers the contract takes, which Integer.valueOf of the raw text does not
+          for (String integral : List.of("1e0", "1.0")) {
+            add("query " + name + "=" + integral, validPath + query(Map.of(name, integral)), validBody(),
+                Expect.NO_SERVER_ERROR);
+          }
+        }
       }
     }
 

@@ -13,6 +13,7 @@ import store.platform.Auth;
 import store.platform.ContractRouter;
 import store.platform.Health;
 import store.platform.Platform;
+import store.platform.QueryParameters;
 import store.platform.Responses;
 import store.platform.Schema;
 import store.platform.ServiceModule;
@@ -74,8 +75,8 @@ public final class CartModule implements ServiceModule {
             uuid(rc.pathParam("product_id"), "product_id")).onComplete(json(rc, 200)))
         .bind("recentViews", rc -> service.recentViews(Auth.caller(rc).username()).onComplete(json(rc, 200)))
         .bind("listCarts", rc -> {
-          String limit = rc.queryParams().get("limit");
-          service.carts(rc.queryParams().get("cursor"), limit == null ? null : Integer.valueOf(limit))
+          QueryParameters q = QueryParameters.of(rc);
+          service.carts(q.string("cursor"), q.integer("limit"))
               .map(page -> Responses.page(rc, page.carts(), page.next()))
               .onComplete(json(rc, 200));
         })

@@ -8,10 +8,6 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import io.vertx.ext.web.openapi.router.RouterBuilder;
-import io.vertx.openapi.validation.RequestParameter;
-import io.vertx.openapi.validation.ValidatedRequest;
-import java.math.BigDecimal;
 import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
@@ -26,6 +22,7 @@ import store.platform.ContractRouter;
 import store.platform.Platform;
 import store.platform.Schema;
 import store.platform.ProblemException;
+import store.platform.QueryParameters;
 import store.platform.ServiceModule;
 import store.platform.StoreConfig;
 import store.platform.transport.InternalOperations;
@@ -96,49 +93,10 @@ public final class CatalogModule implements ServiceModule {
   }
 
   private static ListQuery query(RoutingContext rc, String pathCategory) {
-    ValidatedRequest request = rc.get(RouterBuilder.KEY_META_DATA_VALIDATED_REQUEST);
-    var q = request.getQuery();
-    String category = pathCategory != null ? pathCategory : string(q.get("category"));
-    return new ListQuery(category,
-        integer(q.get("skip"), "skip", 0),
-        integer(q.get("limit"), "limit", 100),
-        string(q.get("sort_by")),
-        "desc".equals(string(q.get("sort_order"))),
-        decimal(q.get("min_price"), "min_price"),
-        decimal(q.get("max_price"), "max_price"));
-  }
-
-  private static Object value(RequestParameter p) {
-    return p == null || p.isNull() ? null : p.get();
-  }
-
-  private static String string(RequestParameter p) {
-    Object v = value(p);
-    return v == null ? null : v.toString();
-  }
-
-  /** The contract checks type and range; this keeps a valid but huge value (skip=3000000000) from overflowing. */
-  private static int integer(RequestParameter p, String field, int fallback) {
-    BigDecimal v = decimal(p, field);
-    if (v == null) {
-      return fallback;
-    }
-    if (v.compareTo(BigDecimal.valueOf(Integer.MAX_VALUE)) > 0) {
-      throw ProblemException.invalidField(field, "must be at most " + Integer.MAX_VALUE);
-    }
-    return v.intValue();
-  }
-
-  private static BigDecimal decimal(RequestParameter p, String field) {
-    Object v = value(p);
-    if (v == null) {
-      return null;
-    }
-    try {
-      return new BigDecimal(v.toString());
-    } catch (NumberFormatException e) { // e.g. 1e999, which parses as an infinite double
-      throw ProblemException.invalidField(field, "must be a finite number");
-    }
+    QueryParameters q = QueryParameters.of(rc);
+    String category = pathCategory != null ? pathCategory : q.string("category");
+    return new ListQuery(category, q.integer("skip", 0), q.integer("limit", 100), q.string("sort_by"),
+        "desc".equals(q.string("sort_order")), q.decimal("min_price"), q.decimal("max_price"));
   }
 
   private static UUID productId(RoutingContext rc) {

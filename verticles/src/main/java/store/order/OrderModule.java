@@ -14,6 +14,7 @@ import store.catalog.api.CatalogClient;
 import store.platform.Auth;
 import store.platform.ContractRouter;
 import store.platform.Platform;
+import store.platform.QueryParameters;
 import store.platform.Responses;
 import store.platform.Schema;
 import store.platform.ServiceModule;
@@ -73,10 +74,9 @@ public final class OrderModule implements ServiceModule {
         .bind("listStatuses", rc -> Future.succeededFuture(new JsonObject().put("statuses",
             new JsonArray(Arrays.stream(OrderStatus.values()).map(Enum::name).toList()))).onComplete(json(rc, 200)))
         .bind("listOrders", rc -> {
-          String limit = rc.queryParams().get("limit");
-          service.list(Auth.caller(rc), new OrderService.ListQuery(rc.queryParams().get("status"),
-                  "true".equalsIgnoreCase(rc.queryParams().get("history")), true, rc.queryParams().get("cursor"),
-                  limit == null ? null : Integer.valueOf(limit)))
+          QueryParameters q = QueryParameters.of(rc);
+          service.list(Auth.caller(rc), new OrderService.ListQuery(q.string("status"),
+                  "true".equals(q.string("history")), true, q.string("cursor"), q.integer("limit")))
               .map(page -> Responses.page(rc, page.orders(), page.next()))
               .onComplete(json(rc, 200));
         })

@@ -49,6 +49,7 @@ public final class HttpVerticle extends VerticleBase {
     Router root = Router.router(vertx);
     root.route().handler(platform.drain()::handle);
     root.route().handler(RequestLog::handle);
+    root.route().handler(Problems::refuseMalformedPath);
     root.route().handler(cors());
     bodyLimit = StoreConfig.longValue(platform.config(), "http.body-limit-bytes", 1 << 20);
     compression = StoreConfig.bool(platform.config(), "http.compression", false);
@@ -62,6 +63,7 @@ public final class HttpVerticle extends VerticleBase {
     if (internal != null) {
       internal.route().handler(platform.drain()::handle);
       internal.route().handler(RequestLog::handle);
+      internal.route().handler(Problems::refuseMalformedPath);
       internal.route().handler(BodyHandler.create(false).setBodyLimit(bodyLimit));
       internal.get("/metrics").handler(MetricsEndpoint.create());
     }

@@ -42,6 +42,21 @@ public final class Problems {
     write(rc, toProblem(rc.failure(), rc.statusCode()));
   }
 
+  /**
+   * Refuses a path that is not valid percent-encoding ({@code /api/products/%E0%A4%A}) with a 400 problem before any
+   * route looks at it: Vert.x Web decodes the path to match a route, and a failure there reached no failure handler
+   * (a bare "Bad Request", and a stack trace in the log for every such request).
+   */
+  public static void refuseMalformedPath(RoutingContext rc) {
+    try {
+      rc.normalizedPath();
+    } catch (IllegalArgumentException e) {
+      write(rc, ProblemException.badRequest("The request path is not valid percent-encoding"));
+      return;
+    }
+    rc.next();
+  }
+
   /** Handler for routes nobody matched. */
   public static void notFound(RoutingContext rc) {
     write(rc, ProblemException.notFound("No route for " + rc.request().method() + " " + rc.request().path()));
