@@ -163,6 +163,15 @@ public final class HostileRequests {
       if (bodySchema != null) {
         bodyProbes(bodySchema, validPath + validQuery);
       }
+      // past the server's request-line limit: refused before any route, still with a problem
+      add("request line too long", validPath + (validQuery.isEmpty() ? "?" : validQuery + "&") + "pad="
+          + "p".repeat(9000), validBody(), Expect.REJECTED);
+      if (!isWrite()) { // a body a GET should not have, declared as a form or multipart: ignored, never a 5xx
+        for (String type : List.of("application/x-www-form-urlencoded", "multipart/form-data; boundary=b")) {
+          add("a GET with a " + type + " body", validPath + validQuery, token, Buffer.buffer("a=1"),
+              MultiMap.caseInsensitiveMultiMap().add("Content-Type", type), Expect.NO_SERVER_ERROR);
+        }
+      }
     }
 
     private void add(String variant, String pathAndQuery, String probeToken, Object body, MultiMap headers,

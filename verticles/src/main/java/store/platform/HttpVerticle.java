@@ -2,6 +2,7 @@ package store.platform;
 
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.ext.web.Router;
@@ -53,7 +54,7 @@ public final class HttpVerticle extends VerticleBase {
     root.route().handler(cors());
     bodyLimit = StoreConfig.longValue(platform.config(), "http.body-limit-bytes", 1 << 20);
     compression = StoreConfig.bool(platform.config(), "http.compression", false);
-    root.route().handler(BodyHandler.create(false).setBodyLimit(bodyLimit));
+    bodies(root).handler(BodyHandler.create(false).setBodyLimit(bodyLimit));
     root.get("/metrics").handler(MetricsEndpoint.create());
     platform.profiles().mount(root, platform.auth()::authenticate);
     if (StoreConfig.bool(platform.config(), "http.hello-route", false)) {
@@ -64,7 +65,7 @@ public final class HttpVerticle extends VerticleBase {
       internal.route().handler(platform.drain()::handle);
       internal.route().handler(RequestLog::handle);
       internal.route().handler(Problems::refuseMalformedPath);
-      internal.route().handler(BodyHandler.create(false).setBodyLimit(bodyLimit));
+      bodies(internal).handler(BodyHandler.create(false).setBodyLimit(bodyLimit));
       internal.get("/metrics").handler(MetricsEndpoint.create());
     }
 
@@ -104,6 +105,15 @@ public final class HttpVerticle extends VerticleBase {
     });
   }
 
+  /**
+   * Requests whose methods carry a body. A GET has none to read, and Vert.x Web's BodyHandler failed one that
+   * declared a form or multipart body with a 500 (it cannot decode those on a GET).
+   */
+  private static io.vertx.ext.web.Route bodies(Router router) {
+    return router.route().method(HttpMethod.POST).method(HttpMethod.PUT).method(HttpMethod.PATCH)
+        .method(HttpMethod.DELETE);
+  }
+
   /** The MkDocs site at /docs/ (as the gateway serves it), once `mkdocs build` has written it. */
   private static void mountDocs(Router root, String siteDir) {
     java.nio.file.Path site = java.nio.file.Path.of(siteDir).toAbsolutePath();
@@ -130,7 +140,7 @@ public final class HttpVerticle extends VerticleBase {
     router.route().last().handler(Problems::notFound);
     router.route().failureHandler(Problems::handleFailure);
     HttpServer server = vertx.createHttpServer(serverOptions(bodyLimit, compression).setHost(host)
-        .setPort(listenPort));
+        .setPort(listenPort)).invalidRequestHandler(Problems::invalidRequest);
     servers.add(server);
     return platform.drain().watch(server).requestHandler(router).listen();
   }

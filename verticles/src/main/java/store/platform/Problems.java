@@ -1,5 +1,8 @@
 package store.platform;
 
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
@@ -55,6 +58,22 @@ public final class Problems {
       return;
     }
     rc.next();
+  }
+
+  /**
+   * The answer to a request the server's HTTP decoder refused (a request line or headers past their limits, or no
+   * valid HTTP at all): a problem, with the status Vert.x gives it by default, instead of an empty body.
+   */
+  public static void invalidRequest(HttpServerRequest request) {
+    Throwable cause = request.decoderResult().cause();
+    ProblemException problem = cause instanceof TooLongHttpLineException
+        ? new ProblemException(414, "uri-too-long", "URI Too Long", "The request line is too long")
+        : cause instanceof TooLongHttpHeaderException
+            ? new ProblemException(431, "headers-too-large", "Request Header Fields Too Large",
+                "The request's headers are too large")
+            : ProblemException.badRequest("The request is not valid HTTP");
+    request.response().setStatusCode(problem.status()).putHeader("Content-Type", CONTENT_TYPE)
+        .putHeader("Connection", "close").end(problem.toJson().encode());
   }
 
   /** Handler for routes nobody matched. */
