@@ -5,9 +5,15 @@ import io.vertx.core.json.JsonObject;
 /**
  * Who is asking: taken from a verified JWT at the edge, or from a verified internal credential between services.
  * Never built from a client-supplied header. It also carries the request id of the request being served, so every
- * service the request reaches logs the same id.
+ * service the request reaches logs the same id, and, when a service is serving another one's call, when that caller
+ * stops waiting ({@code deadlineMillis}, epoch milliseconds; 0: no deadline), so the calls made for it do not
+ * outlive it.
  */
-public record Caller(String username, boolean admin, String requestId) {
+public record Caller(String username, boolean admin, String requestId, long deadlineMillis) {
+
+  public Caller(String username, boolean admin, String requestId) {
+    this(username, admin, requestId, 0);
+  }
 
   public Caller(String username, boolean admin) {
     this(username, admin, null);
@@ -19,7 +25,16 @@ public record Caller(String username, boolean admin, String requestId) {
   }
 
   public Caller withRequestId(String id) {
-    return new Caller(username, admin, id);
+    return new Caller(username, admin, id, deadlineMillis);
+  }
+
+  public Caller withDeadline(long epochMillis) {
+    return new Caller(username, admin, requestId, epochMillis);
+  }
+
+  /** How long a call made for this caller may take: {@code wantedMs}, or what is left until its deadline. */
+  public long budgetMs(long wantedMs) {
+    return deadlineMillis == 0 ? wantedMs : Math.min(wantedMs, deadlineMillis - System.currentTimeMillis());
   }
 
   public boolean isSystem() {

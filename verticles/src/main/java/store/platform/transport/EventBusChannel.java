@@ -29,7 +29,12 @@ public final class EventBusChannel implements ServiceChannel {
 
   @Override
   public Future<JsonObject> call(String operation, int depth, JsonObject payload, Caller caller) {
-    DeliveryOptions options = new DeliveryOptions().setSendTimeout(Operation.timeoutMs(timeoutMs, depth))
+    long budget = caller.budgetMs(Operation.timeoutMs(timeoutMs, depth));
+    if (budget <= 0) { // whoever this call is made for has stopped waiting
+      return toProblem(new IllegalStateException("the caller's deadline has passed before calling " + operation));
+    }
+    DeliveryOptions options = new DeliveryOptions().setSendTimeout(budget)
+        .addHeader(InternalOperations.BUDGET_HEADER, Long.toString(budget))
         .addHeader(InternalOperations.OPERATION_HEADER, operation)
         .addHeader(InternalOperations.FROM_HEADER, from)
         .addHeader(InternalOperations.CALLER_HEADER, caller.username())

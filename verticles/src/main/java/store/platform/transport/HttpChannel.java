@@ -66,13 +66,16 @@ public final class HttpChannel implements ServiceChannel {
 
   private Future<HttpResponse<Buffer>> attempt(String operation, long timeout, JsonObject payload, Caller caller,
       int left) {
-    Future<HttpResponse<Buffer>> once = breaker.execute(() -> request(operation, timeout, caller)
-        .sendJsonObject(payload)
-        .compose(response -> response.statusCode() >= 500
-            ? Future.failedFuture(new ServerError(response))
-            : Future.succeededFuture(response)));
+    long budget = caller.budgetMs(timeout); // no try outlives whoever the call is made for
+    Future<HttpResponse<Buffer>> once = budget <= 0
+        ? Future.failedFuture(new IllegalStateException("the caller's deadline passed before calling " + operation))
+        : breaker.execute(() -> request(operation, budget, caller)
+            .sendJsonObject(payload)
+            .compose(response -> response.statusCode() >= 500
+                ? Future.failedFuture(new ServerError(response))
+                : Future.succeededFuture(response)));
     return once.recover(failure -> {
-      if (left > 1 && !(failure instanceof OpenCircuitException)) {
+      if (left > 1 && budget > 0 && !(failure instanceof OpenCircuitException)) {
         Promise<HttpResponse<Buffer>> later = Promise.promise();
         vertx.setTimer(50L * (4 - Math.min(3, left)),
             id -> attempt(operation, timeout, payload, caller, left - 1).onComplete(later));
@@ -95,6 +98,7 @@ public final class HttpChannel implements ServiceChannel {
     io.vertx.ext.web.client.HttpRequest<Buffer> request = (target.server() == null ? client.postAbs(url)
         : client.requestAbs(io.vertx.core.http.HttpMethod.POST, target.server(), url))
         .timeout(timeout)
+        .putHeader(InternalOperations.BUDGET_HEADER, Long.toString(timeout))
         .putHeader(Auth.INTERNAL_HEADER, auth.issueInternalCredential(from, service, operation, caller));
     return caller.requestId() == null ? request : request.putHeader(RequestLog.HEADER, caller.requestId());
   }

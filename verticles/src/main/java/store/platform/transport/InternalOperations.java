@@ -29,6 +29,11 @@ public final class InternalOperations {
   static final String ADMIN_HEADER = "caller-admin";
   static final String FROM_HEADER = "from";
   static final String REQUEST_ID_HEADER = "request-id";
+  /**
+   * How long the caller waits for the answer, in milliseconds, on both channels: the callee's own calls stop when
+   * it stops waiting (its {@link Caller#deadlineMillis}) instead of working on for an answer nobody takes.
+   */
+  public static final String BUDGET_HEADER = "X-Request-Budget-Ms";
 
   /** What travels: JSON in, JSON out, on behalf of a caller. */
   @FunctionalInterface
@@ -78,9 +83,9 @@ public final class InternalOperations {
     String trace = Spans.traceId(); // while the consumer's span is current: replying ends it
     String from = message.headers().get(FROM_HEADER);
     String operation = message.headers().get(OPERATION_HEADER);
-    Caller caller = new Caller(message.headers().get(CALLER_HEADER),
+    Caller caller = withBudget(new Caller(message.headers().get(CALLER_HEADER),
         Boolean.parseBoolean(message.headers().get(ADMIN_HEADER)),
-        RequestLog.sane(message.headers().get(REQUEST_ID_HEADER)));
+        RequestLog.sane(message.headers().get(REQUEST_ID_HEADER))), message.headers().get(BUDGET_HEADER));
     invoke(from, operation, message.body(), caller).onComplete(ar -> {
       if (ar.succeeded()) {
         message.reply(ar.result(), new DeliveryOptions());
@@ -100,10 +105,20 @@ public final class InternalOperations {
       String operation = rc.pathParam("operation");
       auth.verifyInternalCredential(credential, service, operation)
           .compose(verified -> invoke(verified.service(), operation, body(rc),
-              verified.caller().withRequestId(RequestLog.id(rc))))
+              withBudget(verified.caller().withRequestId(RequestLog.id(rc)), rc.request().getHeader(BUDGET_HEADER))))
           .onSuccess(result -> rc.response().putHeader("Content-Type", "application/json").end(result.encode()))
           .onFailure(rc::fail);
     });
+  }
+
+  /** The caller, with the deadline its {@link #BUDGET_HEADER} gives (none when absent or not a positive number). */
+  private static Caller withBudget(Caller caller, String budgetMs) {
+    try {
+      long budget = budgetMs == null ? 0 : Long.parseLong(budgetMs);
+      return budget > 0 ? caller.withDeadline(System.currentTimeMillis() + budget) : caller;
+    } catch (NumberFormatException e) {
+      return caller;
+    }
   }
 
   private static JsonObject body(RoutingContext rc) {

@@ -66,6 +66,33 @@ class NestedTimeoutsTest {
         .containsExactly(PER_CALL_MS, 3 * PER_CALL_MS);
   }
 
+  @Test
+  void aCalleeKnowsWhenItsCallerStopsWaitingAndCallsMadeForItStopThen() throws Exception {
+    // the callee is a real InternalOperations table: the caller it hands the handler carries the caller's deadline
+    java.util.concurrent.atomic.AtomicLong seenBudget = new java.util.concurrent.atomic.AtomicLong(-1);
+    Operation<Operation.NoArguments, Operation.Done> probe = new Operation<>("probe", Set.of("test"), true,
+        Operation.NO_ARGUMENTS, Operation.DONE);
+    await(new InternalOperations().on(probe, (none, caller) -> {
+      seenBudget.set(caller.deadlineMillis() - System.currentTimeMillis());
+      return Future.succeededFuture(new Operation.Done());
+    }).registerOnEventBus(vertx, "deadlines"));
+    EventBusChannel channel = new EventBusChannel(vertx, "test", "deadlines", PER_CALL_MS,
+        new CallMetrics(new SimpleMeterRegistry()));
+
+    await(channel.call(probe, new Operation.NoArguments(), Caller.system("test")));
+    assertThat(seenBudget.get()).as("no deadline given: the callee gets the call's own time")
+        .isBetween(1L, PER_CALL_MS);
+    Caller hurried = Caller.system("test").withDeadline(System.currentTimeMillis() + 100);
+    await(channel.call(probe, new Operation.NoArguments(), hurried));
+    assertThat(seenBudget.get()).as("what is left of the caller's 100 ms, not the call's 300").isBetween(1L, 100L);
+
+    seenBudget.set(-1);
+    Caller gone = Caller.system("test").withDeadline(System.currentTimeMillis() - 1);
+    assertThatThrownBy(() -> await(channel.call(probe, new Operation.NoArguments(), gone)))
+        .hasCauseInstanceOf(ProblemException.class);
+    assertThat(seenBudget.get()).as("a caller that stopped waiting: no call is made").isEqualTo(-1);
+  }
+
   private static <T> T await(Future<T> future) throws ExecutionException, InterruptedException {
     try {
       return future.toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);

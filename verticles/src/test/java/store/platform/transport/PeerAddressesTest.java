@@ -48,6 +48,8 @@ class PeerAddressesTest {
   /** Internal requests each replica served, by its address. */
   private final Map<String, AtomicInteger> served = new ConcurrentHashMap<>();
   private final Set<String> hostHeaders = ConcurrentHashMap.newKeySet();
+  /** Each internal call's {@code X-Request-Budget-Ms}, in arrival order. */
+  private final List<Long> budgets = new java.util.concurrent.CopyOnWriteArrayList<>();
   private int port;
   /** What the name resolves to now; null: the lookup fails. */
   private final AtomicReference<List<String>> answer = new AtomicReference<>();
@@ -88,6 +90,7 @@ class PeerAddressesTest {
         hostHeaders.add(request.authority().toString());
         if (request.path().startsWith("/internal/")) {
           served.get(ip).incrementAndGet();
+          budgets.add(Long.valueOf(request.getHeader(InternalOperations.BUDGET_HEADER)));
           request.response().putHeader("Content-Type", "application/json")
               .end(new JsonObject().put("replica", ip).encode());
         } else {
@@ -201,6 +204,20 @@ class PeerAddressesTest {
     assertThat(lookups.get()).isZero();
     assertThat(peers.targets()).allSatisfy(t -> assertThat(t.server()).isNull());
     assertThat(calls(channel, "get-cart", 10)).isEqualTo(Map.of("127.0.0.1", 5, "127.0.0.2", 5));
+    peers.close();
+  }
+
+  @Test
+  void everyCallTellsThePeerHowLongItWillWait() throws Exception {
+    PeerAddresses peers = new PeerAddresses(vertx, "cart", List.of("http://127.0.0.1:" + port), resolver, REFRESH_MS);
+    HttpChannel channel = channel(peers);
+    await(channel.call("get-cart", 0, new JsonObject(), Caller.system("user")));
+    await(channel.call("get-cart", 1, new JsonObject(), Caller.system("user")));
+    await(channel.call("get-cart", 1, new JsonObject(),
+        Caller.system("user").withDeadline(System.currentTimeMillis() + 500)));
+    assertThat(budgets).hasSize(3);
+    assertThat(budgets.subList(0, 2)).as("one call's time per level").containsExactly(2000L, 4000L);
+    assertThat(budgets.get(2)).as("what is left of the caller's own 500 ms").isBetween(1L, 500L);
     peers.close();
   }
 
