@@ -203,26 +203,33 @@ class ShoppingRulesTest {
     assertThat(api.post("cart", "/cart/checkout", alice, null).status()).isEqualTo(400);
   }
 
+  private static MultiMap newKey() {
+    return MultiMap.caseInsensitiveMultiMap().add("Idempotency-Key", UUID.randomUUID().toString());
+  }
+
+  /** POST /cart/items with {@code key}'s Idempotency-Key. */
+  private Response addKeyed(String token, JsonObject line, MultiMap key) {
+    return api.send(HttpMethod.POST, "cart", "/cart/items", token, line, key);
+  }
+
   @Test
   void anAddRetriedWithItsIdempotencyKeyAddsOnce() {
     String productId = api.createProduct(admin, category, "Retried Kettle", 9, 10);
     String alice = user();
     JsonObject two = new JsonObject().put("product_id", productId).put("quantity", 2);
-    MultiMap key = MultiMap.caseInsensitiveMultiMap().add("Idempotency-Key", UUID.randomUUID().toString());
-    Response first = api.send(HttpMethod.POST, "cart", "/cart/items", alice, two, key);
-    Response retried = api.send(HttpMethod.POST, "cart", "/cart/items", alice, two, key);
+    MultiMap key = newKey();
+    Response first = addKeyed(alice, two, key);
+    Response retried = addKeyed(alice, two, key);
     assertThat(first.status()).as(first.toString()).isEqualTo(200);
     assertThat(retried.status()).as(retried.toString()).isEqualTo(200);
     assertThat(retried.json()).isEqualTo(first.json()); // the same line, quantity 2
     assertThat(first.json().getInteger("quantity")).isEqualTo(2);
     // a new key, or none, is a new add: the quantity grows as before
-    Response another = api.send(HttpMethod.POST, "cart", "/cart/items", alice, two,
-        MultiMap.caseInsensitiveMultiMap().add("Idempotency-Key", UUID.randomUUID().toString()));
+    Response another = addKeyed(alice, two, newKey());
     assertThat(another.json().getInteger("quantity")).isEqualTo(4);
     assertThat(api.addToCart(alice, productId, 1).json().getInteger("quantity")).isEqualTo(5);
     // and the first key, met again after those, still adds nothing
-    assertThat(api.send(HttpMethod.POST, "cart", "/cart/items", alice, two, key).json().getInteger("quantity"))
-        .isEqualTo(5);
+    assertThat(addKeyed(alice, two, key).json().getInteger("quantity")).isEqualTo(5);
     JsonArray lines = api.get("cart", "/cart/", alice).json().getJsonArray("items");
     assertThat(lines).hasSize(1);
     assertThat(lines.getJsonObject(0).getInteger("quantity")).isEqualTo(5);
@@ -233,27 +240,25 @@ class ShoppingRulesTest {
     String productId = api.createProduct(admin, category, "Checked-out Kettle", 9, 10);
     String alice = user();
     JsonObject two = new JsonObject().put("product_id", productId).put("quantity", 2);
-    MultiMap ordered = MultiMap.caseInsensitiveMultiMap().add("Idempotency-Key", UUID.randomUUID().toString());
-    Response first = api.send(HttpMethod.POST, "cart", "/cart/items", alice, two, ordered);
+    MultiMap ordered = newKey();
+    Response first = addKeyed(alice, two, ordered);
     assertThat(first.status()).as(first.toString()).isEqualTo(200);
     assertThat(api.post("cart", "/cart/checkout", alice, null).status()).isEqualTo(200);
 
     // the add's answer was lost, the shopper checked out from elsewhere, and the client retries: nothing is added
-    Response retried = api.send(HttpMethod.POST, "cart", "/cart/items", alice, two, ordered);
+    Response retried = addKeyed(alice, two, ordered);
     assertThat(retried.status()).as(retried.toString()).isEqualTo(200);
     assertThat(retried.json()).as("the add's own answer").isEqualTo(first.json());
     assertThat(api.get("cart", "/cart/", alice).json().getJsonArray("items")).as("the cart stays empty").isEmpty();
 
     // likewise for a line the shopper removed
-    MultiMap removed = MultiMap.caseInsensitiveMultiMap().add("Idempotency-Key", UUID.randomUUID().toString());
-    String line = api.send(HttpMethod.POST, "cart", "/cart/items", alice, two, removed).json().getString("id");
+    MultiMap removed = newKey();
+    String line = addKeyed(alice, two, removed).json().getString("id");
     assertThat(api.delete("cart", "/cart/items/" + line, alice).status()).isEqualTo(200);
-    assertThat(api.send(HttpMethod.POST, "cart", "/cart/items", alice, two, removed).status()).isEqualTo(200);
+    assertThat(addKeyed(alice, two, removed).status()).isEqualTo(200);
     assertThat(api.get("cart", "/cart/", alice).json().getJsonArray("items")).isEmpty();
     // and a new key is a new add
-    assertThat(api.send(HttpMethod.POST, "cart", "/cart/items", alice, two,
-        MultiMap.caseInsensitiveMultiMap().add("Idempotency-Key", UUID.randomUUID().toString())).json()
-        .getInteger("quantity")).isEqualTo(2);
+    assertThat(addKeyed(alice, two, newKey()).json().getInteger("quantity")).isEqualTo(2);
     assertThat(api.stock(admin, productId)).as("one order of two").isEqualTo(8);
   }
 

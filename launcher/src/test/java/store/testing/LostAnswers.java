@@ -20,7 +20,7 @@ public final class LostAnswers {
         .transform(done -> Future.failedFuture(new DriverTimeoutException("answer lost (test)"))), statementStarts);
   }
 
-  /** Loses only the first answer of the statements whose CQL starts with one of {@code statementStarts}. */
+  /** Loses one answer only: the first of any statement whose CQL starts with one of {@code statementStarts}. */
   public static Cql toTheFirstOf(String... statementStarts) throws Exception {
     java.util.concurrent.atomic.AtomicBoolean lost = new java.util.concurrent.atomic.AtomicBoolean();
     return InterceptedCql.of(send -> lost.getAndSet(true) ? send.get() : send.get()
