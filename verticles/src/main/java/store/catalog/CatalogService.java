@@ -28,6 +28,7 @@ import store.catalog.CatalogRepository.Sort;
 import store.platform.Caller;
 import store.platform.Cql;
 import store.platform.ProblemException;
+import store.platform.Responses;
 import store.platform.SharedFutures;
 
 /**
@@ -156,14 +157,14 @@ public final class CatalogService {
   static Buffer encode(List<ProductSummary> items, long total, ListQuery q) {
     JsonArray array = new JsonArray(new ArrayList<>(items.size()));
     items.forEach(p -> array.add(p.toJson()));
-    return new JsonObject()
+    return Responses.kept(new JsonObject()
         .put("items", array)
         .put("total", total)
         .put("page", q.skip() / q.limit() + 1)
         .put("pages", (total + q.limit() - 1) / q.limit())
         .put("has_next", (long) q.skip() + q.limit() < total)
         .put("has_prev", q.skip() > 0)
-        .toBuffer();
+        .toBuffer());
   }
 
   private Future<Map<String, Long>> categorySizes() {
@@ -344,6 +345,9 @@ public final class CatalogService {
 
   private static <K, V> Future<V> cached(Cache<K, Future<V>> cache, K key, Supplier<Future<V>> load) {
     Future<V> future = cache.get(key, k -> load.get());
+    if (future.succeeded()) { // a hit: its value, without a hop or a failure branch
+      return Future.succeededFuture(future.result());
+    }
     return SharedFutures.onCallerContext(future).recover(e -> {
       cache.asMap().remove(key, future); // never cache a failure
       return Future.failedFuture(e);

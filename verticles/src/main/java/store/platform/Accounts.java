@@ -58,6 +58,15 @@ public final class Accounts {
   }
 
   /**
+   * The account's state when this process has it in memory and it is live, else null (not known here, or gone):
+   * the answer of {@link #state} without a future, for the requests that find everything in memory.
+   */
+  public State known(String username) {
+    Optional<State> known = cache.getIfPresent(username);
+    return known == null ? null : known.orElse(null);
+  }
+
+  /**
    * The stored row, deleted accounts included: a deleted account keeps its row (a tombstone with its last token
    * version), which retires the name for good.
    */

@@ -33,6 +33,8 @@ import java.util.Map;
  * cache. No module can forget either.
  */
 public final class ContractRouter {
+  /** Validated URIs kept per GET operation (a few per service): the most asked pages and products. */
+  private static final int VALID_URIS_PER_ROUTE = 2_000;
   private final String service;
   private final Auth auth;
   private final Map<String, Handler<RoutingContext>[]> bindings = new LinkedHashMap<>();
@@ -65,7 +67,6 @@ public final class ContractRouter {
     RequestExtractor extractor = RequestExtractor.withBodyHandler();
     RouterBuilder builder = RouterBuilder.create(vertx, contract, extractor);
     RequestValidator validator = RequestValidator.create(vertx, contract);
-    Cache<String, ValidatedRequest> validGets = Caffeine.newBuilder().maximumSize(10_000).build();
     for (OpenAPIRoute route : builder.getRoutes()) {
       String id = route.getOperation().getOperationId();
       Handler<RoutingContext>[] handlers = bindings.get(id);
@@ -82,7 +83,12 @@ public final class ContractRouter {
       } else if (operation.containsKey("x-roles")) {
         throw new IllegalStateException(contractPath + ": operation " + id + " names roles but is not secured");
       }
-      route.addHandler(rc -> validate(rc, route.getOperation(), extractor, validator, validGets));
+      Operation described = route.getOperation();
+      // a GET fully described by its URI (no header or cookie parameters): its validated form is kept per URI
+      Cache<String, ValidatedRequest> validUris = described.getHttpMethod() == HttpMethod.GET
+          && described.getParameters().stream().allMatch(p -> p.getIn() == Location.PATH || p.getIn() == Location.QUERY)
+          ? Caffeine.newBuilder().maximumSize(VALID_URIS_PER_ROUTE).<String, ValidatedRequest>build() : null;
+      route.addHandler(rc -> validate(rc, described, extractor, validator, validUris));
       for (Handler<RoutingContext> handler : handlers) {
         route.addHandler(handler);
       }
@@ -112,17 +118,16 @@ public final class ContractRouter {
 
   /**
    * Validates the request against its operation. A GET is fully described by its URI (these contracts declare no
-   * header or cookie parameters on GETs), so its validated form is remembered per URI: vertx-openapi 5.0 builds
-   * schema validators and hops to a worker thread on every request, which cost a catalog page most of its time.
+   * header or cookie parameters on GETs), so its validated form is remembered per URI ({@code validUris}, null for
+   * other operations): vertx-openapi 5.0 builds schema validators and hops to a worker thread on every request,
+   * which cost a catalog page most of its time.
    */
   private static void validate(RoutingContext rc, Operation operation, RequestExtractor extractor,
-      RequestValidator validator, Cache<String, ValidatedRequest> validGets) {
+      RequestValidator validator, Cache<String, ValidatedRequest> validUris) {
     // only for authenticated callers: anonymous traffic must not be able to fill (and churn) the cache with made-up
     // query strings on a public route
-    String key = operation.getHttpMethod() == HttpMethod.GET && rc.get(Auth.CALLER_KEY) != null
-        && operation.getParameters().stream().allMatch(p -> p.getIn() == Location.PATH || p.getIn() == Location.QUERY)
-        ? operation.getOperationId() + " " + rc.request().uri() : null;
-    ValidatedRequest known = key == null ? null : validGets.getIfPresent(key);
+    String uri = validUris != null && rc.get(Auth.CALLER_KEY) != null ? rc.request().uri() : null;
+    ValidatedRequest known = uri == null ? null : validUris.getIfPresent(uri);
     if (known != null) {
       rc.put(RouterBuilder.KEY_META_DATA_VALIDATED_REQUEST, known);
       rc.next();
@@ -131,8 +136,8 @@ public final class ContractRouter {
     extractor.extractValidatableRequest(rc, operation)
         .compose(request -> validator.validate(request, operation.getOperationId()))
         .onSuccess(validated -> {
-          if (key != null) {
-            validGets.put(key, validated);
+          if (uri != null) {
+            validUris.put(uri, validated);
           }
           rc.put(RouterBuilder.KEY_META_DATA_VALIDATED_REQUEST, validated);
           rc.next();

@@ -39,6 +39,17 @@ public final class Responses {
     };
   }
 
+  /**
+   * An encoded answer kept to be sent many times (a cached page), moved into direct memory once: netty copies a heap
+   * buffer into a new direct one on every write to a socket, a direct one it writes as it is. The JDK's direct
+   * buffer is freed by the collector with the last reference to it, like the heap buffer it replaces.
+   */
+  public static Buffer kept(Buffer encoded) {
+    java.nio.ByteBuffer direct = java.nio.ByteBuffer.allocateDirect(encoded.length());
+    direct.put(encoded.getBytes()).flip();
+    return io.vertx.core.internal.buffer.BufferInternal.buffer(io.netty.buffer.Unpooled.wrappedBuffer(direct));
+  }
+
   /** A decimal field of a JSON document, whichever number type the transport gave it (null stays null). */
   public static java.math.BigDecimal decimal(JsonObject json, String field) {
     Object value = json.getValue(field);
