@@ -41,6 +41,8 @@ import store.platform.SharedFutures;
  */
 public final class CatalogService {
   private static final int CAS_ATTEMPTS = 20;
+  /** The encoded pages kept (in direct memory, see Responses.kept): a sample catalog's page is about 1.3 KB. */
+  static final long PAGE_CACHE_BYTES = 16L << 20;
 
   private final Vertx vertx;
   private final CatalogRepository repository;
@@ -58,7 +60,10 @@ public final class CatalogService {
   CatalogService(Vertx vertx, CatalogRepository repository, MeterRegistry registry, long cacheTtlMs) {
     this.vertx = vertx;
     this.repository = repository;
-    this.pages = Caffeine.newBuilder().maximumSize(10_000).expireAfterWrite(Duration.ofMillis(cacheTtlMs)).build();
+    // bounded by bytes, not by count: any shopper can ask for thousands of distinct pages of up to 100 products
+    this.pages = Caffeine.newBuilder().maximumWeight(PAGE_CACHE_BYTES)
+        .<ListQuery, Future<Buffer>>weigher((query, page) -> page.succeeded() ? page.result().length() : 0)
+        .expireAfterWrite(Duration.ofMillis(cacheTtlMs)).build();
     this.sizes = Caffeine.newBuilder().maximumSize(1).expireAfterWrite(Duration.ofMillis(cacheTtlMs)).build();
     this.rangeCounts = Caffeine.newBuilder().maximumSize(10_000).expireAfterWrite(Duration.ofMillis(cacheTtlMs))
         .build();
@@ -69,6 +74,13 @@ public final class CatalogService {
     this.registry = registry;
     Gauge.builder("products_count", productCount, AtomicLong::get).description("Products in the catalog")
         .register(registry);
+    Gauge.builder("catalog_page_cache_bytes", pages, CatalogService::weight)
+        .description("Encoded listing pages kept in memory (at most " + PAGE_CACHE_BYTES + " bytes)").register(registry);
+  }
+
+  private static double weight(Cache<?, ?> cache) {
+    cache.cleanUp(); // the cache's bookkeeping is done in batches: the size as of now
+    return cache.policy().eviction().orElseThrow().weightedSize().orElse(0);
   }
 
   Future<Void> start(String instance) {
@@ -344,7 +356,14 @@ public final class CatalogService {
   }
 
   private static <K, V> Future<V> cached(Cache<K, Future<V>> cache, K key, Supplier<Future<V>> load) {
-    Future<V> future = cache.get(key, k -> load.get());
+    boolean[] loading = {false};
+    Future<V> future = cache.get(key, k -> {
+      loading[0] = true;
+      return load.get();
+    });
+    if (loading[0]) { // put again once loaded: a weighed cache learns the value's size (a load in flight weighs 0)
+      future.onSuccess(value -> cache.asMap().replace(key, future, future));
+    }
     if (future.succeeded()) { // a hit: its value, without a hop or a failure branch
       return Future.succeededFuture(future.result());
     }
