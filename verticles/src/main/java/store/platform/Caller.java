@@ -1,18 +1,20 @@
 package store.platform;
 
 import io.vertx.core.json.JsonObject;
+import java.util.Set;
 
 /**
  * Who is asking: taken from a verified JWT at the edge, or from a verified internal credential between services.
  * Never built from a client-supplied header. It also carries the request id of the request being served, so every
  * service the request reaches logs the same id, and, when a service is serving another one's call, when that caller
  * stops waiting ({@code deadlineMillis}, epoch milliseconds; 0: no deadline), so the calls made for it do not
- * outlive it.
+ * outlive it, and which operations the operation being served declares it calls ({@code mayCall}; null when it is
+ * not serving another service's call): how long its callers wait was reckoned from them.
  */
-public record Caller(String username, boolean admin, String requestId, long deadlineMillis) {
+public record Caller(String username, boolean admin, String requestId, long deadlineMillis, Set<String> mayCall) {
 
   public Caller(String username, boolean admin, String requestId) {
-    this(username, admin, requestId, 0);
+    this(username, admin, requestId, 0, null);
   }
 
   public Caller(String username, boolean admin) {
@@ -25,11 +27,21 @@ public record Caller(String username, boolean admin, String requestId, long dead
   }
 
   public Caller withRequestId(String id) {
-    return new Caller(username, admin, id, deadlineMillis);
+    return new Caller(username, admin, id, deadlineMillis, mayCall);
   }
 
   public Caller withDeadline(long epochMillis) {
-    return new Caller(username, admin, requestId, epochMillis);
+    return new Caller(username, admin, requestId, epochMillis, mayCall);
+  }
+
+  /** The caller while an operation that declares these calls (operation names) is being served for it. */
+  public Caller serving(Set<String> declaredCalls) {
+    return new Caller(username, admin, requestId, deadlineMillis, declaredCalls);
+  }
+
+  /** Whether a call of {@code operation} made for this caller is one the operation being served declares. */
+  public boolean mayCall(String operation) {
+    return mayCall == null || mayCall.contains(operation);
   }
 
   /** How long a call made for this caller may take: {@code wantedMs}, or what is left until its deadline. */

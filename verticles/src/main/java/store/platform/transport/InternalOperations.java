@@ -10,6 +10,7 @@ import io.vertx.ext.web.RoutingContext;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
+import java.util.stream.Collectors;
 import store.platform.Auth;
 import store.platform.Caller;
 import store.platform.ProblemException;
@@ -41,7 +42,8 @@ public final class InternalOperations {
     Future<JsonObject> handle(JsonObject payload, Caller caller);
   }
 
-  private record Entry(Set<String> callers, JsonHandler operation) {
+  /** An operation served: who may call it, what it calls in turn (operation names), its handler. */
+  private record Entry(Set<String> callers, Set<String> calls, JsonHandler operation) {
   }
 
   private final Map<String, Entry> operations = new LinkedHashMap<>();
@@ -55,12 +57,10 @@ public final class InternalOperations {
 
   /** Serves a declared operation: only the services it names may call it. */
   public <Q, A> InternalOperations on(Operation<Q, A> operation, Handler<Q, A> handler) {
-    return on(operation.name(), operation.callers(), (payload, caller) -> handler.handle(
-        operation.request().decode().apply(payload), caller).map(answer -> operation.answer().encode().apply(answer)));
-  }
-
-  private InternalOperations on(String name, Set<String> callers, JsonHandler operation) {
-    operations.put(name, new Entry(callers, operation));
+    operations.put(operation.name(), new Entry(operation.callers(),
+        operation.calls().stream().map(Operation::name).collect(Collectors.toUnmodifiableSet()),
+        (payload, caller) -> handler.handle(operation.request().decode().apply(payload), caller)
+            .map(answer -> operation.answer().encode().apply(answer))));
     return this;
   }
 
@@ -138,7 +138,7 @@ public final class InternalOperations {
       return Future.failedFuture(ProblemException.forbidden("Service " + from + " may not act as " + caller.username()));
     }
     try {
-      return entry.operation().handle(payload == null ? new JsonObject() : payload, caller);
+      return entry.operation().handle(payload == null ? new JsonObject() : payload, caller.serving(entry.calls()));
     } catch (RuntimeException e) {
       return Future.failedFuture(e);
     }

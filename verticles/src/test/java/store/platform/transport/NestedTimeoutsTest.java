@@ -93,6 +93,40 @@ class NestedTimeoutsTest {
     assertThat(seenBudget.get()).as("a caller that stopped waiting: no call is made").isEqualTo(-1);
   }
 
+  @Test
+  void anOperationBeingServedMayCallOnlyWhatItDeclares() throws Exception {
+    // two real InternalOperations tables on the bus: "front" serves two operations that both call "back"'s leaf,
+    // one declaring it and one not; the leaf counts the calls that reach it
+    java.util.concurrent.atomic.AtomicInteger leafCalls = new java.util.concurrent.atomic.AtomicInteger();
+    Operation<Operation.NoArguments, Operation.Done> leaf = new Operation<>("leaf", Set.of("front"), true,
+        Operation.NO_ARGUMENTS, Operation.DONE);
+    await(new InternalOperations().on(leaf, (none, caller) -> {
+      leafCalls.incrementAndGet();
+      return Future.succeededFuture(new Operation.Done());
+    }).registerOnEventBus(vertx, "back"));
+    EventBusChannel toBack = new EventBusChannel(vertx, "front", "back", PER_CALL_MS,
+        new CallMetrics(new SimpleMeterRegistry()));
+    Operation<Operation.NoArguments, Operation.Done> declared = new Operation<>("declared", Set.of("test"), true,
+        Operation.NO_ARGUMENTS, Operation.DONE).calling(leaf);
+    Operation<Operation.NoArguments, Operation.Done> undeclared = new Operation<>("undeclared", Set.of("test"), true,
+        Operation.NO_ARGUMENTS, Operation.DONE);
+    await(new InternalOperations()
+        .on(declared, (none, caller) -> toBack.call(leaf, none, caller))
+        .on(undeclared, (none, caller) -> toBack.call(leaf, none, caller))
+        .registerOnEventBus(vertx, "front"));
+    EventBusChannel toFront = new EventBusChannel(vertx, "test", "front", PER_CALL_MS,
+        new CallMetrics(new SimpleMeterRegistry()));
+    Caller shopper = new Caller("shopper", false);
+
+    assertThat(await(toFront.call(declared, new Operation.NoArguments(), shopper))).isNotNull();
+    assertThat(leafCalls.get()).isEqualTo(1);
+    assertThatThrownBy(() -> await(toFront.call(undeclared, new Operation.NoArguments(), shopper)))
+        .cause().isInstanceOfSatisfying(ProblemException.class, p -> assertThat(p.status()).isEqualTo(500));
+    assertThat(leafCalls.get()).as("the undeclared call was not made").isEqualTo(1);
+    assertThat(await(toBack.call(leaf, new Operation.NoArguments(), shopper)))
+        .as("a caller that is not serving an operation (a public route) is not checked").isNotNull();
+  }
+
   private static <T> T await(Future<T> future) throws ExecutionException, InterruptedException {
     try {
       return future.toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
