@@ -8,10 +8,11 @@ import java.util.Set;
  * Never built from a client-supplied header. It also carries the request id of the request being served, so every
  * service the request reaches logs the same id, and, when a service is serving another one's call, when that caller
  * stops waiting ({@code deadlineMillis}, epoch milliseconds; 0: no deadline), so the calls made for it do not
- * outlive it, and which operations the operation being served declares it calls ({@code mayCall}; null when it is
- * not serving another service's call): how long its callers wait was reckoned from them.
+ * outlive it, and which operations the operation being served declares it calls ({@code declaredCalls}; null when
+ * it is not serving another service's call): how long its callers wait was reckoned from them.
  */
-public record Caller(String username, boolean admin, String requestId, long deadlineMillis, Set<String> mayCall) {
+public record Caller(String username, boolean admin, String requestId, long deadlineMillis,
+    Set<String> declaredCalls) {
 
   public Caller(String username, boolean admin, String requestId) {
     this(username, admin, requestId, 0, null);
@@ -27,21 +28,21 @@ public record Caller(String username, boolean admin, String requestId, long dead
   }
 
   public Caller withRequestId(String id) {
-    return new Caller(username, admin, id, deadlineMillis, mayCall);
+    return new Caller(username, admin, id, deadlineMillis, declaredCalls);
   }
 
   public Caller withDeadline(long epochMillis) {
-    return new Caller(username, admin, requestId, epochMillis, mayCall);
+    return new Caller(username, admin, requestId, epochMillis, declaredCalls);
   }
 
   /** The caller while an operation that declares these calls (operation names) is being served for it. */
-  public Caller serving(Set<String> declaredCalls) {
-    return new Caller(username, admin, requestId, deadlineMillis, declaredCalls);
+  public Caller serving(Set<String> calls) {
+    return new Caller(username, admin, requestId, deadlineMillis, calls);
   }
 
   /** Whether a call of {@code operation} made for this caller is one the operation being served declares. */
   public boolean mayCall(String operation) {
-    return mayCall == null || mayCall.contains(operation);
+    return declaredCalls == null || declaredCalls.contains(operation);
   }
 
   /** How long a call made for this caller may take: {@code wantedMs}, or what is left until its deadline. */
