@@ -20,9 +20,10 @@ COPY cassandra-node/ cassandra-node/
 COPY verticles/ verticles/
 COPY launcher/ launcher/
 # The wrapper fetches the Maven version the repository pins; the cache mount keeps ~/.m2 (dependencies and
-# that Maven) between builds.
+# that Maven) between builds. No training start for class archives: an archive is only good for the JDK and the
+# paths it was recorded with, and the runtime stage has other ones.
 RUN --mount=type=cache,target=/root/.m2 \
-    ./mvnw -B -q package -DskipTests \
+    ./mvnw -B -q package -DskipTests -DskipClassArchives \
     && mkdir -p /out \
     && cp launcher/target/product-store.jar /out/ \
     && cp -r launcher/target/cassandra-lib /out/cassandra-lib
