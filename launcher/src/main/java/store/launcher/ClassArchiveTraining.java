@@ -19,8 +19,8 @@ import java.util.stream.Stream;
  * Run by the build ({@code package}, after the fat jar is made): starts the new jar once, all-in-one, in a scratch
  * directory and on free ports, until it is ready, then stops it with SIGTERM. The store JVM and its Cassandra node
  * record their class archives at that exit ({@link ClassArchive}), so a newcomer's first start maps them as every
- * later start does (on a slow machine 10.8 s instead of 18.9 s: docs/performance.md, "Start-up"). Best effort: any
- * failure is reported and the build goes on, and {@code -DskipClassArchives} skips it.
+ * later start does (ready in 13.5–14.7 s instead of 18.1–21.8 s on a slow machine: docs/performance.md, "Start-up").
+ * Best effort: any failure is reported and the build goes on, and {@code -DskipClassArchives} skips it.
  */
 final class ClassArchiveTraining {
   private static final Duration READY_WITHIN = Duration.ofMinutes(3);
