@@ -33,7 +33,7 @@ final class ClassArchiveTraining {
     long started = System.nanoTime();
     Path scratch = Files.createTempDirectory("store-class-archives");
     try {
-      int httpPort = freePort(0);
+      int httpPort = ephemeralPort();
       int cqlPort = freeCqlPort();
       ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
           "-jar", jar.toString(), "all").directory(scratch.toFile()).redirectErrorStream(true)
@@ -86,24 +86,15 @@ final class ClassArchiveTraining {
   private static int freeCqlPort() throws IOException {
     for (int attempt = 0; attempt < 50; attempt++) {
       int cql = ThreadLocalRandom.current().nextInt(20_000, 30_000);
-      if (Stream.of(cql, cql - 2042, cql - 1843, cql + 61).allMatch(ClassArchiveTraining::isFree)) {
+      if (Stream.of(cql, cql - 2042, cql - 1843, cql + 61).noneMatch(p -> EmbeddedCassandra.answers("127.0.0.1", p))) {
         return cql;
       }
     }
     throw new IOException("no free ports for a Cassandra node");
   }
 
-  private static boolean isFree(int port) {
-    try {
-      freePort(port);
-      return true;
-    } catch (IOException e) {
-      return false;
-    }
-  }
-
-  private static int freePort(int port) throws IOException {
-    try (ServerSocket socket = new ServerSocket(port, 1, java.net.InetAddress.getLoopbackAddress())) {
+  private static int ephemeralPort() throws IOException {
+    try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
       return socket.getLocalPort();
     }
   }
