@@ -2,6 +2,9 @@ package store.launcher;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.datastax.oss.driver.api.core.DriverTimeoutException;
+import com.datastax.oss.driver.api.core.servererrors.QueryConsistencyException;
+import com.datastax.oss.driver.api.core.servererrors.UnavailableException;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
@@ -215,14 +218,14 @@ class CassandraClusterIT {
     // ---- nothing acknowledged is lost: every row read back from all three replicas ----
     int productsPresent = 0;
     for (String id : products) {
-      productsPresent += Main.await(all.one("test.product", "SELECT product_id FROM store.products "
+      productsPresent += fromAllReplicas(() -> all.one("test.product", "SELECT product_id FROM store.products "
           + "WHERE product_id = ?", UUID.fromString(id))) != null ? 1 : 0;
     }
     int ordersPresent = 0;
     for (String[] order : orders) {
       ordersPresent += api.get("order", "/orders/" + order[0], order[1]).status() == 200 ? 1 : 0;
     }
-    JsonObject audit = Main.await(StockCheck.run(all));
+    JsonObject audit = fromAllReplicas(() -> StockCheck.run(all));
 
     JsonObject report = report(won, products.size(), productsPresent, orders.size(), ordersPresent, rejoinSeconds,
         audit);
@@ -237,6 +240,26 @@ class CassandraClusterIT {
     assertThat(products).isNotEmpty();
     assertThat(orders.size()).isGreaterThan(UNITS);
     assertThat(audit.getJsonArray("violations")).as("stock invariant: %s", audit.encodePrettily()).isEmpty();
+  }
+
+  /**
+   * A read at consistency ALL after the rejoin, asked again (for up to two minutes) when a replica does not answer in
+   * time: the node that has just come back is still replaying hints and compacting, and on a two-core machine one of
+   * its reads can miss the 5 s read timeout. What is checked is that the rows are there, not how fast the node is.
+   */
+  private static <T> T fromAllReplicas(Supplier<io.vertx.core.Future<T>> read) throws Exception {
+    long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
+    while (true) {
+      try {
+        return Main.await(read.get());
+      } catch (QueryConsistencyException | UnavailableException | DriverTimeoutException slow) {
+        if (System.nanoTime() > deadline) {
+          throw slow;
+        }
+        System.out.println("[cluster] a read at ALL asked again: " + slow.getMessage());
+        Thread.sleep(1_000);
+      }
+    }
   }
 
   /** Runs {@code step} until the phase is "stop". */
