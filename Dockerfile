@@ -78,5 +78,5 @@ HEALTHCHECK --interval=10s --timeout=6s --start-period=120s --retries=6 \
 # SIGTERM (docker stop, Kubernetes) stops accepting, lets requests in flight finish (up to 10 s) and exits 0.
 # two malloc arenas: glibc's default (up to one per busy thread) can multiply native memory by the thread count
 ENV MALLOC_ARENA_MAX=2
-ENTRYPOINT ["java", "-XX:MaxRAMPercentage=70", "-XX:InitialRAMPercentage=25", "-XX:+ExitOnOutOfMemoryError", "-jar", "/app/product-store.jar"]
+ENTRYPOINT ["java", "-XX:MaxRAMPercentage=70", "-XX:MaxDirectMemorySize=64m", "-XX:InitialRAMPercentage=25", "-XX:+ExitOnOutOfMemoryError", "-jar", "/app/product-store.jar"]
 CMD ["all"]

@@ -514,6 +514,9 @@ def check_compose(env_file):
         check(args[0] == "java" and any(a.startswith("-XX:MaxRAMPercentage=") for a in args)
               and args[-2:] == ["-jar", "/app/product-store.jar"],
               "Dockerfile: ENTRYPOINT should be java with -XX:MaxRAMPercentage and -jar /app/product-store.jar")
+        # without it the JVM allows as much direct memory as heap: 2 x 70 % of the container's limit
+        check(any(a.startswith("-XX:MaxDirectMemorySize=") for a in args),
+              "Dockerfile: ENTRYPOINT should cap direct memory (-XX:MaxDirectMemorySize), or it may reach the heap's size")
     check(re.search(r"^CMD \[\"all\"\]$", dockerfile, re.M), "Dockerfile: CMD should be [\"all\"]")
     check("/app/cassandra-lib/" in dockerfile, "Dockerfile: cassandra-lib/ must be copied beside the jar")
     user = re.findall(r"^USER (\S+)$", dockerfile, re.M)

@@ -72,7 +72,8 @@ class JvmSizingIT {
     Process launcher = launch(log);
     ProcessHandle store = sizedStore(launcher);
     String commandLine = store.info().commandLine().orElse("");
-    assertThat(commandLine).contains("-Xmx256m", "-XX:ReservedCodeCacheSize=64m", "-Dstore.relaunched=true",
+    assertThat(commandLine).contains("-Xmx256m", "-XX:ReservedCodeCacheSize=64m",
+        "-XX:MaxDirectMemorySize=64m", "-Dstore.relaunched=true",
         "-XX:ArchiveClassesAtExit=");
 
     launcher.destroy(); // SIGTERM, as Ctrl-C or an init system would

@@ -26,4 +26,11 @@ class JvmSizingTest {
     assertThat(JvmSizing.flags(3 * GIB)).contains("-Xmx192m");
     assertThat(JvmSizing.flags(GIB)).contains("-Xmx128m");
   }
+
+  @Test
+  void directMemoryIsCappedWhateverTheHeap() {
+    for (long memory : new long[] {GIB, 3 * GIB, 24 * GIB}) {
+      assertThat(JvmSizing.flags(memory)).contains("-XX:MaxDirectMemorySize=64m");
+    }
+  }
 }
