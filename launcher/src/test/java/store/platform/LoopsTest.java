@@ -61,8 +61,8 @@ class LoopsTest {
   @Test
   void aPeriodicRoundThatThrowsOrFailsDoesNotStopTheNext(Vertx vertx, VertxTestContext ctx) {
     java.util.concurrent.atomic.AtomicInteger rounds = new java.util.concurrent.atomic.AtomicInteger();
-    long[] timer = new long[1];
-    timer[0] = Loops.periodic(vertx, "test rounds", 0, 5, () -> {
+    Loops.Periodic[] periodic = new Loops.Periodic[1];
+    periodic[0] = Loops.periodic(vertx, "test rounds", 0, 5, stopAsked -> {
       int round = rounds.incrementAndGet();
       if (round == 1) {
         throw new IllegalStateException("thrown before any future");
@@ -71,7 +71,7 @@ class LoopsTest {
         return Future.failedFuture("failed");
       }
       if (round == 4) {
-        vertx.cancelTimer(timer[0]);
+        periodic[0].stop(0);
         ctx.completeNow();
       }
       return Future.succeededFuture();
@@ -83,7 +83,7 @@ class LoopsTest {
   void periodicRoundsNeverOverlap(Vertx vertx, VertxTestContext ctx) {
     java.util.concurrent.atomic.AtomicInteger started = new java.util.concurrent.atomic.AtomicInteger();
     io.vertx.core.Promise<Void> first = io.vertx.core.Promise.promise();
-    long timer = Loops.periodic(vertx, "test rounds", 0, 5, () -> {
+    Loops.Periodic periodic = Loops.periodic(vertx, "test rounds", 0, 5, stopAsked -> {
       started.incrementAndGet();
       return first.future();
     });
@@ -92,9 +92,60 @@ class LoopsTest {
       first.complete();
       vertx.setTimer(100, again -> ctx.verify(() -> {
         assertThat(started.get()).as("after it").isGreaterThan(1);
-        vertx.cancelTimer(timer);
+        periodic.stop(0);
         ctx.completeNow();
       }));
     }));
+  }
+
+  /**
+   * A store that stops undeploys its rounds before it closes its Cassandra session. Stopping tells the round in
+   * progress, which ends at its next step (a walk over due timers leaves the rest for the next start), answers once
+   * that round has ended, and starts no other: nothing is sent to a session about to close.
+   */
+  @Test
+  void stopEndsTheRoundInProgressAtItsNextStepThenAnswers(Vertx vertx, VertxTestContext ctx) {
+    int steps = 50;
+    java.util.concurrent.atomic.AtomicInteger started = new java.util.concurrent.atomic.AtomicInteger();
+    java.util.concurrent.atomic.AtomicInteger done = new java.util.concurrent.atomic.AtomicInteger();
+    java.util.concurrent.atomic.AtomicBoolean roundEnded = new java.util.concurrent.atomic.AtomicBoolean();
+    vertx.runOnContext(begin -> {
+      Loops.Periodic periodic = Loops.periodic(vertx, "test walk", 0, 5, stopAsked -> {
+        started.incrementAndGet();
+        // a walk of 50 steps of 20 ms each (one order's statements each), looking at stopAsked between steps
+        return Loops.until(0, n -> n == steps || stopAsked.getAsBoolean(),
+                n -> Future.future(p -> vertx.setTimer(20, t -> {
+                  done.incrementAndGet();
+                  p.complete(n + 1);
+                })))
+            .onComplete(ar -> roundEnded.set(true));
+      });
+      vertx.setTimer(110, t -> periodic.stop(10_000).onComplete(ctx.succeeding(v -> ctx.verify(() -> {
+        assertThat(roundEnded).as("the round had ended when stop answered").isTrue();
+        int stepsAtStop = done.get();
+        assertThat(stepsAtStop).as("steps run: the round ended early").isBetween(1, 10);
+        vertx.setTimer(200, later -> ctx.verify(() -> {
+          assertThat(started.get()).as("rounds started").isEqualTo(1);
+          assertThat(done.get()).as("steps after stop answered").isEqualTo(stepsAtStop);
+          ctx.completeNow();
+        }));
+      }))));
+    });
+  }
+
+  /** A round that does not end (Cassandra unwell) holds a stop up for its patience only. */
+  @Test
+  void stopWaitsForAStuckRoundOnlyAsLongAsItsPatience(Vertx vertx, VertxTestContext ctx) {
+    vertx.runOnContext(begin -> {
+      Loops.Periodic periodic = Loops.periodic(vertx, "test stuck", 0, 5,
+          stopAsked -> io.vertx.core.Promise.promise().future());
+      vertx.setTimer(50, t -> {
+        long asked = System.nanoTime();
+        periodic.stop(300).onComplete(ctx.succeeding(v -> ctx.verify(() -> {
+          assertThat((System.nanoTime() - asked) / 1_000_000).as("ms until stop answered").isBetween(250L, 5_000L);
+          ctx.completeNow();
+        })));
+      });
+    });
   }
 }

@@ -19,6 +19,7 @@ final class ReservationSweeper extends VerticleBase {
   private final long intervalMs;
   private final Duration timeout;
   private final String holder = UUID.randomUUID().toString();
+  private Loops.Periodic sweeps;
 
   ReservationSweeper(Reservations reservations, long intervalMs, Duration timeout) {
     this.reservations = reservations;
@@ -30,12 +31,18 @@ final class ReservationSweeper extends VerticleBase {
   public Future<?> start() {
     // the lease outlives a round by far, and lapses soon after its holder stops renewing it
     int leaseSeconds = (int) Math.max(10, 3 * intervalMs / 1000);
-    Loops.periodic(vertx, "Reservation sweep", intervalMs, intervalMs, () -> reservations.whileLeased(holder,
-        leaseSeconds, () -> reservations.sweep(Instant.now().minus(timeout)).onSuccess(settled -> {
+    sweeps = Loops.periodic(vertx, "Reservation sweep", intervalMs, intervalMs, stopAsked -> reservations
+        .whileLeased(holder, leaseSeconds, () -> reservations.sweep(Instant.now().minus(timeout)).onSuccess(settled -> {
           if (settled > 0) {
             LOG.info("Settled {} reservation(s) older than {}", settled, timeout);
           }
         })));
     return Future.succeededFuture();
+  }
+
+  /** Undeployed before the Cassandra session closes: a sweep in progress (a few reservations) may finish first. */
+  @Override
+  public Future<?> stop() {
+    return sweeps.stop(5_000);
   }
 }

@@ -13,10 +13,14 @@ import store.platform.Loops;
  * Cassandra, a restart simply resumes where the last process stopped.
  */
 final class OrderLifecycleVerticle extends VerticleBase {
+  /** A step of a round is one order's statements: it ends well within this, unless Cassandra is unwell. */
+  private static final long STOP_PATIENCE_MS = 5_000;
   private final OrderService service;
   private final long pollMs;
   /** An intent younger than this may still be in the hands of its checkout. */
   private final Duration intentGrace;
+  private Loops.Periodic timers;
+  private Loops.Periodic repair;
 
   OrderLifecycleVerticle(OrderService service, long pollMs, Duration intentGrace) {
     this.service = service;
@@ -26,9 +30,15 @@ final class OrderLifecycleVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    Loops.periodic(vertx, "Order timers", 0, pollMs, service::runDueTimers);
-    Loops.periodic(vertx, "Order intent repair", intentGrace.toMillis(), intentGrace.toMillis(),
-        () -> service.repairIntents(Instant.now().minus(intentGrace)));
+    timers = Loops.periodic(vertx, "Order timers", 0, pollMs, service::runDueTimers);
+    repair = Loops.periodic(vertx, "Order intent repair", intentGrace.toMillis(), intentGrace.toMillis(),
+        stopAsked -> service.repairIntents(Instant.now().minus(intentGrace), stopAsked));
     return Future.succeededFuture();
+  }
+
+  /** Undeployed before the Cassandra session closes: the rounds in progress end at their next step. */
+  @Override
+  public Future<?> stop() {
+    return Future.join(timers.stop(STOP_PATIENCE_MS), repair.stop(STOP_PATIENCE_MS));
   }
 }

@@ -16,6 +16,7 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.function.BooleanSupplier;
 import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -414,18 +415,24 @@ public final class OrderService {
    * orders it recorded.
    */
   Future<Integer> repairIntents(Instant cutoff) {
+    return repairIntents(cutoff, () -> false);
+  }
+
+  /** As {@link #repairIntents(Instant)}, ending early (the rest left for the next pass) once stop is asked. */
+  Future<Integer> repairIntents(Instant cutoff, BooleanSupplier stopAsked) {
     return repository.doneUntil(INTENT_REPAIR)
         .compose(done -> done != null ? Future.succeededFuture(done)
             : repository.firstWalkFrom(cutoff, CLOCK_SKEW, "order_intents"))
         .compose(start -> Loops.until(new Walk(start.truncatedTo(ChronoUnit.MINUTES), true, 0),
-            walk -> walk.minute().isAfter(cutoff), walk -> repairMinute(walk, cutoff)).map(Walk::count));
+            walk -> walk.minute().isAfter(cutoff) || stopAsked.getAsBoolean(),
+            walk -> repairMinute(walk, cutoff, stopAsked)).map(Walk::count));
   }
 
   /** Where a walk over minute buckets stands: the next minute, whether all before it are settled, and a count. */
   private record Walk(Instant minute, boolean contiguous, int count) {
   }
 
-  private Future<Walk> repairMinute(Walk walk, Instant cutoff) {
+  private Future<Walk> repairMinute(Walk walk, Instant cutoff, BooleanSupplier stopAsked) {
     Instant minute = walk.minute();
     boolean contiguous = walk.contiguous();
     boolean whole = !minute.plus(1, ChronoUnit.MINUTES).isAfter(cutoff); // else only part of it is due yet
@@ -435,7 +442,9 @@ public final class OrderService {
       for (Row intent : intents) {
         // the minute the pass is in is partly due: its intents filed before the cutoff are as old as any other
         boolean due = whole || intent.getLong("filed_at") <= cutoffMicros;
-        chain = chain.compose(counts -> (due ? repair(minute, intent) : Future.succeededFuture(-1)).map(outcome -> {
+        // once stop is asked the rest count as still open: this minute is not marked done
+        chain = chain.compose(counts -> (due && !stopAsked.getAsBoolean() ? repair(minute, intent)
+            : Future.succeededFuture(-1)).map(outcome -> {
           counts[0] += Math.max(outcome, 0);
           counts[1] += outcome < 0 ? 1 : 0;
           return counts;
@@ -484,23 +493,32 @@ public final class OrderService {
    * file a timer where nobody looks any more.
    */
   Future<Integer> runDueTimers() {
+    return runDueTimers(() -> false);
+  }
+
+  /**
+   * As {@link #runDueTimers()}, ending early once stop is asked: the timers not fired stay in Cassandra for the next
+   * start, and their minute is not marked done.
+   */
+  Future<Integer> runDueTimers(BooleanSupplier stopAsked) {
     Instant now = Instant.now();
     Future<Instant> from = timersFrom != null ? Future.succeededFuture(timersFrom)
         : repository.doneUntil(TIMERS).compose(done -> done != null ? Future.succeededFuture(done)
             : repository.firstWalkFrom(now, CLOCK_SKEW, "order_timers_by_minute",
                 "notifications_by_minute").map(start -> start.truncatedTo(ChronoUnit.MINUTES)));
-    return from.compose(start -> Loops.until(new Walk(start, true, 0), walk -> walk.minute().isAfter(now),
-        walk -> runMinute(walk, now))).map(Walk::count);
+    return from.compose(start -> Loops.until(new Walk(start, true, 0),
+        walk -> walk.minute().isAfter(now) || stopAsked.getAsBoolean(), walk -> runMinute(walk, now, stopAsked)))
+        .map(Walk::count);
   }
 
-  private Future<Walk> runMinute(Walk walk, Instant now) {
+  private Future<Walk> runMinute(Walk walk, Instant now, BooleanSupplier stopAsked) {
     Instant minute = walk.minute();
     boolean contiguous = walk.contiguous();
     return repository.dueTimers(minute, now).compose(timers -> repository.dueNotifications(minute, now)
         .compose(notifications -> {
           Future<int[]> chain = Future.succeededFuture(new int[2]); // [done, failed]
           for (Row timer : timers) {
-            chain = chain.compose(counts -> fire(timer).map(v -> {
+            chain = chain.compose(counts -> stopAsked.getAsBoolean() ? left(counts) : fire(timer).map(v -> {
               counts[0]++;
               return counts;
             }).otherwise(e -> {
@@ -510,13 +528,14 @@ public final class OrderService {
             }));
           }
           for (Row notification : notifications) {
-            chain = chain.compose(counts -> retryNotification(notification).map(v -> {
-              counts[0]++;
-              return counts;
-            }).otherwise(e -> {
-              counts[1]++;
-              return counts;
-            }));
+            chain = chain.compose(counts -> stopAsked.getAsBoolean() ? left(counts)
+                : retryNotification(notification).map(v -> {
+                  counts[0]++;
+                  return counts;
+                }).otherwise(e -> {
+                  counts[1]++;
+                  return counts;
+                }));
           }
           return chain;
         })).compose(counts -> {
@@ -530,6 +549,12 @@ public final class OrderService {
           }
           return progress.map(v -> new Walk(next, contiguous && emptied, walk.count() + counts[0]));
         });
+  }
+
+  /** A timer or notification not tried because stop was asked: counted as not done, so its minute stays open. */
+  private static Future<int[]> left(int[] counts) {
+    counts[1]++;
+    return Future.succeededFuture(counts);
   }
 
   private Future<Void> fire(Row timer) {
