@@ -162,9 +162,12 @@ public final class Main {
   /** A started process: what must be stopped, in order. */
   public record Running(Vertx vertx, CassandraClient cassandra, EmbeddedCluster node, int port, Auth auth,
       OpenTelemetrySdk tracing, Drain drain, long drainMs) {
+    /** Longer than any request takes: an internal call gives up after a few seconds, a Cassandra statement after 5. */
+    private static final long IN_FLIGHT_PATIENCE_MS = 15_000;
+
     public void stop() {
-      LOG.info("Stopping: draining for {} ms, then closing listeners and servers (in-flight requests finish), "
-          + "then Cassandra", drainMs);
+      LOG.info("Stopping: draining for {} ms, then closing listeners, answering the requests in progress, stopping "
+          + "the services, then Cassandra", drainMs);
       drain.begin();
       try {
         Thread.sleep(drainMs); // answers ask clients to close their connections; readiness says 503
@@ -174,6 +177,8 @@ public final class Main {
       try {
         // refuse new connections (a gateway sends those elsewhere) and let those just accepted bring their request
         await(drain.stopAccepting(vertx, drainMs));
+        // answer the requests in progress while every service's event-bus consumers are still there to call
+        await(drain.awaitRequestsInFlight(vertx, IN_FLIGHT_PATIENCE_MS));
         // then the HTTP servers (graceful: in-flight requests finish), then the Cassandra session, then Vert.x
         await(Future.all(vertx.deploymentIDs().stream().map(vertx::undeploy).toList()));
         await(cassandra.close());

@@ -11,6 +11,7 @@ import io.vertx.ext.web.RoutingContext;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,7 +27,9 @@ import org.slf4j.LoggerFactory;
  * to another replica, a POST included: nothing was sent), and the process waits until every connection it accepted has
  * brought its first request. Vert.x's shutdown closes a connection with no request in progress at once, and a gateway
  * writes its request right after connecting: a connection accepted a moment before the shutdown would be closed under
- * that request.
+ * that request. Then it waits until the requests in progress have been answered ({@link #awaitRequestsInFlight}):
+ * only then are the verticles undeployed, which also unregisters the services' event-bus consumers, so a checkout in
+ * progress in the all-in-one process still reaches the order service it calls.
  */
 public final class Drain {
   private static final Logger LOG = LoggerFactory.getLogger(Drain.class);
@@ -36,6 +39,8 @@ public final class Drain {
   private final Set<Channel> listeners = ConcurrentHashMap.newKeySet();
   /** Accepted connections that have not yet brought a request, with when they were accepted. */
   private final Map<HttpConnection, Long> awaitingFirstRequest = new ConcurrentHashMap<>();
+  /** Requests routed and not yet answered (nor cut off by their connection closing). */
+  private final AtomicInteger requestsInFlight = new AtomicInteger();
 
   public void begin() {
     draining = true;
@@ -79,6 +84,8 @@ public final class Drain {
   /** Router handler, first on every listener. */
   public void handle(RoutingContext rc) {
     awaitingFirstRequest.remove(rc.request().connection());
+    requestsInFlight.incrementAndGet();
+    rc.addEndHandler(ended -> requestsInFlight.decrementAndGet()); // once: answered, failed or connection closed
     if (draining) {
       rc.response().putHeader(HttpHeaders.CONNECTION, HttpHeaders.CLOSE);
     }
@@ -95,6 +102,32 @@ public final class Drain {
     Promise<Void> done = Promise.promise();
     awaitFirstRequests(vertx, patienceMs, System.nanoTime(), connectionsAwaitingFirstRequest(), done);
     return done.future();
+  }
+
+  /** Requests routed and not yet answered. */
+  public int requestsInFlight() {
+    return requestsInFlight.get();
+  }
+
+  /**
+   * Completes once no request is in progress, or after {@code patienceMs}: called once the listeners are closed, so
+   * the count only falls.
+   */
+  public Future<Void> awaitRequestsInFlight(Vertx vertx, long patienceMs) {
+    Promise<Void> done = Promise.promise();
+    awaitAnswers(vertx, System.nanoTime() + patienceMs * 1_000_000, System.nanoTime(), requestsInFlight(), done);
+    return done.future();
+  }
+
+  private void awaitAnswers(Vertx vertx, long deadline, long began, int inFlightAtStart, Promise<Void> done) {
+    int left = requestsInFlight();
+    if (left == 0 || System.nanoTime() > deadline) {
+      LOG.info("{} request(s) were in progress, waited {} ms for them{}", inFlightAtStart,
+          (System.nanoTime() - began) / 1_000_000, left == 0 ? "" : "; " + left + " still are");
+      done.complete();
+    } else {
+      vertx.setTimer(5, t -> awaitAnswers(vertx, deadline, began, inFlightAtStart, done));
+    }
   }
 
   private void awaitFirstRequests(Vertx vertx, long patienceMs, long began, int waitingAtClose, Promise<Void> done) {

@@ -120,4 +120,44 @@ class DrainTest {
     get(drain.stopAccepting(vertx, 60_000));
     get(server.shutdown(5, TimeUnit.SECONDS));
   }
+
+  /**
+   * The all-in-one stop, as the launcher runs it: a request in progress when the listeners close (a checkout waiting
+   * on a service it calls over the event bus) is answered before the verticles go, and their consumers with them.
+   */
+  @Test
+  void aRequestInProgressStillReachesTheServiceItCallsOverTheEventBus(Vertx vertx) throws Exception {
+    Drain drain = new Drain();
+    int[] port = new int[1];
+    String deployment = get(vertx.deployVerticle(new io.vertx.core.VerticleBase() {
+      @Override
+      public Future<?> start() {
+        vertx.eventBus().<String>consumer("test.order").handler(m -> m.reply("placed"));
+        Router router = Router.router(vertx);
+        router.route().handler(drain::handle);
+        // the checkout calls the order service a moment after it came in, as after its first statements
+        router.post("/checkout").handler(rc -> vertx.setTimer(300, t -> vertx.eventBus()
+            .<String>request("test.order", "place").onComplete(ar -> rc.end(ar.succeeded() ? ar.result().body()
+                : "failed: " + ar.cause().getMessage()))));
+        HttpServer server = vertx.createHttpServer(HttpVerticle.serverOptions(1 << 20, false));
+        return drain.watch(server).requestHandler(router).listen(0, "127.0.0.1")
+            .onSuccess(s -> port[0] = s.actualPort());
+      }
+    }));
+    io.vertx.core.http.HttpClient client = vertx.createHttpClient();
+    Future<String> answer = client.request(io.vertx.core.http.HttpMethod.POST, port[0], "127.0.0.1", "/checkout")
+        .compose(request -> request.send().compose(response -> response.body()))
+        .map(io.vertx.core.buffer.Buffer::toString);
+    for (int i = 0; i < 200 && drain.requestsInFlight() == 0; i++) {
+      Thread.sleep(5);
+    }
+    assertThat(drain.requestsInFlight()).as("the checkout is in progress").isEqualTo(1);
+
+    drain.begin();
+    get(drain.stopAccepting(vertx, 1000));
+    get(drain.awaitRequestsInFlight(vertx, 10_000));
+    get(vertx.undeploy(deployment));
+    assertThat(get(answer)).isEqualTo("placed");
+    assertThat(drain.requestsInFlight()).isZero();
+  }
 }
