@@ -161,7 +161,7 @@ public final class Main {
 
   /** A started process: what must be stopped, in order. */
   public record Running(Vertx vertx, CassandraClient cassandra, EmbeddedCluster node, int port, Auth auth,
-      OpenTelemetrySdk tracing, Drain drain, long drainMs) {
+      OpenTelemetrySdk tracing, Drain drain, long drainMs, String listeners) {
     /** Longer than any request takes: an internal call gives up after a few seconds, a Cassandra statement after 5. */
     private static final long IN_FLIGHT_PATIENCE_MS = 15_000;
 
@@ -179,8 +179,11 @@ public final class Main {
         await(drain.stopAccepting(vertx, drainMs));
         // answer the requests in progress while every service's event-bus consumers are still there to call
         await(drain.awaitRequestsInFlight(vertx, IN_FLIGHT_PATIENCE_MS));
-        // then the HTTP servers (graceful: in-flight requests finish), then the Cassandra session, then Vert.x
-        await(Future.all(vertx.deploymentIDs().stream().map(vertx::undeploy).toList()));
+        // then the background rounds (order timers, sweeps: they call services over the event bus), then the
+        // listeners with the services' event-bus consumers, then the Cassandra session, then Vert.x
+        await(Future.all(vertx.deploymentIDs().stream().filter(id -> !id.equals(listeners)).map(vertx::undeploy)
+            .toList()));
+        await(vertx.undeploy(listeners));
         await(cassandra.close());
         await(vertx.close());
       } catch (Exception e) {
@@ -266,9 +269,8 @@ public final class Main {
       int instances = StoreConfig.integer(config, "http.instances", 2);
       long listening = System.nanoTime();
       await(contractsParsed);
-      await(vertx.deployVerticle(() -> new HttpVerticle(platform, modules, port, internalPort, allInOne,
-          Topology.gatewayContracts()),
-          new DeploymentOptions().setInstances(instances)));
+      String listeners = await(vertx.deployVerticle(() -> new HttpVerticle(platform, modules, port, internalPort,
+          allInOne, Topology.gatewayContracts()), new DeploymentOptions().setInstances(instances)));
       // one line for the whole start-up, phase by phase: where a slow start went
       LOG.info("Started in {} ms: embedded node {} ms, waiting for Cassandra {} ms, session {} ms{}, listeners {} ms",
           millisSince(began), millisBetween(began, nodeUp), millisBetween(nodeUp, cassandraAnswered),
@@ -281,7 +283,7 @@ public final class Main {
         LOG.info("Tracing on: exporter {}", Tracing.exporter());
       }
       return new Running(vertx, cassandra, startedNode, port, auth, tracing, platform.drain(),
-          StoreConfig.longValue(config, "http.drain-ms", 1000));
+          StoreConfig.longValue(config, "http.drain-ms", 1000), listeners);
     } catch (Exception e) {
       vertx.close();
       if (tracing != null) {
