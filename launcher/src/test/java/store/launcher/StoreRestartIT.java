@@ -169,6 +169,8 @@ class StoreRestartIT {
     assertThat(EmbeddedCassandra.answers("127.0.0.1", CQL_PORT))
         .as("no embedded Cassandra still listens on %d after the launcher stopped", CQL_PORT).isFalse();
     assertThat(EmbeddedCassandra.answers("127.0.0.1", HTTP_PORT)).as("HTTP port released").isFalse();
+    // a start and a stop without trouble leave no warning an operator would have to look up
+    assertThat(Files.readString(workDir.resolve(log))).doesNotContain("has been already registered");
   }
 
   /** The archive of the node's classes for the build of its jars, kept beside them. */
