@@ -148,7 +148,7 @@ class DrainTest {
     Future<String> answer = client.request(io.vertx.core.http.HttpMethod.POST, port[0], "127.0.0.1", "/checkout")
         .compose(request -> request.send().compose(response -> response.body()))
         .map(io.vertx.core.buffer.Buffer::toString);
-    for (int i = 0; i < 200 && drain.requestsInFlight() == 0; i++) {
+    for (int i = 0; i < 2_000 && drain.requestsInFlight() == 0; i++) {
       Thread.sleep(5);
     }
     assertThat(drain.requestsInFlight()).as("the checkout is in progress").isEqualTo(1);
