@@ -112,6 +112,11 @@ public final class CassandraSessions {
             .withBoolean(DefaultDriverOption.TIMESTAMP_GENERATOR_FORCE_JAVA_CLOCK, true)
             // a node that comes back is asked again within 10 s (the driver's default backs off to 60 s)
             .withDuration(DefaultDriverOption.RECONNECTION_MAX_DELAY, Duration.ofSeconds(10))
+            // closing the session waits for its event loops to stay idle for a "quiet period", 2 s by default: two
+            // seconds of every stop. It is closed once every request has been answered, so nothing is left to wait
+            // for (the shutdown's own timeout still bounds a straggler)
+            .withInt(DefaultDriverOption.NETTY_IO_SHUTDOWN_QUIET_PERIOD, 0)
+            .withInt(DefaultDriverOption.NETTY_ADMIN_SHUTDOWN_QUIET_PERIOD, 0)
             // a DDL statement's answer waits for the driver's schema refresh, which by default gathers events for
             // 1 s: creating the store's 20 tables took 21 s of a first start for that wait alone
             .withDuration(DefaultDriverOption.METADATA_SCHEMA_WINDOW, Duration.ofMillis(20))
