@@ -75,7 +75,7 @@ HEALTHCHECK --interval=10s --timeout=6s --start-period=120s --retries=6 \
 # leaving room for metaspace, thread stacks, direct buffers (Netty) and the JIT. In all-in-one mode the
 # embedded Cassandra is a second JVM in the same container (CASSANDRA_HEAP, 512M): give such a container
 # 2 GiB or more. OOM ends the process so the orchestrator restarts it instead of leaving it half-alive.
-# SIGTERM (docker stop, Kubernetes) stops accepting, lets requests in flight finish (up to 10 s) and exits 0.
+# SIGTERM (docker stop, Kubernetes) stops accepting, answers the requests in progress (up to 15 s) and exits 0.
 # two malloc arenas: glibc's default (up to one per busy thread) can multiply native memory by the thread count
 ENV MALLOC_ARENA_MAX=2
 ENTRYPOINT ["java", "-XX:MaxRAMPercentage=70", "-XX:MaxDirectMemorySize=64m", "-XX:InitialRAMPercentage=25", "-XX:+ExitOnOutOfMemoryError", "-jar", "/app/product-store.jar"]
