@@ -32,15 +32,16 @@ final class ReservationSweeper extends VerticleBase {
     // the lease outlives a round by far, and lapses soon after its holder stops renewing it
     int leaseSeconds = (int) Math.max(10, 3 * intervalMs / 1000);
     sweeps = Loops.periodic(vertx, "Reservation sweep", intervalMs, intervalMs, stopAsked -> reservations
-        .whileLeased(holder, leaseSeconds, () -> reservations.sweep(Instant.now().minus(timeout)).onSuccess(settled -> {
-          if (settled > 0) {
-            LOG.info("Settled {} reservation(s) older than {}", settled, timeout);
-          }
-        })));
+        .whileLeased(holder, leaseSeconds, () -> reservations.sweep(Instant.now().minus(timeout), stopAsked)
+            .onSuccess(settled -> {
+              if (settled > 0) {
+                LOG.info("Settled {} reservation(s) older than {}", settled, timeout);
+              }
+            })));
     return Future.succeededFuture();
   }
 
-  /** Undeployed before the Cassandra session closes: a sweep in progress (a few reservations) may finish first. */
+  /** Undeployed before the Cassandra session closes: a sweep in progress ends after the reservation it is on. */
   @Override
   public Future<?> stop() {
     return sweeps.stop(5_000);

@@ -22,6 +22,7 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import store.catalog.CatalogRepository.StockState;
@@ -574,24 +575,32 @@ final class Reservations {
    * reservations, not the size of the table. Answers how many reservations it settled.
    */
   Future<Integer> sweep(Instant cutoff) {
+    return sweep(cutoff, () -> false);
+  }
+
+  /** As {@link #sweep(Instant)}, ending early once stop is asked: the rest is left for the next sweep. */
+  Future<Integer> sweep(Instant cutoff, BooleanSupplier stopAsked) {
     return repository.doneUntil(SWEEPER)
         .compose(done -> done != null ? Future.succeededFuture(done)
             : repository.firstSweepFrom(cutoff, CLOCK_SKEW))
         .compose(start -> Loops.until(new Sweep(start.truncatedTo(ChronoUnit.MINUTES), true, 0),
-            sweep -> sweep.minute().isAfter(cutoff), sweep -> sweepMinute(sweep, cutoff)).map(Sweep::settled));
+            sweep -> sweep.minute().isAfter(cutoff) || stopAsked.getAsBoolean(),
+            sweep -> sweepMinute(sweep, cutoff, stopAsked)).map(Sweep::settled));
   }
 
   /** Where a sweep stands: the next minute to read, whether every minute before it is settled, and the count. */
   private record Sweep(Instant minute, boolean contiguous, int settled) {
   }
 
-  private Future<Sweep> sweepMinute(Sweep sweep, Instant cutoff) {
+  private Future<Sweep> sweepMinute(Sweep sweep, Instant cutoff, BooleanSupplier stopAsked) {
     Instant minute = sweep.minute();
     boolean contiguous = sweep.contiguous();
     return repository.madeIn(minute).compose(ids -> {
       Future<int[]> chain = Future.succeededFuture(new int[2]); // [settled now, still open]
       for (String id : ids) {
-        chain = chain.compose(counts -> settle(id, cutoff).map(outcome -> {
+        // once stop is asked the rest count as still open: this minute is not marked done
+        chain = chain.compose(counts -> (stopAsked.getAsBoolean() ? Future.succeededFuture(Outcome.OPEN)
+            : settle(id, cutoff)).map(outcome -> {
           if (outcome == Outcome.SETTLED) {
             counts[0]++;
           } else if (outcome == Outcome.OPEN) {
