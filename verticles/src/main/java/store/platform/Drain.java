@@ -110,8 +110,9 @@ public final class Drain {
   }
 
   /**
-   * Completes once no request is in progress, or after {@code patienceMs}: called once the listeners are closed, so
-   * the count only falls.
+   * Completes once no request is in progress, or after {@code patienceMs}. Called once the listeners are closed: a new
+   * request can then come only on a connection already open, whose every answer since the drain began asked its
+   * client to close it.
    */
   public Future<Void> awaitRequestsInFlight(Vertx vertx, long patienceMs) {
     Promise<Void> done = Promise.promise();
