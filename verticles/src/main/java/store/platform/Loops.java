@@ -81,7 +81,7 @@ public final class Loops {
       if (round == null) {
         return Future.succeededFuture();
       }
-      io.vertx.core.Promise<Void> ended = io.vertx.core.Promise.promise();
+      Promise<Void> ended = Promise.promise();
       long patience = vertx.setTimer(patienceMs, t -> ended.tryComplete());
       round.onComplete(ar -> {
         vertx.cancelTimer(patience);
