@@ -175,42 +175,46 @@ public final class Main {
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
-      long[] at = new long[5]; // when each step ended: listeners, requests, services, Cassandra session, Vert.x
+      // one line for the whole stop, step by step, as for the start: where a slow stop went
+      StringBuilder steps = new StringBuilder();
+      long[] stepBegan = {began};
+      java.util.function.Consumer<String> ended = name -> {
+        long now = System.nanoTime();
+        steps.append(steps.isEmpty() ? "" : ", ").append(name).append(' ').append(millisBetween(stepBegan[0], now))
+            .append(" ms");
+        stepBegan[0] = now;
+      };
       try {
         // refuse new connections (a gateway sends those elsewhere) and let those just accepted bring their request
         await(drain.stopAccepting(vertx, drainMs));
-        at[0] = System.nanoTime();
+        ended.accept("drain and listeners");
         // answer the requests in progress while every service's event-bus consumers are still there to call
         await(drain.awaitRequestsInFlight(vertx, IN_FLIGHT_PATIENCE_MS));
-        at[1] = System.nanoTime();
+        ended.accept("requests in progress");
         // then the background rounds (order timers, sweeps: they call services over the event bus), then the
         // listeners with the services' event-bus consumers, then the Cassandra session, then Vert.x
         await(Future.all(vertx.deploymentIDs().stream().filter(id -> !id.equals(listeners)).map(vertx::undeploy)
             .toList()));
         await(vertx.undeploy(listeners));
-        at[2] = System.nanoTime();
+        ended.accept("services");
         await(cassandra.close());
-        at[3] = System.nanoTime();
+        ended.accept("Cassandra session");
         await(vertx.close());
-        at[4] = System.nanoTime();
+        ended.accept("Vert.x");
       } catch (Exception e) {
         LOG.warn("Vert.x did not close cleanly: {}", e.toString());
+        ended.accept("until it failed");
       }
-      long closed = System.nanoTime();
       if (tracing != null) {
         tracing.shutdown().join(10, TimeUnit.SECONDS); // the last spans are exported, not dropped
       }
-      long traced = System.nanoTime();
+      ended.accept("traces");
       if (node != null) {
         node.close();
       }
+      ended.accept("embedded node");
       RequestLog.flush(); // the access log's last lines
-      // one line for the whole stop, step by step, as for the start: where a slow stop went
-      LOG.info("Stopped in {} ms: drain and listeners {} ms, requests in progress {} ms, services {} ms, Cassandra "
-          + "session {} ms, Vert.x {} ms, traces {} ms, embedded node {} ms", millisSince(began),
-          at[0] == 0 ? -1 : millisBetween(began, at[0]), at[1] == 0 ? -1 : millisBetween(at[0], at[1]),
-          at[2] == 0 ? -1 : millisBetween(at[1], at[2]), at[3] == 0 ? -1 : millisBetween(at[2], at[3]),
-          at[4] == 0 ? -1 : millisBetween(at[3], at[4]), millisBetween(closed, traced), millisSince(traced));
+      LOG.info("Stopped in {} ms: {}", millisSince(began), steps);
     }
   }
 

@@ -490,15 +490,8 @@ public final class OrderService {
    * Runs every due timer, and retries due notifications, once; called periodically by the lifecycle verticle. Reads
    * the per-minute partitions from the oldest one that may still hold something: that mark moves on once a minute's
    * partition is emptied, and trails the clock by {@link #CLOCK_SKEW} so a replica whose clock is behind cannot
-   * file a timer where nobody looks any more.
-   */
-  Future<Integer> runDueTimers() {
-    return runDueTimers(() -> false);
-  }
-
-  /**
-   * As {@link #runDueTimers()}, ending early once stop is asked: the timers not fired stay in Cassandra for the next
-   * start, and their minute is not marked done.
+   * file a timer where nobody looks any more. Ends early once stop is asked: the timers not fired stay in Cassandra
+   * for the next start, and their minute is not marked done.
    */
   Future<Integer> runDueTimers(BooleanSupplier stopAsked) {
     Instant now = Instant.now();
