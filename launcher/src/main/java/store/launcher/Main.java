@@ -31,6 +31,7 @@ import store.platform.HttpServerMeters;
 import store.platform.HttpVerticle;
 import store.platform.Platform;
 import store.platform.Profiles;
+import store.platform.RepeatedGets;
 import store.platform.RequestLog;
 import store.platform.Schema;
 import store.platform.SchemaVersions;
@@ -267,10 +268,11 @@ public final class Main {
       Auth auth = new Auth(vertx, StoreConfig.string(config, "security.secret-key", null),
           StoreConfig.string(config, "security.internal-key", null),
           StoreConfig.integer(config, "security.token-minutes", 30), accounts);
+      Drain drain = new Drain();
       Platform platform = new Platform(vertx, config, auth, cql, registry,
           Topology.channels(mode, vertx, config, auth, new CallMetrics(registry)),
-          new Profiles(vertx, Path.of(StoreConfig.string(config, "profiles.dir", "data/profiles"))), new Drain(),
-          contracts, null);
+          new Profiles(vertx, Path.of(StoreConfig.string(config, "profiles.dir", "data/profiles"))), drain,
+          contracts, new RepeatedGets(auth, drain, registry), null);
 
       // the services start side by side: none calls another before the listeners are up, and their schema and
       // demo data are independent (one after another, a first start spent 3.7 s here instead of 1.5 s)

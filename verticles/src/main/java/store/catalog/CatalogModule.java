@@ -4,6 +4,7 @@ import static store.platform.Responses.json;
 import static store.platform.Responses.uuid;
 
 import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -11,6 +12,7 @@ import io.vertx.ext.web.RoutingContext;
 import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
+import java.util.function.Function;
 import store.catalog.CatalogService.ListQuery;
 import store.catalog.Reservations.Line;
 import store.catalog.api.CatalogOperations;
@@ -18,6 +20,7 @@ import store.catalog.api.CatalogOperations.Product;
 import store.catalog.api.CatalogOperations.Release;
 import store.catalog.api.CatalogOperations.Reservation;
 import store.platform.Auth;
+import store.platform.Caller;
 import store.platform.ContractRouter;
 import store.platform.Platform;
 import store.platform.Schema;
@@ -84,6 +87,9 @@ public final class CatalogModule implements ServiceModule {
             .onComplete(json(rc, 200)))
         .bind("listByCategory", rc -> service.list(Auth.caller(rc),
             query(rc, rc.pathParam("category"))).onComplete(json(rc, 200)))
+        // pages are kept encoded: a repeat of the same URI is answered from them without routing
+        .repeatable("listProducts", rc -> pageAgain(query(rc, null)))
+        .repeatable("listByCategory", rc -> pageAgain(query(rc, rc.pathParam("category"))))
         .bind("getProduct", rc -> service.view(productId(rc)).onComplete(json(rc, 200)))
         .bind("createProduct", rc -> service.create(rc.body().asJsonObject()).onComplete(json(rc, 201)))
         .bind("updateProduct", rc -> service.update(productId(rc), rc.body().asJsonObject()).onComplete(json(rc, 200)))
@@ -97,6 +103,10 @@ public final class CatalogModule implements ServiceModule {
     String category = pathCategory != null ? pathCategory : q.string("category");
     return new ListQuery(category, q.integer("skip", 0), q.integer("limit", 100), q.string("sort_by"),
         "desc".equals(q.string("sort_order")), q.decimal("min_price"), q.decimal("max_price"));
+  }
+
+  private Function<Caller, Buffer> pageAgain(ListQuery query) {
+    return caller -> service.keptPage(caller, query);
   }
 
   private static UUID productId(RoutingContext rc) {

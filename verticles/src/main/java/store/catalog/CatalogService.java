@@ -103,7 +103,7 @@ public final class CatalogService {
 
   /** One page of a listing, encoded. Regular users must name a category; admins may list everything. */
   public Future<Buffer> list(Caller caller, ListQuery query) {
-    if (query.category() == null && !caller.admin()) {
+    if (!mayList(caller, query)) {
       return Future.failedFuture(ProblemException.forbidden(
           "Regular users must browse by category: add ?category=… (see /api/products/categories/list)"));
     }
@@ -111,6 +111,16 @@ public final class CatalogService {
       return Future.failedFuture(ProblemException.invalidField("min_price", "must not exceed max_price"));
     }
     return cached(pages, query, () -> loadPage(query));
+  }
+
+  private static boolean mayList(Caller caller, ListQuery query) {
+    return query.category() != null || caller.admin();
+  }
+
+  /** The page {@link #list} would answer, when it is kept and the caller may list it; null otherwise. */
+  public Buffer keptPage(Caller caller, ListQuery query) {
+    Future<Buffer> page = mayList(caller, query) ? pages.getIfPresent(query) : null;
+    return page != null && page.succeeded() ? page.result() : null;
   }
 
   /**

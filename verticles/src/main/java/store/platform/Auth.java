@@ -4,6 +4,7 @@ import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.auth.JWTOptions;
@@ -119,17 +120,33 @@ public final class Auth {
   }
 
   private static Future<Caller> admit(UserToken token, Accounts.State account) {
+    ProblemException refused = refusal(token, account);
+    return refused != null ? Future.failedFuture(refused)
+        : Future.succeededFuture(new Caller(token.username(), account.admin()));
+  }
+
+  /** Why a verified token does not admit its caller now (expired, account gone, token revoked); null: admitted. */
+  private static ProblemException refusal(UserToken token, Accounts.State account) {
     if (token.expiresAtSeconds() <= System.currentTimeMillis() / 1000) {
-      return Future.failedFuture(ProblemException.unauthorized("Invalid or expired token"));
+      return ProblemException.unauthorized("Invalid or expired token");
     }
     if (account == null) {
-      return Future.failedFuture(ProblemException.unauthorized("The account no longer exists"));
+      return ProblemException.unauthorized("The account no longer exists");
     }
     if (account.version() != token.version()) {
-      return Future.failedFuture(ProblemException.unauthorized(
-          "Token revoked (password or role changed): log in again"));
+      return ProblemException.unauthorized("Token revoked (password or role changed): log in again");
     }
-    return Future.succeededFuture(new Caller(token.username(), account.admin()));
+    return null;
+  }
+
+  /**
+   * The caller a user token admits by what is in memory alone (the token verified before, its account read within
+   * the last moment), by the same checks as {@link #verifyUserToken}; null when that needs a look-up or refuses.
+   */
+  public Caller admittedNow(String token) {
+    UserToken known = token == null ? null : verifiedTokens.getIfPresent(token);
+    Accounts.State account = known == null ? null : accounts.known(known.username());
+    return account == null || refusal(known, account) != null ? null : new Caller(known.username(), account.admin());
   }
 
   /** Verifies a credential for {@code operation} on {@code service}; answers who calls, on whose behalf. */
@@ -186,11 +203,15 @@ public final class Auth {
         });
   }
 
+  /** The request's bearer token, or null. */
+  static String bearerToken(HttpServerRequest request) {
+    String header = request.getHeader("Authorization");
+    return header != null && header.regionMatches(true, 0, "Bearer ", 0, 7) ? header.substring(7).trim() : null;
+  }
+
   /** Route handler: requires a valid user bearer token and remembers the caller on the context. */
   public void authenticate(RoutingContext rc) {
-    String header = rc.request().getHeader("Authorization");
-    String token = header != null && header.regionMatches(true, 0, "Bearer ", 0, 7) ? header.substring(7).trim() : null;
-    verifyUserToken(token).onSuccess(caller -> {
+    verifyUserToken(bearerToken(rc.request())).onSuccess(caller -> {
       rc.put(CALLER_KEY, caller.withRequestId(RequestLog.id(rc)));
       rc.next();
     }).onFailure(rc::fail);

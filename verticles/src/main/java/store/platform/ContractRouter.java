@@ -5,6 +5,7 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -20,6 +21,7 @@ import io.vertx.openapi.validation.RequestValidator;
 import io.vertx.openapi.validation.ValidatedRequest;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * Contract-first routing: the service's OpenAPI file ({@code conf/openapi/<service>.yaml}, from {@code ./conf} or
@@ -38,6 +40,7 @@ public final class ContractRouter {
   private final String service;
   private final Auth auth;
   private final Map<String, Handler<RoutingContext>[]> bindings = new LinkedHashMap<>();
+  private final Map<String, Function<RoutingContext, Function<Caller, Buffer>>> repeats = new LinkedHashMap<>();
 
   public ContractRouter(String service, Auth auth) {
     this.service = service;
@@ -51,15 +54,25 @@ public final class ContractRouter {
   }
 
   /**
+   * A GET operation whose answers its service keeps: {@code again} gives, for a request it answered with 200, how to
+   * answer the same URI again for a caller (null once the answer is no longer kept, or the caller may not see it),
+   * which {@link RepeatedGets} then does without routing.
+   */
+  public ContractRouter repeatable(String operationId, Function<RoutingContext, Function<Caller, Buffer>> again) {
+    repeats.put(operationId, again);
+    return this;
+  }
+
+  /**
    * Builds the router, to be mounted at {@code prefix} ("" behind nginx; "/api", … in all-in-one mode), from the
    * process's parsed contract ({@link Contracts}).
    */
   public Future<Router> build(Platform platform, String prefix, String gatewayPrefix) {
     return platform.contracts().get(platform.vertx(), service, prefix, gatewayPrefix)
-        .map(parsed -> router(platform.vertx(), parsed));
+        .map(parsed -> router(platform.vertx(), parsed, platform.repeatedGets()));
   }
 
-  private Router router(Vertx vertx, Contracts.Parsed parsed) {
+  private Router router(Vertx vertx, Contracts.Parsed parsed, RepeatedGets repeated) {
     OpenAPIContract contract = parsed.contract();
     JsonObject document = parsed.document();
     String contractPath = parsed.path();
@@ -89,16 +102,39 @@ public final class ContractRouter {
           && described.getParameters().stream().allMatch(p -> p.getIn() == Location.PATH || p.getIn() == Location.QUERY)
           ? Caffeine.newBuilder().maximumSize(VALID_URIS_PER_ROUTE).<String, ValidatedRequest>build() : null;
       route.addHandler(rc -> validate(rc, described, extractor, validator, validUris));
+      Function<RoutingContext, Function<Caller, Buffer>> again = repeats.remove(id);
+      if (again != null) {
+        if (validUris == null) {
+          throw new IllegalStateException(contractPath + ": operation " + id + " is not a GET described by its URI, "
+              + "so its answers cannot be given again by URI");
+        }
+        route.addHandler(rc -> rememberWhenAnswered(rc, repeated, again));
+      }
       for (Handler<RoutingContext> handler : handlers) {
         route.addHandler(handler);
       }
       route.addFailureHandler(Problems::handleFailure);
       route.setDoSecurity(false); // enforced above, from the same contract
     }
+    if (!repeats.isEmpty()) {
+      throw new IllegalStateException(contractPath + ": no operation " + repeats.keySet() + " to answer again");
+    }
     Router router = builder.createRouter();
     String served = parsed.served();
     router.get("/openapi.yaml").handler(rc -> rc.response().putHeader("Content-Type", "application/yaml").end(served));
     return router;
+  }
+
+  /** Once an authenticated caller has been answered 200, its URI can be answered again without routing. */
+  private static void rememberWhenAnswered(RoutingContext rc, RepeatedGets repeated,
+      Function<RoutingContext, Function<Caller, Buffer>> again) {
+    String uri = rc.request().uri();
+    rc.addEndHandler(ended -> {
+      if (ended.succeeded() && rc.response().getStatusCode() == 200 && rc.get(Auth.CALLER_KEY) != null) {
+        repeated.remember(uri, RequestLog.route(rc), again.apply(rc));
+      }
+    });
+    rc.next();
   }
 
   private static JsonObject operationJson(JsonObject document, Operation operation) {

@@ -7,6 +7,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.ext.web.RoutingContext;
 import java.util.Map;
 import java.util.Set;
@@ -81,9 +82,14 @@ public final class Drain {
     return awaitingFirstRequest.size();
   }
 
+  /** A request came on its connection: the connection no longer waits for its first one. */
+  void requestArrived(HttpServerRequest request) {
+    awaitingFirstRequest.remove(request.connection());
+  }
+
   /** Router handler, first on every listener. */
   public void handle(RoutingContext rc) {
-    awaitingFirstRequest.remove(rc.request().connection());
+    requestArrived(rc.request());
     requestsInFlight.incrementAndGet();
     rc.addEndHandler(ended -> requestsInFlight.decrementAndGet()); // once: answered, failed or connection closed
     if (draining) {

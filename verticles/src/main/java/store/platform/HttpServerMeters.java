@@ -13,7 +13,9 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.ServerWebSocket;
+import io.vertx.core.internal.http.HttpServerRequestInternal;
 import io.vertx.core.net.SocketAddress;
 import io.vertx.core.spi.VertxMetricsFactory;
 import io.vertx.core.spi.metrics.ClientMetrics;
@@ -230,6 +232,12 @@ public final class HttpServerMeters implements VertxMetricsFactory {
       responseBytes = DistributionSummary.builder(PREFIX + "response.bytes").description("Size of responses in bytes")
           .tags(tags).register(registry);
     }
+  }
+
+  /** The route label the request's meters got so far (as the router matched it); null when not metered here. */
+  static String route(HttpServerRequest request) {
+    return request instanceof HttpServerRequestInternal internal
+        && internal.metric() instanceof Request metered ? metered.route() : null;
   }
 
   /** One request: its method's meters, when it began, the routes it matched. */

@@ -1,10 +1,12 @@
 package store.platform;
 
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
@@ -95,12 +97,17 @@ public final class HttpVerticle extends VerticleBase {
     // itself; behind nginx each is routed to its service
     SwaggerUi.mount(root, gatewayContracts);
     return Future.all(ready).compose(v -> {
-      Future<HttpServer> publicServer = listen(root, StoreConfig.string(platform.config(), "http.host", "127.0.0.1"),
-          port);
+      // the public listener answers a repeated GET it can (a kept catalog page) before routing it
+      RepeatedGets repeated = platform.repeatedGets();
+      Future<HttpServer> publicServer = listen(root, request -> {
+        if (!repeated.answer(request)) {
+          root.handle(request);
+        }
+      }, StoreConfig.string(platform.config(), "http.host", "127.0.0.1"), port);
       if (internal == null) {
         return publicServer;
       }
-      return publicServer.compose(s -> listen(internal,
+      return publicServer.compose(s -> listen(internal, internal,
           StoreConfig.string(platform.config(), "internal.host", "127.0.0.1"), internalPort));
     });
   }
@@ -136,13 +143,13 @@ public final class HttpVerticle extends VerticleBase {
     });
   }
 
-  private Future<HttpServer> listen(Router router, String host, int listenPort) {
+  private Future<HttpServer> listen(Router router, Handler<HttpServerRequest> requests, String host, int listenPort) {
     router.route().last().handler(Problems::notFound);
     router.route().failureHandler(Problems::handleFailure);
     HttpServer server = vertx.createHttpServer(serverOptions(bodyLimit, compression).setHost(host)
         .setPort(listenPort)).invalidRequestHandler(Problems::invalidRequest);
     servers.add(server);
-    return platform.drain().watch(server).requestHandler(router).listen();
+    return platform.drain().watch(server).requestHandler(requests).listen();
   }
 
   /**

@@ -1,5 +1,6 @@
 package store.platform;
 
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.ext.web.Route;
 import io.vertx.ext.web.RoutingContext;
 import java.time.Instant;
@@ -21,7 +22,7 @@ import org.slf4j.LoggerFactory;
 /**
  * The request id and the access log: every request gets an id (the gateway's {@code X-Request-ID} when it sent a
  * sane one, else a new one), answers it in {@code X-Request-ID}, and leaves one line in the {@code access} log with
- * method, path, route, status, duration, id and trace id. The id rides along on every call to another service
+ * method, path, status, duration, route, id and trace id. The id rides along on every call to another service
  * (event-bus header or HTTP header, see {@link Caller#requestId()}), so one id finds a request in every service's log.
  *
  * <p>Lines are queued without locks and written in batches, one logging event every 100 ms: a logging event per
@@ -72,21 +73,43 @@ public final class RequestLog {
 
   /** First handler of every router. */
   public static void handle(RoutingContext rc) {
-    String given = sane(rc.request().getHeader(HEADER));
-    String id = given != null ? given : newId();
+    String id = idFor(rc.request());
     rc.put(KEY, id);
     rc.response().putHeader(HEADER, id);
     if (ACCESS.isInfoEnabled()) {
       long start = System.nanoTime();
       String trace = Spans.traceId(); // the server span Vert.x opened for this request, when traced
-      rc.addEndHandler(v -> {
-        Route route = rc.currentRoute();
-        line(rc.request().method() + " " + rc.request().path() + " " + rc.response().getStatusCode() + " "
-            + (System.nanoTime() - start) / 1_000_000 + "ms route="
-            + (route == null || route.getPath() == null ? "-" : route.getPath()) + " rid=" + id + " trace=" + trace);
-      });
+      rc.addEndHandler(v -> answered(rc.request(), rc.response().getStatusCode(), start, route(rc), id, trace));
     }
     rc.next();
+  }
+
+  /** The request's id: the one it brought when sane (a gateway's), else a new one. */
+  static String idFor(HttpServerRequest request) {
+    String given = sane(request.getHeader(HEADER));
+    return given != null ? given : newId();
+  }
+
+  /**
+   * The route the access log names: as the request's meters label it (the routes it matched, joined by '>'), so a
+   * line and its series name a route alike; without those meters, the route it was matching when it ended; "-": none.
+   */
+  static String route(RoutingContext rc) {
+    String metered = HttpServerMeters.route(rc.request());
+    if (metered != null) {
+      return metered.isEmpty() ? "-" : metered;
+    }
+    Route route = rc.currentRoute();
+    return route == null || route.getPath() == null ? "-" : route.getPath();
+  }
+
+  /** The access log's line for an answered request. */
+  static void answered(HttpServerRequest request, int status, long startNanos, String route, String id,
+      String trace) {
+    if (ACCESS.isInfoEnabled()) {
+      line(request.method() + " " + request.path() + " " + status + " " + (System.nanoTime() - startNanos) / 1_000_000
+          + "ms route=" + route + " rid=" + id + " trace=" + trace);
+    }
   }
 
   public static String id(RoutingContext rc) {
