@@ -6,21 +6,22 @@
 #                                        then the same comparison on one of those categories, plus an admin's
 #                                        listing of everything
 #
-# Builds nothing: expects launcher/target/product-store.jar (./mvnw -q package -DskipTests). Starts the jar in a
+# Builds nothing: expects launcher/target/product-store.jar (./mvnw -q package -DskipTests), or JAR. Starts the jar in a
 # fresh temp directory with its own embedded Cassandra (CASSANDRA_PORT, default 9342) on HTTP_PORT (default 18280),
 # waits for /health/ready, mints JWTs with python3's stdlib, runs wrk, prints RPS / p50 / p99 and the store's CPU
 # time per answer for each URL, the ratio catalog/hello and the RSS of the JVMs, then stops the jar with SIGTERM.
 #
 # Knobs (environment): HTTP_PORT, CASSANDRA_PORT, THREADS (2), CONNECTIONS (64), DURATION (15s), WARMUP (5s),
-# LOAD_THREADS (16), JAVA_OPTS (for the store JVM), KEEP=1 keeps the temp directory (data and store.log). Without a
-# heap option the launcher starts a sized store JVM and hands it its own options, so for a JFR recording add one
-# (JAVA_OPTS="-Xmx256m -XX:StartFlightRecording=…"): otherwise both JVMs record, into the same file.
+# LOAD_THREADS (16), JAVA_OPTS (for the store JVM), KEEP=1 keeps the temp directory (data and store.log), JAR
+# (another build of the fat jar, for an A/B run). Without a heap option the launcher starts a sized store JVM and
+# hands it its own options, so for a JFR recording add one (JAVA_OPTS="-Xmx256m -XX:StartFlightRecording=…"):
+# otherwise both JVMs record, into the same file.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # shellcheck source=bench/lib.sh
 . "$ROOT/bench/lib.sh"
-JAR="$ROOT/launcher/target/product-store.jar"
+JAR=${JAR:-"$ROOT/launcher/target/product-store.jar"}
 HTTP_PORT=${HTTP_PORT:-18280}
 CASSANDRA_PORT=${CASSANDRA_PORT:-9342}
 THREADS=${THREADS:-2}
