@@ -6,8 +6,8 @@
 #                                        then the same comparison on one of those categories, plus an admin's
 #                                        listing of everything
 #
-# Builds nothing: expects launcher/target/product-store.jar (./mvnw -q package -DskipTests), or JAR. Starts the jar in a
-# fresh temp directory with its own embedded Cassandra (CASSANDRA_PORT, default 9342) on HTTP_PORT (default 18280),
+# Builds nothing: expects launcher/target/product-store.jar (./mvnw -q package -DskipTests), or JAR. Starts the jar
+# in a fresh temp directory with its own embedded Cassandra (CASSANDRA_PORT, default 9342) on HTTP_PORT (default 18280),
 # waits for /health/ready, mints JWTs with python3's stdlib, runs wrk, prints RPS / p50 / p99 and the store's CPU
 # time per answer for each URL, the ratio catalog/hello and the RSS of the JVMs, then stops the jar with SIGTERM.
 #
