@@ -66,6 +66,25 @@ class RepeatedPagesTest {
   }
 
   @Test
+  void theCategoryListIsRepeatedAndShowsANewCategoryAtOnce(Vertx vertx) throws Exception {
+    StoreApi api = StoreApi.allInOne(vertx, TestStore.start());
+    StoreApi root = StoreApi.root(vertx, TestStore.start());
+    String shopper = TestStore.token("repeat-categories", false);
+    Response routed = api.get("catalog", "/products/categories/list", shopper);
+    double repeatedBefore = root.metricSum("root", REPEATED);
+
+    Response repeated = api.get("catalog", "/products/categories/list", shopper);
+
+    assertThat(repeated.status()).isEqualTo(200);
+    assertThat(repeated.contentType()).isEqualTo(routed.contentType()).isEqualTo("application/json");
+    assertThat(repeated.body()).isEqualTo(routed.body());
+    assertThat(root.metricSum("root", REPEATED) - repeatedBefore).as("answered without routing").isEqualTo(1.0);
+    String category = newCategory(api, "repeat-new");
+    assertThat(api.get("catalog", "/products/categories/list", shopper).array().stream()
+        .map(c -> ((io.vertx.core.json.JsonObject) c).getString("name"))).contains(category);
+  }
+
+  @Test
   void aRevokedTokenGetsNoRepeat(Vertx vertx) throws Exception {
     StoreApi api = StoreApi.allInOne(vertx, TestStore.start());
     String category = newCategory(api, "repeat-revoked");

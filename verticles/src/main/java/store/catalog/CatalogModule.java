@@ -87,7 +87,8 @@ public final class CatalogModule implements ServiceModule {
             .onComplete(json(rc, 200)))
         .bind("listByCategory", rc -> service.list(Auth.caller(rc),
             query(rc, rc.pathParam("category"))).onComplete(json(rc, 200)))
-        // pages are kept encoded: a repeat of the same URI is answered from them without routing
+        // pages and the category list are kept encoded: a repeat of a URI is answered from them without routing
+        .repeatable("listCategories", rc -> caller -> service.keptCategories())
         .repeatable("listProducts", rc -> pageAgain(query(rc, null)))
         .repeatable("listByCategory", rc -> pageAgain(query(rc, rc.pathParam("category"))))
         .bind("getProduct", rc -> service.view(productId(rc)).onComplete(json(rc, 200)))

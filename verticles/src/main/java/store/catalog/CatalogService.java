@@ -49,7 +49,7 @@ public final class CatalogService {
   /** Encoded pages by query: a repeated page costs a look-up, not a query or an encoding. */
   private final Cache<ListQuery, Future<Buffer>> pages;
   /** Category sizes (one partition) and price-range counts by listing: the totals pages show. */
-  private final Cache<String, Future<Map<String, Long>>> sizes;
+  private final Cache<String, Future<Sizes>> sizes;
   private final Cache<List<Object>, Future<Long>> rangeCounts;
   private final Cache<UUID, Future<JsonObject>> products;
   private final AtomicLong productCount = new AtomicLong();
@@ -189,21 +189,36 @@ public final class CatalogService {
         .toBuffer());
   }
 
-  private Future<Map<String, Long>> categorySizes() {
-    return cached(sizes, "sizes", repository::categorySizes);
-  }
-
-  /** Every category that has products, with their number, by name. */
-  public Future<JsonArray> categories() {
-    return categorySizes().map(all -> {
-      JsonArray result = new JsonArray();
-      all.forEach((name, count) -> {
+  /** The categories' sizes, and the category list they make, encoded once: both as fresh as each other. */
+  private record Sizes(Map<String, Long> byCategory, Buffer list) {
+    static Sizes of(Map<String, Long> byCategory) {
+      JsonArray list = new JsonArray();
+      byCategory.forEach((name, count) -> {
         if (count > 0) {
-          result.add(new JsonObject().put("name", name).put("product_count", count));
+          list.add(new JsonObject().put("name", name).put("product_count", count));
         }
       });
-      return result;
-    });
+      return new Sizes(byCategory, Responses.kept(list.toBuffer()));
+    }
+  }
+
+  private Future<Sizes> sizes() {
+    return cached(sizes, "sizes", () -> repository.categorySizes().map(Sizes::of));
+  }
+
+  private Future<Map<String, Long>> categorySizes() {
+    return sizes().map(Sizes::byCategory);
+  }
+
+  /** Every category that has products, with their number, by name: encoded. */
+  public Future<Buffer> categories() {
+    return sizes().map(Sizes::list);
+  }
+
+  /** The list {@link #categories} would answer, when it is kept; null otherwise. */
+  public Buffer keptCategories() {
+    Future<Sizes> kept = sizes.getIfPresent("sizes");
+    return kept != null && kept.succeeded() ? kept.result().list() : null;
   }
 
   public Future<JsonObject> get(UUID id) {
