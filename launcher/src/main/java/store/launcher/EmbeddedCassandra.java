@@ -265,7 +265,7 @@ public final class EmbeddedCassandra implements AutoCloseable {
     while (!answers(address(), cqlPort)) {
       if (!process.isAlive()) {
         throw new IllegalStateException("Embedded Cassandra exited with code " + process.exitValue()
-            + "; see " + dataDir.resolve("logs/system.log"));
+            + "; see " + dataDir.resolve("logs/system.log") + exitReason(dataDir));
       }
       if (System.nanoTime() > deadline) {
         close();
@@ -280,6 +280,28 @@ public final class EmbeddedCassandra implements AutoCloseable {
     // the node records its own host id in node.id (NodeMain): asking it over CQL here cost a driver start, 3 s
     progress.accept("Cassandra is up after " + Duration.ofNanos(System.nanoTime() - started).toMillis() + " ms");
     return this;
+  }
+
+  /**
+   * What the node said before it exited: the last errors of its log (else the last lines of its console), so that
+   * the failure names its cause where the data directory is gone by the time anyone looks (a test's, CI's).
+   */
+  static String exitReason(Path dataDir) {
+    try {
+      Path log = dataDir.resolve("logs/system.log");
+      List<String> lines = Files.isRegularFile(log) ? Files.readAllLines(log, StandardCharsets.UTF_8) : List.of();
+      List<String> errors = lines.stream().filter(l -> l.startsWith("ERROR") || l.contains(" ERROR ")
+          || l.startsWith("Caused by:")).toList();
+      if (errors.isEmpty()) {
+        Path console = dataDir.resolve("node.out");
+        errors = Files.isRegularFile(console) ? Files.readAllLines(console, StandardCharsets.UTF_8) : List.of();
+      }
+      List<String> last = errors.subList(Math.max(0, errors.size() - 5), errors.size());
+      return last.isEmpty() ? "" : "; it said last:\n  " + String.join("\n  ",
+          last.stream().map(l -> l.length() > 400 ? l.substring(0, 400) + " …" : l).toList());
+    } catch (IOException | RuntimeException e) {
+      return "";
+    }
   }
 
   /**

@@ -111,7 +111,7 @@ class RepeatedPagesTest {
     StoreApi api = StoreApi.allInOne(vertx, TestStore.start());
     String admin = TestStore.token("repeat-admin", true);
     String shopper = TestStore.token("repeat-shopper", false);
-    String everything = "/products/?limit=3&sort_by=price&skip=" + (int) (Math.random() * 1000);
+    String everything = "/products/?limit=3&sort_by=price&skip=7";
     assertThat(api.get("catalog", everything, admin).status()).isEqualTo(200);
     assertThat(api.get("catalog", everything, admin).status()).isEqualTo(200);
 

@@ -111,8 +111,9 @@ public final class Auth {
     if (account != null) {
       return admit(known, account);
     }
-    return verifiedToken(token).compose(verified -> accounts.state(verified.username())
-        .compose(state -> admit(verified, state)));
+    // a token verified before whose account is not in memory: only the account is read again
+    return (known != null ? Future.succeededFuture(known) : verifyNow(token))
+        .compose(verified -> accounts.state(verified.username()).compose(state -> admit(verified, state)));
   }
 
   /** What a verified user token says, read once at its verification. */
@@ -164,16 +165,12 @@ public final class Auth {
   }
 
   /**
-   * A user token whose signature was checked before, or is checked now. A shopper sends the same token on every
-   * request, and parsing and checking it again each time was a tenth of a catalog page's CPU. Only the signature
-   * check and the parse are remembered: expiry is checked on every use ({@link #admit}), and so is the account (role,
-   * token version).
+   * A user token's signature and shape, checked now and remembered. A shopper sends the same token on every request,
+   * and parsing and checking it again each time was a tenth of a catalog page's CPU. Only the signature check and the
+   * parse are remembered: expiry is checked on every use ({@link #admit}), and so is the account (role, token
+   * version).
    */
-  private Future<UserToken> verifiedToken(String token) {
-    UserToken known = token == null ? null : verifiedTokens.getIfPresent(token);
-    if (known != null) {
-      return Future.succeededFuture(known);
-    }
+  private Future<UserToken> verifyNow(String token) {
     return decode(users, token).compose(claims -> {
       String username = claims.getString("sub");
       Object version = claims.getValue("ver");

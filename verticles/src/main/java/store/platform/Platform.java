@@ -9,9 +9,8 @@ import store.platform.transport.ServiceChannel;
 /**
  * What the launcher wires once per process and every service uses: configuration, the token authorities, the
  * Cassandra session, the metrics registry, the JFR profiles, and a channel to each other service (event bus or HTTP,
- * chosen by the launcher), the process's {@link Drain}, its parsed {@link Contracts} and its
- * {@link RepeatedGets}. {@link #forService} gives
- * each module its own view, so its calls say who is calling.
+ * chosen by the launcher), the process's {@link Drain}, its parsed {@link Contracts} and its {@link RepeatedGets}.
+ * {@link #forService} gives each module its own view, so its calls say who is calling.
  */
 public record Platform(Vertx vertx, JsonObject config, Auth auth, Cql cql, MeterRegistry registry,
     BiFunction<String, String, ServiceChannel> channels, Profiles profiles, Drain drain, Contracts contracts,
