@@ -119,8 +119,7 @@ public final class CatalogService {
 
   /** The page {@link #list} would answer, when it is kept and the caller may list it; null otherwise. */
   public Buffer keptPage(Caller caller, ListQuery query) {
-    Future<Buffer> page = mayList(caller, query) ? pages.getIfPresent(query) : null;
-    return page != null && page.succeeded() ? page.result() : null;
+    return mayList(caller, query) ? kept(pages, query) : null;
   }
 
   /**
@@ -217,8 +216,14 @@ public final class CatalogService {
 
   /** The list {@link #categories} would answer, when it is kept; null otherwise. */
   public Buffer keptCategories() {
-    Future<Sizes> kept = sizes.getIfPresent("sizes");
-    return kept != null && kept.succeeded() ? kept.result().list() : null;
+    Sizes kept = kept(sizes, "sizes");
+    return kept == null ? null : kept.list();
+  }
+
+  /** A cache's value when it is there and loaded (no load started, no callback on a future of another loop). */
+  private static <K, V> V kept(Cache<K, Future<V>> cache, K key) {
+    Future<V> value = cache.getIfPresent(key);
+    return value != null && value.succeeded() ? value.result() : null;
   }
 
   public Future<JsonObject> get(UUID id) {
