@@ -10,13 +10,14 @@
 # restarts faster: the first run of a newly built jar pays for the store's. Builds nothing: expects
 # launcher/target/product-store.jar (./mvnw -q package -DskipTests).
 #
-# Knobs (environment): HTTP_PORT (18380), CASSANDRA_PORT (9442), KEEP=1 keeps the temp directory (data, logs).
+# Knobs (environment): HTTP_PORT (18380), CASSANDRA_PORT (9442), KEEP=1 keeps the temp directory (data, logs), JAR
+# (another build of the fat jar, for an A/B run).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # shellcheck source=bench/lib.sh
 . "$ROOT/bench/lib.sh"
-JAR="$ROOT/launcher/target/product-store.jar"
+JAR=${JAR:-"$ROOT/launcher/target/product-store.jar"}
 HTTP_PORT=${HTTP_PORT:-18380}
 CASSANDRA_PORT=${CASSANDRA_PORT:-9442}
 RESTARTS=${1:-5}

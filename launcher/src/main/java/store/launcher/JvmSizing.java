@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -27,7 +28,15 @@ final class JvmSizing {
   static final int DIRECT_MEMORY_MIB = 64;
   private static final List<String> HEAP_OPTIONS = List.of("-Xmx", "MaxHeapSize", "MaxRAM");
 
+  /** The modes that start the store (the others are commands: help, schema, operators' commands). */
+  static final Set<String> STORE_MODES = Set.of("all", "catalog", "cart", "order", "user");
+
   private JvmSizing() {
+  }
+
+  /** Whether these arguments start the store (all-in-one or one service), as {@link Main} reads them. */
+  static boolean startsTheStore(String[] args) {
+    return STORE_MODES.contains(args.length == 0 ? "all" : args[0].toLowerCase(Locale.ROOT));
   }
 
   static boolean relaunchWanted(List<String> jvmArguments, Map<String, String> env) {

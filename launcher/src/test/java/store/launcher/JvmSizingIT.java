@@ -53,6 +53,15 @@ class JvmSizingIT {
     throw new AssertionError("the store did not get ready");
   }
 
+  private static String jcmd(long pid, String command) throws Exception {
+    Process jcmd = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
+        Long.toString(pid), command).redirectErrorStream(true).start();
+    String out = new String(jcmd.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    assertThat(jcmd.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    assertThat(jcmd.exitValue()).as(out).isZero();
+    return out;
+  }
+
   /** The class archives (and recordings in progress) of this build of the jar, beside it. */
   private static List<Path> archives() throws Exception {
     Path jar = TestStore.fatJar();
@@ -75,6 +84,12 @@ class JvmSizingIT {
     assertThat(commandLine).contains("-Xmx256m", "-XX:ReservedCodeCacheSize=64m",
         "-XX:MaxDirectMemorySize=64m", "-Dstore.relaunched=true",
         "-XX:ArchiveClassesAtExit=");
+    // the launcher only starts the store: what the store loads (logging, configuration, Vert.x) would delay the
+    // child at every start, and stay in the launcher's memory
+    String launcherClasses = jcmd(launcher.pid(), "VM.class_hierarchy");
+    assertThat(launcherClasses).as("classes the launcher JVM loaded").contains("store.launcher.Launch")
+        .doesNotContain("ch.qos.logback").doesNotContain("org.slf4j").doesNotContain("io.vertx")
+        .doesNotContain("store.launcher.Main");
 
     launcher.destroy(); // SIGTERM, as Ctrl-C or an init system would
     assertThat(launcher.waitFor(60, TimeUnit.SECONDS)).isTrue();

@@ -21,6 +21,18 @@ class JvmSizingTest {
   }
 
   @Test
+  void onlyTheModesThatStartTheStoreAreSized() {
+    java.util.Set<String> modes = new java.util.HashSet<>(Topology.FACTORIES.keySet());
+    modes.add("all");
+    assertThat(JvmSizing.STORE_MODES).as("every service the launcher knows, and all-in-one").isEqualTo(modes);
+    assertThat(JvmSizing.startsTheStore(new String[0])).isTrue();
+    assertThat(JvmSizing.startsTheStore(new String[] {"Catalog"})).isTrue();
+    for (String command : List.of("--help", "schema", "check-stock", "grant-admin", "load-products", "nonsense")) {
+      assertThat(JvmSizing.startsTheStore(new String[] {command})).as(command).isFalse();
+    }
+  }
+
+  @Test
   void theHeapIsASixteenthOfTheMemoryBetween128And256MiB() {
     assertThat(JvmSizing.flags(24 * GIB)).contains("-Xmx256m", "-XX:+UseG1GC");
     assertThat(JvmSizing.flags(3 * GIB)).contains("-Xmx192m");
