@@ -143,6 +143,7 @@ public final class Main {
       System.err.println("Unknown mode '" + args[0] + "'.\n\n" + HELP);
       System.exit(2);
     }
+    // the jar's entry point (Launch) has decided this already; this covers Main started directly (-cp … Main)
     if (JvmSizing.relaunchWanted(java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments(),
         System.getenv())) {
       System.exit(JvmSizing.relaunch(args));
