@@ -233,8 +233,11 @@ class CassandraClusterIT {
 
     assertThat(report.getInteger("failed")).as("requests without a definite answer after retrying").isZero();
     assertThat(report.getInteger("internal_errors")).as("500 answers").isZero();
+    // the race's checkouts, and the steady load going on beside them for the outage's 15 s: more than one request
+    // per steady loop (a count that does not depend on the machine's speed; a slow one made 48 where a fast one makes
+    // hundreds)
     assertThat(report.getJsonObject("phases").getJsonObject("node-down").getInteger("requests"))
-        .as("load while the node was down").isGreaterThan(50);
+        .as("load while the node was down").isGreaterThan(RACERS + SHOPPERS + 1);
     assertThat(productsPresent).isEqualTo(products.size());
     assertThat(ordersPresent).isEqualTo(orders.size());
     assertThat(products).isNotEmpty();
