@@ -34,9 +34,25 @@ final class JvmSizing {
   private JvmSizing() {
   }
 
-  /** Whether these arguments start the store (all-in-one or one service), as {@link Main} reads them. */
+  /** The mode the arguments name: the first one, lower-cased; all-in-one when none is given. */
+  static String mode(String[] args) {
+    return args.length == 0 ? "all" : args[0].toLowerCase(Locale.ROOT);
+  }
+
+  /** Whether these arguments start the store (all-in-one or one service). */
   static boolean startsTheStore(String[] args) {
-    return STORE_MODES.contains(args.length == 0 ? "all" : args[0].toLowerCase(Locale.ROOT));
+    return STORE_MODES.contains(mode(args));
+  }
+
+  /**
+   * Runs the store in a sized child JVM and exits with its code, when the arguments start the store and this JVM was
+   * given no heap option; returns otherwise (the store or the command then runs in this JVM).
+   */
+  static void relaunchIfWanted(String[] args) throws Exception {
+    if (startsTheStore(args) && relaunchWanted(ManagementFactory.getRuntimeMXBean().getInputArguments(),
+        System.getenv())) {
+      System.exit(relaunch(args));
+    }
   }
 
   static boolean relaunchWanted(List<String> jvmArguments, Map<String, String> env) {

@@ -1,7 +1,5 @@
 package store.launcher;
 
-import java.lang.management.ManagementFactory;
-
 /**
  * The jar's entry point. A store mode started without heap options runs in a child JVM sized by {@link JvmSizing};
  * that is decided here, before {@link Main} loads its logging, configuration and Vert.x classes: in the launcher JVM
@@ -13,10 +11,7 @@ public final class Launch {
   }
 
   public static void main(String[] args) throws Exception {
-    if (JvmSizing.startsTheStore(args)
-        && JvmSizing.relaunchWanted(ManagementFactory.getRuntimeMXBean().getInputArguments(), System.getenv())) {
-      System.exit(JvmSizing.relaunch(args));
-    }
+    JvmSizing.relaunchIfWanted(args);
     Main.main(args);
   }
 }

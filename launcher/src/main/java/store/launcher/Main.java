@@ -122,7 +122,7 @@ public final class Main {
   }
 
   public static void main(String[] args) throws Exception {
-    String mode = args.length == 0 ? "all" : args[0].toLowerCase();
+    String mode = JvmSizing.mode(args);
     if (mode.equals("--help") || mode.equals("-h") || mode.equals("help")) {
       System.out.print(HELP);
       return;
@@ -144,10 +144,7 @@ public final class Main {
       System.exit(2);
     }
     // the jar's entry point (Launch) has decided this already; this covers Main started directly (-cp … Main)
-    if (JvmSizing.relaunchWanted(java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments(),
-        System.getenv())) {
-      System.exit(JvmSizing.relaunch(args));
-    }
+    JvmSizing.relaunchIfWanted(args);
     JvmSizing.watchLauncher();
     try {
       Running running = start(mode);
