@@ -163,7 +163,10 @@ public final class HttpVerticle extends VerticleBase {
         .setMaxFormAttributeSize((int) bodyLimit).setMaxInitialLineLength(8192)
         // HTTP/1.1 only (nginx, Prometheus and the services' clients speak it): with h2c detection a connection
         // has no HTTP handler until its first bytes arrive, so Drain could not see one that is still waiting for them
-        .setHttp2ClearTextEnabled(false);
+        .setHttp2ClearTextEnabled(false)
+        // no WebSockets here: without their compression extensions netty's pipeline has no WebSocket handler for
+        // every request to pass through
+        .setPerFrameWebSocketCompressionSupported(false).setPerMessageWebSocketCompressionSupported(false);
   }
 
   /**
