@@ -42,7 +42,7 @@ import java.util.concurrent.atomic.LongAdder;
  * gone since 5.0): a fifth of an event loop's time serving a cached category page. Here each request finds its
  * meters in one map look-up by (method, route, status). The meters are Vert.x's own, same names, tags, route labels
  * ({@code "/api/>/products"}: the matched routes joined by '>') and descriptions, so dashboards, alert rules and the
- * rest of the registry see no difference; the store's labels are fixed: method on the request's meters, and code,
+ * rest of the registry see no difference, but for a failed request's route label ({@link Request#routed}); the store's labels are fixed: method on the request's meters, and code,
  * method and route on the response's ({@link #options()}). Connections, bytes and everything that is not an HTTP
  * server's request (event bus, HTTP clients, pools) stay Vert.x Micrometer's, unchanged.
  */
@@ -246,6 +246,8 @@ public final class HttpServerMeters implements VertxMetricsFactory {
     final long began = System.nanoTime();
     private String route;
     private StringBuilder routes;
+    private String firstRoute;
+    private boolean walkedAgain;
     private boolean requestEnded;
     private boolean responseEnded;
     private boolean reset;
@@ -255,13 +257,22 @@ public final class HttpServerMeters implements VertxMetricsFactory {
       method.active.increment();
     }
 
-    /** As Vert.x Micrometer labels it: the matched routes in order, joined by '>'; "" when none matched. */
+    /**
+     * As Vert.x Micrometer labels it: the matched routes in order, joined by '>'; "" when none matched. Except a
+     * failure's: Vert.x Web walks the routers again from the first route to find the failure handler, and Vert.x
+     * Micrometer labels a failed request with both walks ({@code "/api/>/products>/api/>/products"}). That split every
+     * route's failures from its successes in the dashboards' route lists and per-route error rates; the label here is
+     * the first walk's, the route the request was for.
+     */
     void routed(String matched) {
-      if (matched == null) {
+      if (matched == null || walkedAgain) {
         return;
       }
       if (route == null && routes == null) {
         route = matched;
+        firstRoute = matched;
+      } else if (matched.equals(firstRoute)) {
+        walkedAgain = true;
       } else {
         if (routes == null) {
           routes = new StringBuilder(route);

@@ -24,8 +24,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The store's HTTP server meters are Vert.x Micrometer's, series for series: the same requests through the same
- * router give the same names and labels (route labels of sub-routers and failures included) in both registries,
- * and the same counts. Dashboards and alert rules query these series.
+ * router give the same names and labels (route labels of sub-routers included) in both registries, and the same
+ * counts. Dashboards and alert rules query these series. One difference: a failed request is labelled with the
+ * route it was for, where Vert.x Micrometer adds the routers' second walk (to the failure handler) to the label.
  */
 class HttpServerMetersTest {
 
@@ -39,14 +40,20 @@ class HttpServerMetersTest {
     Set<String> vertxOwn = seriesAfterTraffic("vertx-own", new MicrometerMetricsFactory(HttpServerMeters.registry()));
     Set<String> ours = seriesAfterTraffic("store-own", new HttpServerMeters());
 
-    assertThat(ours).isEqualTo(vertxOwn);
+    String bothWalks = "route=\"/api/>/products/:id>/api/>/products/:id\"";
+    assertThat(vertxOwn).as("Vert.x Micrometer labels a failure with both walks")
+        .anyMatch(line -> line.contains(bothWalks));
+    assertThat(ours).isEqualTo(vertxOwn.stream()
+        .map(line -> line.replace(bothWalks, "route=\"/api/>/products/:id\""))
+        .collect(Collectors.toCollection(TreeSet::new)));
     assertThat(ours).contains(
         "vertx_http_server_requests_total{code=\"200\",method=\"GET\",route=\"/api/>/products\"} 3.0",
         "vertx_http_server_requests_total{code=\"201\",method=\"POST\",route=\"/api/>/products\"} 1.0",
         "vertx_http_server_requests_total{code=\"404\",method=\"GET\",route=\"\"} 1.0",
         "vertx_http_server_active_requests{method=\"GET\"} 0.0");
-    assertThat(ours).anyMatch(line -> line.startsWith("vertx_http_server_requests_total{code=\"404\",method=\"GET\","
-        + "route=\"/api/>/products/:id>"));
+    // a failed request has the label of its route, as its successes have: one route in the dashboards' lists
+    assertThat(ours).contains(
+        "vertx_http_server_requests_total{code=\"404\",method=\"GET\",route=\"/api/>/products/:id\"} 1.0");
     assertThat(ours).anyMatch(line -> line.startsWith("vertx_http_server_response_time_seconds_bucket{code=\"200\","
         + "method=\"GET\",route=\"/api/>/products\",le=\"0.001\"}"));
     // timings have buckets (the dashboards' quantiles); sizes have none: nothing reads them
