@@ -60,10 +60,13 @@ class OrderRecoveryTest {
 
   /** An order service on {@code repository}, talking to the store's catalog and user service over its event bus. */
   private static OrderService orderService(OrderRepository repository) {
+    return orderService(repository, new OrderService.Lifecycle(600_000, 600_000, 600_000, 600_000, 600_000));
+  }
+
+  private static OrderService orderService(OrderRepository repository, OrderService.Lifecycle lifecycle) {
     CallMetrics metrics = new CallMetrics(new SimpleMeterRegistry());
     return new OrderService(repository, fromOrder, new UserClient(new EventBusChannel(storeVertx, "order", "user",
-        60_000, metrics)), new OrderService.Lifecycle(600_000, 600_000, 600_000, 600_000, 600_000),
-        new SimpleMeterRegistry());
+        60_000, metrics)), lifecycle, new SimpleMeterRegistry());
   }
 
   /**
@@ -431,5 +434,51 @@ class OrderRecoveryTest {
     assertThat(store.testing.StoreApi.await(lossy.transition(id, OrderStatus.CREATED, OrderStatus.PROCESSING,
         Instant.now()))).as("a move from a status the order has left: not applied").isFalse();
     assertThat(store.testing.StoreApi.await(repository.find(id)).getString("status")).isEqualTo("CANCELLED");
+  }
+  /**
+   * The CREATED notice goes out after the checkout's answer: an order process killed right after answering lost it
+   * (a split-topology test that kills the order service there saw PROCESSING, SHIPPING, DELIVERED and no CREATED).
+   * The order's first timer sends it again, so the user gets every notice, in order.
+   */
+  @Test
+  void aCreatedNoticeLostWithItsProcessIsSentAgainByTheFirstTimer(Vertx vertx, VertxTestContext ctx)
+      throws Exception {
+    Cql cql = TestStore.cql();
+    Caller shopper = new Caller("lost-notice-" + UUID.randomUUID(), false);
+    UUID orderId = UUID.randomUUID();
+    String reservation = "order:" + orderId;
+    long processingMs = 4_000; // time to see the notice and lose it before the first timer is due
+    OrderService soon = orderService(repository, new OrderService.Lifecycle(processingMs, 600_000, 600_000, 600_000,
+        600_000));
+    java.util.function.Supplier<Future<java.util.List<String>>> notices = () -> cql.rows("test.notices",
+        "SELECT status FROM notifications WHERE username = ?", shopper.username())
+        .map(rows -> rows.stream().map(row -> row.getString("status")).toList());
+    onStore(ctx, () -> oneUnitReserved(vertx, reservation, shopper)
+        .compose(r -> soon.createReserved(shopper, orderId, reservation))
+        .compose(order -> {
+          int[] looks = {0};
+          return store.platform.Loops.until(java.util.List.<String>of(),
+              seen -> seen.contains("CREATED") || looks[0]++ > 200,
+              seen -> storeVertx.timer(20).compose(t -> notices.get()));
+        })
+        .map(seen -> {
+          assertThat(seen).as("the notice as sent at the order's creation").containsExactly("CREATED");
+          return seen;
+        })
+        // the notice lost, as with a process killed before it went out
+        .compose(seen -> cql.run("test.lose-notice", "DELETE FROM notifications WHERE username = ?",
+            shopper.username()))
+        .compose(v -> notices.get()).compose(none -> {
+          assertThat(none).as("the notice is lost").isEmpty();
+          return storeVertx.timer(processingMs + 500);
+        })
+        // this service's timers, or the store's own lifecycle, whichever comes first
+        .compose(t -> soon.runDueTimers(() -> false))
+        .compose(fired -> notices.get())
+        .map(statuses -> {
+          assertThat(statuses).as("every notice, in the order of the changes").containsExactly("CREATED",
+              "PROCESSING");
+          return null;
+        }));
   }
 }

@@ -176,6 +176,7 @@ public final class OrderService {
           created.increment();
           changed(OrderStatus.CREATED);
           // the checkout need not wait for the notification: notifications are ordered by transition time, not arrival
+          // (and the first timer sends it again, for a process killed before this one went out: createdNoticeAgain)
           notifyUser(caller.username(), orderId, OrderStatus.CREATED, createdAt);
           return Future.succeededFuture(order);
         });
@@ -567,9 +568,20 @@ public final class OrderService {
       // only the replica whose compare-and-set wins counts the change; one that loses (another replica, an admin,
       // or this timer again after a crash) settles the order as it now is, which is idempotent
       work = repository.transition(id, from, to, now).compose(applied -> repository.find(id)
-          .compose(row -> row == null ? Future.succeededFuture()
-              : applied ? afterTransition(row, to, now) : settle(ListRow.of(row))));
+          .compose(row -> row == null ? Future.succeededFuture() : createdNoticeAgain(row, from)
+              .compose(v -> applied ? afterTransition(row, to, now) : settle(ListRow.of(row)))));
     }
     return work.compose(v -> repository.dropTimer(due, id));
+  }
+
+  /**
+   * The CREATED notice is sent after the checkout's answer and recorded nowhere: a process killed in between lost it
+   * for good. The order's first timer sends it again, before the timer is dropped (the user service keeps each
+   * (order, status, time) once, so the usual case, a notice already taken, changes nothing).
+   */
+  private Future<Void> createdNoticeAgain(Row order, OrderStatus timerFrom) {
+    return timerFrom != OrderStatus.CREATED ? Future.succeededFuture()
+        : notifyUser(order.getString("username"), order.getUuid("order_id"), OrderStatus.CREATED,
+            order.getInstant("created_at"));
   }
 }
