@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Helpers the benchmarks share (sourced, not run): bench/catalog-bench.sh, bench/catalog-size-bench.sh,
-# bench/startup-bench.sh, bench/view-bench.sh.
+# bench/page-profile.sh, bench/startup-bench.sh, bench/view-bench.sh.
 
 login() { # login <username> <password>: a token from the store's own /token at $BASE (the dev profile's demo users)
   curl -sf -X POST "$BASE/user-api/token" -d "username=$1&password=$2" \

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Every benchmark in one go, one after the other (they share the machine's cores, so never two at once):
-# catalog page vs hello (wrk), a product view (wrk), add-to-cart/checkout in both topologies, the login flood, the
-# gateway's cost, and the 200-user Locust mix through nginx with its plots. Outputs go to target/bench/ (one log per
-# benchmark, plus the Locust CSVs and PNGs); docs/performance.md quotes them.
+# catalog page vs hello (wrk), a product view (wrk), where a cached page's CPU goes (async-profiler),
+# add-to-cart/checkout in both topologies, the login flood, the gateway's cost, and the 200-user Locust mix through
+# nginx with its plots. Outputs go to target/bench/ (one log per benchmark, plus the Locust CSVs and PNGs and the
+# profile's stacks); docs/performance.md quotes them.
 # Usage: bench/run-all.sh        (needs the fat jar: ./mvnw -q package -DskipTests; nginx, wrk, python3-locust,
 #                                 python3-matplotlib from Debian; about 22 minutes on 2 cores)
 set -euo pipefail
@@ -16,6 +17,7 @@ run() { # run NAME COMMAND...
 }
 run catalog "$ROOT/bench/catalog-bench.sh"
 run view "$ROOT/bench/view-bench.sh"
+run page-profile env OUT="$OUT/page-profile.collapsed" "$ROOT/bench/page-profile.sh"
 run flow "$ROOT/bench/flow-bench.sh"
 run login-flood "$ROOT/bench/login-flood.sh"
 run gateway "$ROOT/bench/gateway-bench.sh"
