@@ -435,6 +435,7 @@ class OrderRecoveryTest {
         Instant.now()))).as("a move from a status the order has left: not applied").isFalse();
     assertThat(store.testing.StoreApi.await(repository.find(id)).getString("status")).isEqualTo("CANCELLED");
   }
+
   /**
    * The CREATED notice goes out after the checkout's answer: an order process killed right after answering lost it
    * (a split-topology test that kills the order service there saw PROCESSING, SHIPPING, DELIVERED and no CREATED).

@@ -42,8 +42,9 @@ import java.util.concurrent.atomic.LongAdder;
  * gone since 5.0): a fifth of an event loop's time serving a cached category page. Here each request finds its
  * meters in one map look-up by (method, route, status). The meters are Vert.x's own, same names, tags, route labels
  * ({@code "/api/>/products"}: the matched routes joined by '>') and descriptions, so dashboards, alert rules and the
- * rest of the registry see no difference, but for a failed request's route label ({@link Request#routed}); the store's labels are fixed: method on the request's meters, and code,
- * method and route on the response's ({@link #options()}). Connections, bytes and everything that is not an HTTP
+ * rest of the registry see no difference but one, a failed request's route label ({@link Request#routed}). The
+ * store's labels are fixed: method on the request's meters, and code, method and route on the response's
+ * ({@link #options()}). Connections, bytes and everything that is not an HTTP
  * server's request (event bus, HTTP clients, pools) stay Vert.x Micrometer's, unchanged.
  */
 public final class HttpServerMeters implements VertxMetricsFactory {

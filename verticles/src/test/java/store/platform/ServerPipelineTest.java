@@ -21,7 +21,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(VertxExtension.class)
 class ServerPipelineTest {
 
-  /** The classes of the handlers in the pipeline of the connection that carried a request. */
+  /** Serves one request with the listeners' options; {@code check} gets the handlers of its connection's pipeline. */
   private static void pipelineOf(Vertx vertx, boolean compression, VertxTestContext test,
       java.util.function.Consumer<List<String>> check) {
     vertx.createHttpServer(HttpVerticle.serverOptions(1 << 20, compression)).requestHandler(request -> {
