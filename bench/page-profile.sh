@@ -65,7 +65,10 @@ for _ in $(seq 1 180); do
 done
 TOKEN=$(login swagger_user password123)
 page=(-H "Authorization: Bearer $TOKEN" "$BASE$URL_PATH")
-[[ "$(curl -s -o /dev/null -w '%{http_code}' "${page[@]}")" == 200 ]] || { echo "$URL_PATH does not answer 200" >&2; exit 1; }
+if [[ "$(curl -s -o /dev/null -w '%{http_code}' "${page[@]}")" != 200 ]]; then
+  echo "$URL_PATH does not answer 200" >&2
+  exit 1
+fi
 
 echo "== warming up for $WARMUP, then profiling $DURATION"
 wrk -t"$THREADS" -c"$CONNECTIONS" -d"$WARMUP" "${page[@]}" >/dev/null
